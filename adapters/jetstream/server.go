@@ -1,0 +1,121 @@
+package jetstream
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// EmbeddedConfig configures the in-process nats-server.
+type EmbeddedConfig struct {
+	DataDir string // JetStream storage goes to DataDir/jetstream; required
+	// Listen, when not empty (host:port, port 0 for any free one), exposes
+	// the server to other NATS clients; empty means in-process only.
+	Listen string
+	// SyncAlways syncs every write to disk before acknowledging it. Without
+	// it nats-server syncs every two minutes and a power loss can lose
+	// acknowledged events. On by default.
+	SyncAlways   bool
+	StartTimeout time.Duration
+}
+
+// DefaultEmbeddedConfig returns the durable defaults for dataDir.
+func DefaultEmbeddedConfig(dataDir string) EmbeddedConfig {
+	return EmbeddedConfig{DataDir: dataDir, SyncAlways: true, StartTimeout: 30 * time.Second}
+}
+
+// Validate reports every problem at once.
+func (c EmbeddedConfig) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data dir: required"))
+	}
+	if c.Listen != "" {
+		if _, _, err := splitHostPort(c.Listen); err != nil {
+			errs = append(errs, fmt.Errorf("nats listen address %q: %w", c.Listen, err))
+		}
+	}
+	if c.StartTimeout <= 0 {
+		errs = append(errs, errors.New("start timeout: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("port %q is not a number between 0 and 65535", p)
+	}
+	return host, port, nil
+}
+
+// Embedded is a running in-process nats-server with JetStream.
+type Embedded struct {
+	srv *server.Server
+}
+
+// StartEmbedded starts a nats-server in this process. Close shuts it down.
+func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	opts := &server.Options{
+		ServerName: "landrelease",
+		JetStream:  true,
+		StoreDir:   filepath.Join(cfg.DataDir, "jetstream"),
+		SyncAlways: cfg.SyncAlways,
+		NoSigs:     true,
+		NoLog:      true,
+		DontListen: cfg.Listen == "",
+	}
+	if cfg.Listen != "" {
+		host, port, _ := splitHostPort(cfg.Listen)
+		opts.Host, opts.Port = host, port
+		if port == 0 {
+			opts.Port = server.RANDOM_PORT
+		}
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats-server: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(cfg.StartTimeout) {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, fmt.Errorf("embedded nats-server did not start within %s (is %s locked by another landrelease?)", cfg.StartTimeout, opts.StoreDir)
+	}
+	return &Embedded{srv: srv}, nil
+}
+
+// Connect opens a client connection to the embedded server, in process.
+func (e *Embedded) Connect(opts ...nats.Option) (*nats.Conn, error) {
+	opts = append([]nats.Option{nats.InProcessServer(e.srv), nats.Name("landrelease")}, opts...)
+	return nats.Connect("", opts...)
+}
+
+// ClientURL returns the URL other clients can connect to, or "" when the
+// server does not listen.
+func (e *Embedded) ClientURL() string {
+	if e.srv.Addr() == nil {
+		return ""
+	}
+	return e.srv.ClientURL()
+}
+
+// Close shuts the server down and waits until it has stopped, so its files
+// are consistent and unlocked.
+func (e *Embedded) Close() {
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+}

@@ -1,0 +1,202 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// CommandEnvelope is one command with its identity and provenance, as sent
+// on the wire: {"command": NAME, "command_id": UUID?, "actor": STRING?, "data": {...}}.
+type CommandEnvelope struct {
+	ID            uuid.UUID // command_id; zero until the engine assigns one
+	Actor         string
+	CorrelationID uuid.UUID // zero: the command ID
+	CausationID   uuid.UUID // zero: none
+	Command       Command
+}
+
+type wireCommand struct {
+	Command       string          `json:"command"`
+	CommandID     string          `json:"command_id,omitempty"`
+	Actor         string          `json:"actor,omitempty"`
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	Data          json.RawMessage `json:"data"`
+}
+
+// DecodeCommand parses one wire command and validates it. Every problem found
+// is reported at once in an ErrInvalid *Error whose fields are JSON names
+// ("data.size_m2" style paths are not used: fields are those of data, except
+// "command", "command_id" and "actor" for the envelope).
+func DecodeCommand(line []byte) (CommandEnvelope, error) {
+	var env CommandEnvelope
+	var w wireCommand
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return env, &Error{Op: "decode", Kind: ErrInvalid, Problems: []Problem{jsonProblem("", err)}}
+	}
+	if dec.More() {
+		return env, &Error{Op: "decode", Kind: ErrInvalid, Problems: []Problem{{Reason: "more than one JSON value on the line"}}}
+	}
+	op := w.Command
+	if op == "" {
+		op = "decode"
+	}
+	var probs Problems
+	if w.CommandID != "" {
+		id, err := uuid.Parse(w.CommandID)
+		if err != nil {
+			probs.Add("command_id", "not a UUID: %q", w.CommandID)
+		}
+		env.ID = id
+	}
+	if w.CorrelationID != "" {
+		id, err := uuid.Parse(w.CorrelationID)
+		if err != nil {
+			probs.Add("correlation_id", "not a UUID: %q", w.CorrelationID)
+		}
+		env.CorrelationID = id
+	}
+	env.Actor = w.Actor
+	if w.Command == "" {
+		probs.Add("command", "missing; one of %s", strings.Join(CommandNames(), ", "))
+		return env, probs.Err(op)
+	}
+	cmd, ok := newCommand(w.Command)
+	if !ok {
+		probs.Add("command", "unknown command %q; one of %s", w.Command, strings.Join(CommandNames(), ", "))
+		return env, probs.Err(op)
+	}
+	if len(w.Data) == 0 || string(w.Data) == "null" {
+		probs.Add("data", "missing: the command's fields go in an object under \"data\"")
+		return env, probs.Err(op)
+	}
+	decodeFields(w.Data, cmd, &probs)
+	if len(probs) == 0 {
+		// Validation of values only makes sense once every field decoded.
+		cmd.Validate(&probs)
+	}
+	env.Command = reflect.ValueOf(cmd).Elem().Interface().(Command)
+	return env, probs.Err(op)
+}
+
+// decodeFields decodes a JSON object into the struct pointed to by dst one
+// field at a time, so every wrongly typed or unknown field is reported, not
+// only the first.
+func decodeFields(data json.RawMessage, dst any, probs *Problems) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		probs.Add("data", "must be a JSON object: %v", err)
+		return
+	}
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	fields := make(map[string]int, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = i
+		}
+	}
+	for _, key := range sortedKeys(obj) {
+		i, ok := fields[key]
+		if !ok {
+			probs.Add(key, "unknown field")
+			continue
+		}
+		raw := obj[key]
+		f := v.Field(i)
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(f.Addr().Interface()); err != nil {
+			p := jsonProblem(key, err)
+			probs.Add(p.Field, "%s", p.Reason)
+		}
+	}
+}
+
+func jsonProblem(field string, err error) Problem {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		f := field
+		if te.Field != "" {
+			if f != "" {
+				f += "."
+			}
+			f += te.Field
+		}
+		return Problem{Field: f, Reason: fmt.Sprintf("wrong type: want %s, got JSON %s", typeName(te.Type), te.Value)}
+	case errors.As(err, &se):
+		return Problem{Field: field, Reason: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if field != "" {
+			name = field + "." + name
+		}
+		return Problem{Field: name, Reason: "unknown field"}
+	default:
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		return Problem{Field: field, Reason: msg}
+	}
+}
+
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Array:
+		if t == reflect.TypeOf(uuid.UUID{}) {
+			return "a UUID string"
+		}
+		return "a list"
+	}
+	return t.String()
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ { // small maps: insertion sort keeps it dependency-free
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+// EncodeCommand writes a command envelope in its wire form.
+func EncodeCommand(env CommandEnvelope) ([]byte, error) {
+	data, err := json.Marshal(env.Command)
+	if err != nil {
+		return nil, err
+	}
+	w := wireCommand{Command: env.Command.CommandName(), Actor: env.Actor, Data: data}
+	if env.ID != uuid.Nil {
+		w.CommandID = env.ID.String()
+	}
+	if env.CorrelationID != uuid.Nil {
+		w.CorrelationID = env.CorrelationID.String()
+	}
+	return json.Marshal(w)
+}
