@@ -32,7 +32,7 @@ type Area struct {
 	EvidenceCount    int
 	DirectEvidence   int // evidence items that confirm contamination
 	LandUse          events.LandUse
-	GeometryHash     uint64 // FNV-1a of the geometry JSON; the geometry itself lives in the read model
+	GeometryHash     uint64      // FNV-1a of the geometry JSON; the geometry itself lives in the read model
 	Deployments      []uuid.UUID // deployments tasked to the area
 	CasualtiesLast5y int
 }

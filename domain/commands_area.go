@@ -53,7 +53,7 @@ func (c RegisterSuspectedArea) id(ctx Context) uuid.UUID {
 }
 
 func (c RegisterSuspectedArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.id(ctx)) }
-func (RegisterSuspectedArea) Reads(Context) []events.Ref     { return nil }
+func (RegisterSuspectedArea) Reads(Context) []events.Ref      { return nil }
 
 func (c RegisterSuspectedArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	if s.Exists() {
@@ -93,7 +93,7 @@ func (c RecordEvidence) Validate(p *Problems) {
 	requiredDate(p, "observed_on", c.ObservedOn)
 }
 func (c RecordEvidence) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (RecordEvidence) Reads(Context) []events.Ref     { return nil }
+func (RecordEvidence) Reads(Context) []events.Ref      { return nil }
 func (c RecordEvidence) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, _ := s.(Area)
 	if !a.Registered {
@@ -125,7 +125,7 @@ func (c ConfirmHazardousArea) Validate(p *Problems) {
 	notNegative(p, "size_m2", c.SizeM2)
 }
 func (c ConfirmHazardousArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (ConfirmHazardousArea) Reads(Context) []events.Ref     { return nil }
+func (ConfirmHazardousArea) Reads(Context) []events.Ref      { return nil }
 func (c ConfirmHazardousArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := openArea(ctx, s, c.On)
 	if err != nil {
@@ -167,7 +167,7 @@ func (c CancelArea) Validate(p *Problems) {
 	notNegative(p, "size_m2", c.SizeM2)
 }
 func (c CancelArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (CancelArea) Reads(Context) []events.Ref     { return nil }
+func (CancelArea) Reads(Context) []events.Ref      { return nil }
 func (c CancelArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := openArea(ctx, s, c.On)
 	if err != nil {
@@ -199,7 +199,7 @@ func (c ReduceArea) Validate(p *Problems) {
 	required(p, "operator", c.Operator)
 }
 func (c ReduceArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (ReduceArea) Reads(Context) []events.Ref     { return nil }
+func (ReduceArea) Reads(Context) []events.Ref      { return nil }
 func (c ReduceArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := openArea(ctx, s, c.On)
 	if err != nil {
@@ -236,7 +236,7 @@ func (c ClearArea) Validate(p *Problems) {
 	notNegative(p, "erw_destroyed", int64(c.ERWDestroyed))
 }
 func (c ClearArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (ClearArea) Reads(Context) []events.Ref     { return nil }
+func (ClearArea) Reads(Context) []events.Ref      { return nil }
 func (c ClearArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := openArea(ctx, s, c.On)
 	if err != nil {
@@ -271,7 +271,7 @@ func (c ReclassifyArea) Validate(p *Problems) {
 	validEvidence(p, "evidence", c.Evidence)
 }
 func (c ReclassifyArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (ReclassifyArea) Reads(Context) []events.Ref     { return nil }
+func (ReclassifyArea) Reads(Context) []events.Ref      { return nil }
 func (c ReclassifyArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := openArea(ctx, s, c.On)
 	if err != nil {
@@ -331,7 +331,7 @@ func (c CorrectAreaRecord) Validate(p *Problems) {
 	validGeometry(p, "geometry", c.Geometry)
 }
 func (c CorrectAreaRecord) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (CorrectAreaRecord) Reads(Context) []events.Ref     { return nil }
+func (CorrectAreaRecord) Reads(Context) []events.Ref      { return nil }
 func (c CorrectAreaRecord) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := existingArea(ctx, s, c.On)
 	if err != nil {
@@ -405,7 +405,7 @@ func (c ReopenArea) Validate(p *Problems) {
 	validEvidence(p, "evidence", c.Evidence)
 }
 func (c ReopenArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (ReopenArea) Reads(Context) []events.Ref     { return nil }
+func (ReopenArea) Reads(Context) []events.Ref      { return nil }
 func (c ReopenArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := existingArea(ctx, s, c.On)
 	if err != nil {
@@ -436,7 +436,7 @@ func (c RecordQAVisit) Validate(p *Problems) {
 	oneOf(p, "result", string(c.Result), events.QAResultValues, true)
 }
 func (c RecordQAVisit) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
-func (RecordQAVisit) Reads(Context) []events.Ref     { return nil }
+func (RecordQAVisit) Reads(Context) []events.Ref      { return nil }
 func (c RecordQAVisit) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	if _, err := existingArea(ctx, s, c.On); err != nil {
 		return nil, err

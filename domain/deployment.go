@@ -85,7 +85,7 @@ func (c DeployCapacity) id(ctx Context) uuid.UUID {
 	return events.DerivedID(ctx.CommandID, "deployment", 0, ctx.Now)
 }
 func (c DeployCapacity) Target(ctx Context) events.Ref { return deploymentRef(ctx, c.id(ctx)) }
-func (DeployCapacity) Reads(Context) []events.Ref     { return nil }
+func (DeployCapacity) Reads(Context) []events.Ref      { return nil }
 func (c DeployCapacity) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	if s.Exists() {
 		return nil, Errorf(ErrConflict, "deployment_id", "deployment %s already exists", c.id(ctx))
@@ -114,7 +114,7 @@ func (c WithdrawCapacity) Validate(p *Problems) {
 	requiredDate(p, "on", c.On)
 }
 func (c WithdrawCapacity) Target(ctx Context) events.Ref { return deploymentRef(ctx, c.DeploymentID) }
-func (WithdrawCapacity) Reads(Context) []events.Ref     { return nil }
+func (WithdrawCapacity) Reads(Context) []events.Ref      { return nil }
 func (c WithdrawCapacity) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	d, _ := s.(Deployment)
 	switch {

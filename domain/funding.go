@@ -47,7 +47,7 @@ func (c PledgeFunding) Validate(p *Problems) {
 	positive(p, "amount_usd", c.AmountUSD)
 }
 func (c PledgeFunding) Target(ctx Context) events.Ref { return events.FundingRef(ctx.Country, c.Year) }
-func (PledgeFunding) Reads(Context) []events.Ref     { return nil }
+func (PledgeFunding) Reads(Context) []events.Ref      { return nil }
 func (c PledgeFunding) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	f, _ := s.(FundingLedger)
 	id := c.FundingID
