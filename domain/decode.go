@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 
@@ -136,6 +137,8 @@ func jsonProblem(field string, err error) Problem {
 		return Problem{Field: f, Reason: fmt.Sprintf("wrong type: want %s, got JSON %s", typeName(te.Type), te.Value)}
 	case errors.As(err, &se):
 		return Problem{Field: field, Reason: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return Problem{Field: field, Reason: "malformed JSON: the line ends before the JSON value does"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		if field != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,11 +69,16 @@ type Result struct {
 // MaxAttempts times. A command whose ID is already in the aggregate's history
 // is reported as a duplicate and writes nothing. Safe for concurrent use.
 type Handler struct {
-	store EventStore
-	cfg   HandlerConfig
-	cache stateCache
-	locks keyedMutex
+	store     EventStore
+	cfg       HandlerConfig
+	cache     stateCache
+	locks     keyedMutex
+	conflicts atomic.Int64
 }
+
+// Conflicts returns how many appends met a concurrent write and were decided
+// again since the handler started.
+func (h *Handler) Conflicts() int64 { return h.conflicts.Load() }
 
 // NewHandler returns a Handler over store.
 func NewHandler(store EventStore, cfg HandlerConfig) (*Handler, error) {
@@ -247,6 +253,7 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 		envs := h.envelopes(c, env, ref, evs)
 		first, err := h.store.Append(ctx, []Write{{Aggregate: ref, Expected: s.version, Events: envs}})
 		if errors.Is(err, ErrConflict) {
+			h.conflicts.Add(1)
 			h.cache.evict(ref)
 			if attempt < h.cfg.MaxAttempts {
 				continue

@@ -2,7 +2,9 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -28,6 +30,10 @@ func DateOf(t time.Time) Date {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
+		var pe *time.ParseError
+		if errors.As(err, &pe) && pe.Message != "" {
+			return Date{}, fmt.Errorf("%q is not a calendar date (%s)", s, strings.TrimPrefix(pe.Message, ": "))
+		}
 		return Date{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
 	}
 	return Date{t}, nil

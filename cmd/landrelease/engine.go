@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+
+	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
+	"github.com/landrelease/landrelease/domain"
+)
+
+// engine is the wired spine: the event store (embedded or external NATS) and
+// the command handler.
+type engine struct {
+	srv     *lrjs.Embedded // nil with --nats-url
+	nc      *nats.Conn
+	store   *lrjs.Store
+	handler *domain.Handler
+}
+
+func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, error) {
+	e := &engine{}
+	var err error
+	if g.natsURL == "" {
+		if err := os.MkdirAll(g.dataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		cfg := lrjs.DefaultEmbeddedConfig(g.dataDir)
+		cfg.Listen = g.natsListen
+		if e.srv, err = lrjs.StartEmbedded(cfg); err != nil {
+			return nil, err
+		}
+		if u := e.srv.ClientURL(); u != "" {
+			fmt.Fprintf(stderr, "landrelease: embedded NATS server listening on %s\n", u)
+		}
+		e.nc, err = e.srv.Connect()
+	} else {
+		e.nc, err = nats.Connect(g.natsURL, nats.Name("landrelease"),
+			nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond), nats.Timeout(5*time.Second))
+		if err != nil {
+			err = fmt.Errorf("connect to --nats-url %s: %w", g.natsURL, err)
+		}
+	}
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	if e.store, err = lrjs.Open(ctx, e.nc, lrjs.DefaultConfig()); err != nil {
+		e.Close()
+		return nil, err
+	}
+	hc := domain.DefaultHandlerConfig()
+	hc.Country = g.country
+	hc.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+	if e.handler, err = domain.NewHandler(e.store, hc); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close closes the connection and stops the embedded server.
+func (e *engine) Close() {
+	if e.nc != nil {
+		e.nc.Close()
+	}
+	if e.srv != nil {
+		e.srv.Close()
+	}
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/landrelease/landrelease/domain"
+)
+
+func execVerb() verb {
+	return verb{
+		name:    "exec",
+		summary: "apply commands from a JSON Lines file (or - for stdin)",
+		usage:   "exec [--json] [--chunk N] FILE|-",
+		help: `Applies commands, one JSON object per line:
+
+  {"command": "CancelArea", "command_id": "0192…", "actor": "mapu:Pailin",
+   "data": {"area_id": "…", "on": "2021-03-01", "method": "NTS", "reason": "…"}}
+
+Blank lines and lines starting with # are skipped. Each command is validated
+and decided against the state left by the lines before it; accepted commands
+are stored in atomic batches (one write to disk for up to 1,000 events).
+
+Prints one result line per command, in input order:
+  LINE ok COMMAND command_id=… seq=… events=ID,ID
+  LINE already-applied COMMAND command_id=… seq=…   (same command_id seen before: nothing written)
+  LINE refused COMMAND field=… reason=…            (nothing written for that line)
+A refused line does not stop the others. Exit status 1 if any line was refused.
+Give every command a command_id to make re-running a file safe: a command
+already in the history is never applied twice.`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &execOpts{}
+			fs.BoolVar(&o.json, "json", false, "print one JSON object per result line instead of text")
+			fs.IntVar(&o.chunk, "chunk", 5000, "commands read and decided per round (memory bound for large files)")
+			return o
+		},
+		run: runExec,
+	}
+}
+
+type execOpts struct {
+	json  bool
+	chunk int
+}
+
+// execLine is one input line: its number and its decoded command or error.
+type execLine struct {
+	n   int
+	env domain.CommandEnvelope
+	err error
+}
+
+// execResult is the JSON form of one result line.
+type execResult struct {
+	Line      int      `json:"line"`
+	Status    string   `json:"status"` // ok, already-applied, refused
+	Command   string   `json:"command,omitempty"`
+	CommandID string   `json:"command_id,omitempty"`
+	Sequence  uint64   `json:"sequence,omitempty"`
+	EventIDs  []string `json:"event_ids,omitempty"`
+	Error     *errJSON `json:"error,omitempty"`
+}
+
+type errJSON struct {
+	Kind     string           `json:"kind"`
+	Message  string           `json:"message"`
+	Field    string           `json:"field,omitempty"`
+	Problems []domain.Problem `json:"problems,omitempty"`
+}
+
+func runExec(ctx context.Context, a *app, o any, args []string) int {
+	opts := o.(*execOpts)
+	if len(args) != 1 {
+		fmt.Fprintln(a.stderr, "landrelease exec: want exactly one FILE (or - for stdin)\nRun 'landrelease exec --help' for usage.")
+		return exitUsage
+	}
+	if opts.chunk < 1 {
+		fmt.Fprintln(a.stderr, "landrelease exec: --chunk must be at least 1")
+		return exitUsage
+	}
+	in := a.stdin
+	if args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			fmt.Fprintf(a.stderr, "landrelease exec: %v\n", err)
+			return exitRefused
+		}
+		defer f.Close()
+		in = f
+	}
+	eng, err := openEngine(ctx, a.g, a.stderr)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "landrelease exec: %v\n", err)
+		return exitRefused
+	}
+	defer eng.Close()
+	if err := eng.handler.Warm(ctx); err != nil {
+		fmt.Fprintf(a.stderr, "landrelease exec: %v\n", err)
+		return exitRefused
+	}
+	out := bufio.NewWriterSize(a.stdout, 64<<10)
+	defer out.Flush()
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	var stats execStats
+	start := time.Now()
+	lines := make([]execLine, 0, opts.chunk)
+	flush := func() {
+		stats.add(applyChunk(ctx, eng.handler, lines, out, opts.json))
+		out.Flush()
+		lines = lines[:0]
+	}
+	n := 0
+	for sc.Scan() {
+		n++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		env, err := domain.DecodeCommand([]byte(text))
+		lines = append(lines, execLine{n: n, env: env, err: err})
+		if len(lines) == opts.chunk {
+			flush()
+		}
+	}
+	flush()
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(a.stderr, "landrelease exec: reading %s after line %d: %v\n", args[0], n, err)
+		stats.refused++
+	}
+	fmt.Fprintf(a.stderr, "landrelease exec: %d commands in %s: %d applied, %d already applied (nothing written), %d refused\n",
+		stats.total(), time.Since(start).Round(time.Millisecond), stats.applied, stats.duplicate, stats.refused)
+	if stats.refused > 0 {
+		return exitRefused
+	}
+	return exitOK
+}
+
+type execStats struct{ applied, duplicate, refused int }
+
+func (s *execStats) add(o execStats) {
+	s.applied += o.applied
+	s.duplicate += o.duplicate
+	s.refused += o.refused
+}
+func (s execStats) total() int { return s.applied + s.duplicate + s.refused }
+
+// applyChunk decides and stores the decodable lines as one bulk run and
+// prints every line's result in input order.
+func applyChunk(ctx context.Context, h *domain.Handler, lines []execLine, w io.Writer, asJSON bool) execStats {
+	var st execStats
+	envs := make([]domain.CommandEnvelope, 0, len(lines))
+	for _, l := range lines {
+		if l.err == nil {
+			envs = append(envs, l.env)
+		}
+	}
+	outcomes := h.HandleBatch(ctx, envs, nil)
+	k := 0
+	enc := json.NewEncoder(w)
+	for _, l := range lines {
+		r := execResult{Line: l.n}
+		if l.env.Command != nil {
+			r.Command = l.env.Command.CommandName()
+		}
+		err := l.err
+		if err == nil {
+			o := outcomes[k]
+			k++
+			err = o.Err
+			r.CommandID = o.CommandID.String()
+			r.Sequence = o.Sequence
+			switch {
+			case err != nil:
+			case o.Duplicate:
+				r.Status = "already-applied"
+			default:
+				r.Status = "ok"
+				for _, e := range o.Events {
+					r.EventIDs = append(r.EventIDs, e.ID.String())
+				}
+			}
+		}
+		if err != nil {
+			r.Status = "refused"
+			r.Error = toErrJSON(err)
+			r.Sequence = 0
+			st.refused++
+		} else if r.Status == "ok" {
+			st.applied++
+		} else {
+			st.duplicate++
+		}
+		if asJSON {
+			_ = enc.Encode(r)
+			continue
+		}
+		writeResultText(w, r)
+	}
+	return st
+}
+
+func writeResultText(w io.Writer, r execResult) {
+	name := r.Command
+	if name == "" {
+		name = "-"
+	}
+	switch r.Status {
+	case "ok":
+		fmt.Fprintf(w, "%d ok %s command_id=%s seq=%d events=%s\n", r.Line, name, r.CommandID, r.Sequence, strings.Join(r.EventIDs, ","))
+	case "already-applied":
+		fmt.Fprintf(w, "%d already-applied %s command_id=%s seq=%d (nothing written)\n", r.Line, name, r.CommandID, r.Sequence)
+	default:
+		e := r.Error
+		if len(e.Problems) == 0 {
+			fmt.Fprintf(w, "%d refused %s kind=%s reason=%q\n", r.Line, name, e.Kind, e.Message)
+			return
+		}
+		for _, p := range e.Problems {
+			fmt.Fprintf(w, "%d refused %s kind=%s field=%s reason=%q\n", r.Line, name, e.Kind, orDash(p.Field), p.Reason)
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func toErrJSON(err error) *errJSON {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return &errJSON{Kind: de.Kind.Error(), Message: de.Error(), Field: de.Field(), Problems: de.Problems}
+	}
+	return &errJSON{Kind: domain.KindOf(err).Error(), Message: err.Error()}
+}
