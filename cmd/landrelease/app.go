@@ -158,4 +158,3 @@ func flagDefaults(fs *flag.FlagSet) string {
 	fs.PrintDefaults()
 	return b.String()
 }
-
