@@ -78,13 +78,29 @@ func DecodeCommand(line []byte) (CommandEnvelope, error) {
 		probs.Add("data", "missing: the command's fields go in an object under \"data\"")
 		return env, probs.Err(op)
 	}
-	decodeFields(w.Data, cmd, &probs)
+	// Fast path: one strict decode. Only a command that fails it is decoded
+	// again field by field, to report every bad field rather than the first.
+	strict := json.NewDecoder(bytes.NewReader(w.Data))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(cmd); err != nil {
+		reset(cmd)
+		decodeFields(w.Data, cmd, &probs)
+		if len(probs) == 0 { // the whole-object error was not about one field
+			probs = append(probs, jsonProblem("data", err))
+		}
+	}
 	if len(probs) == 0 {
 		// Validation of values only makes sense once every field decoded.
 		cmd.Validate(&probs)
 	}
 	env.Command = reflect.ValueOf(cmd).Elem().Interface().(Command)
 	return env, probs.Err(op)
+}
+
+// reset sets the struct cmd points to back to its zero value.
+func reset(cmd Command) {
+	v := reflect.ValueOf(cmd).Elem()
+	v.Set(reflect.Zero(v.Type()))
 }
 
 // decodeFields decodes a JSON object into the struct pointed to by dst one

@@ -130,3 +130,11 @@ func TestOldServerRefused(t *testing.T) {
 		t.Fatalf("Open on nats-server %s: err = %v, want a refusal naming %s", v, err, lrjs.MinServerVersion)
 	}
 }
+
+func TestConformanceGroupCommitEmbedded(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) domain.EventStore {
+		g := domain.NewGroupCommit(jetstreamtest.MustStore(t, jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))), 1000)
+		t.Cleanup(g.Close)
+		return g
+	})
+}

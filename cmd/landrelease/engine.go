@@ -20,6 +20,7 @@ type engine struct {
 	srv     *lrjs.Embedded // nil with --nats-url
 	nc      *nats.Conn
 	store   *lrjs.Store
+	group   *domain.GroupCommit // concurrent commands share appends
 	handler *domain.Handler
 }
 
@@ -57,7 +58,8 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	hc := domain.DefaultHandlerConfig()
 	hc.Country = g.country
 	hc.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
-	if e.handler, err = domain.NewHandler(e.store, hc); err != nil {
+	e.group = domain.NewGroupCommit(e.store, hc.MaxBatchEvents)
+	if e.handler, err = domain.NewHandler(e.group, hc); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -66,6 +68,9 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 
 // Close closes the connection and stops the embedded server.
 func (e *engine) Close() {
+	if e.group != nil {
+		e.group.Close()
+	}
 	if e.nc != nil {
 		e.nc.Close()
 	}

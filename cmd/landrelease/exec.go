@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -106,34 +107,10 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintf(a.stderr, "landrelease exec: %v\n", err)
 		return exitRefused
 	}
-	out := bufio.NewWriterSize(a.stdout, 64<<10)
-	defer out.Flush()
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	var stats execStats
 	start := time.Now()
-	lines := make([]execLine, 0, opts.chunk)
-	flush := func() {
-		stats.add(applyChunk(ctx, eng.handler, lines, out, opts.json))
-		out.Flush()
-		lines = lines[:0]
-	}
-	n := 0
-	for sc.Scan() {
-		n++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		env, err := domain.DecodeCommand([]byte(text))
-		lines = append(lines, execLine{n: n, env: env, err: err})
-		if len(lines) == opts.chunk {
-			flush()
-		}
-	}
-	flush()
-	if err := sc.Err(); err != nil {
-		fmt.Fprintf(a.stderr, "landrelease exec: reading %s after line %d: %v\n", args[0], n, err)
+	stats, err := execStream(ctx, eng.handler, in, a.stdout, opts)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "landrelease exec: reading %s: %v\n", args[0], err)
 		stats.refused++
 	}
 	fmt.Fprintf(a.stderr, "landrelease exec: %d commands in %s: %d applied, %d already applied (nothing written), %d refused\n",
@@ -142,6 +119,54 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// execStream applies the JSON Lines commands of in, chunk by chunk, and
+// writes a result line per command to w. It returns an error only when in
+// cannot be read; refused commands are counted in the stats.
+func execStream(ctx context.Context, h *domain.Handler, in io.Reader, w io.Writer, opts *execOpts) (execStats, error) {
+	out := bufio.NewWriterSize(w, 64<<10)
+	defer out.Flush()
+	// Reading and decoding the next chunk overlaps with deciding and storing
+	// this one (which mostly waits for the disk).
+	chunks := make(chan []execLine, 1)
+	var readErr error
+	go func() {
+		defer close(chunks)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		lines := make([]execLine, 0, opts.chunk)
+		n := 0
+		for sc.Scan() {
+			n++
+			text := bytes.TrimSpace(sc.Bytes())
+			if len(text) == 0 || text[0] == '#' {
+				continue
+			}
+			env, err := domain.DecodeCommand(text)
+			lines = append(lines, execLine{n: n, env: env, err: err})
+			if len(lines) == opts.chunk {
+				select {
+				case chunks <- lines:
+				case <-ctx.Done():
+					return
+				}
+				lines = make([]execLine, 0, opts.chunk)
+			}
+		}
+		if len(lines) > 0 {
+			chunks <- lines
+		}
+		if err := sc.Err(); err != nil {
+			readErr = fmt.Errorf("after line %d: %w", n, err)
+		}
+	}()
+	var stats execStats
+	for lines := range chunks {
+		stats.add(applyChunk(ctx, h, lines, out, opts.json))
+		out.Flush()
+	}
+	return stats, readErr
 }
 
 type execStats struct{ applied, duplicate, refused int }

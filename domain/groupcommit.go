@@ -1,0 +1,215 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/landrelease/landrelease/events"
+)
+
+// GroupCommit is an EventStore that lets commands arriving together share
+// one atomic append, and so one write to disk: while one append is in
+// flight, the appends that arrive queue up, and the next append takes all of
+// them (on distinct aggregates, up to MaxEvents events) as one batch, each
+// write keeping its own expected-version check. A lone append on an idle
+// store goes out at once; grouping never waits for company.
+//
+// If a grouped batch is refused (one write's check failed) or its outcome is
+// unclear, every write of it is appended again alone, so only the stale one
+// gets ErrConflict and nothing is lost or doubled (event IDs make the retry
+// idempotent). Load, Replay and LastSequence go straight to the store.
+// Safe for concurrent use; Close stops the appender.
+type GroupCommit struct {
+	store     EventStore
+	maxEvents int
+	reqs      chan *groupReq
+	quit      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+
+	mu     sync.Mutex
+	groups int64 // appends sent to the store
+	writes int64 // writes carried by them
+}
+
+type groupReq struct {
+	ctx    context.Context
+	writes []Write
+	events int
+	first  uint64
+	err    error
+	done   chan struct{}
+}
+
+var _ EventStore = (*GroupCommit)(nil)
+
+// NewGroupCommit starts the appender of store. maxEvents bounds one batch
+// (at most 1000, the JetStream atomic batch limit).
+func NewGroupCommit(store EventStore, maxEvents int) *GroupCommit {
+	if maxEvents < 1 || maxEvents > 1000 {
+		maxEvents = 1000
+	}
+	g := &GroupCommit{store: store, maxEvents: maxEvents, reqs: make(chan *groupReq, 4096),
+		quit: make(chan struct{}), done: make(chan struct{})}
+	go g.run()
+	return g
+}
+
+// Close stops the appender after the appends in flight; later Appends fail.
+func (g *GroupCommit) Close() {
+	g.closeOnce.Do(func() { close(g.quit) })
+	<-g.done
+}
+
+// Stats returns how many store appends carried how many writes.
+func (g *GroupCommit) Stats() (appends, writes int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.groups, g.writes
+}
+
+var errClosed = errors.New("group commit: closed")
+
+// Append queues the writes for the next group and waits for its outcome.
+func (g *GroupCommit) Append(ctx context.Context, writes []Write) (uint64, error) {
+	r := &groupReq{ctx: ctx, writes: writes, done: make(chan struct{})}
+	for _, w := range writes {
+		r.events += len(w.Events)
+	}
+	select {
+	case g.reqs <- r:
+	case <-g.quit:
+		return 0, errClosed
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	// Once queued the request is always answered: waiting for the answer
+	// (not the context) is what keeps "ok" true only after the store said so.
+	<-r.done
+	return r.first, r.err
+}
+
+func (g *GroupCommit) run() {
+	defer close(g.done)
+	var carry *groupReq
+	for {
+		var r *groupReq
+		if carry != nil {
+			r, carry = carry, nil
+		} else {
+			select {
+			case r = <-g.reqs:
+			case <-g.quit:
+				g.drain()
+				return
+			}
+		}
+		group := []*groupReq{r}
+		n := r.events
+		touched := refsOf(r.writes, nil)
+	collect:
+		for n < g.maxEvents {
+			select {
+			case next := <-g.reqs:
+				if n+next.events > g.maxEvents || overlaps(next.writes, touched) {
+					carry = next
+					break collect
+				}
+				group = append(group, next)
+				n += next.events
+				touched = refsOf(next.writes, touched)
+			default:
+				break collect
+			}
+		}
+		g.commit(group)
+	}
+}
+
+// drain answers the requests still queued at Close.
+func (g *GroupCommit) drain() {
+	for {
+		select {
+		case r := <-g.reqs:
+			r.err = errClosed
+			close(r.done)
+		default:
+			return
+		}
+	}
+}
+
+func refsOf(writes []Write, into map[events.Ref]bool) map[events.Ref]bool {
+	if into == nil {
+		into = make(map[events.Ref]bool, len(writes))
+	}
+	for _, w := range writes {
+		into[w.Aggregate] = true
+	}
+	return into
+}
+
+func overlaps(writes []Write, touched map[events.Ref]bool) bool {
+	for _, w := range writes {
+		if touched[w.Aggregate] {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *GroupCommit) count(writes int) {
+	g.mu.Lock()
+	g.groups++
+	g.writes += int64(writes)
+	g.mu.Unlock()
+}
+
+func (g *GroupCommit) commit(group []*groupReq) {
+	if len(group) == 1 {
+		r := group[0]
+		r.first, r.err = g.store.Append(r.ctx, r.writes)
+		g.count(len(r.writes))
+		close(r.done)
+		return
+	}
+	var all []Write
+	for _, r := range group {
+		all = append(all, r.writes...)
+	}
+	// The group is stored on behalf of clients with their own contexts; it
+	// must not fail because one of them gave up.
+	first, err := g.store.Append(context.WithoutCancel(group[0].ctx), all)
+	g.count(len(all))
+	if err == nil && first > 0 {
+		seq := first
+		for _, r := range group {
+			r.first = seq
+			seq += uint64(r.events)
+			close(r.done)
+		}
+		return
+	}
+	// Refused or unclear: each write alone, so each gets its own answer.
+	for _, r := range group {
+		r.first, r.err = g.store.Append(context.WithoutCancel(r.ctx), r.writes)
+		g.count(len(r.writes))
+		close(r.done)
+	}
+}
+
+// Load reads from the underlying store.
+func (g *GroupCommit) Load(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
+	return g.store.Load(ctx, ref)
+}
+
+// Replay reads from the underlying store.
+func (g *GroupCommit) Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
+	return g.store.Replay(ctx, from, fn)
+}
+
+// LastSequence reads from the underlying store.
+func (g *GroupCommit) LastSequence(ctx context.Context) (uint64, error) {
+	return g.store.LastSequence(ctx)
+}
