@@ -140,4 +140,3 @@ func jsonl(b testing.TB, envs []domain.CommandEnvelope) []byte {
 	}
 	return buf.Bytes()
 }
-
