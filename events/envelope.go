@@ -74,7 +74,11 @@ type Envelope struct {
 	CommandID     uuid.UUID // the command that produced it, Lr-Command-Id
 	CorrelationID uuid.UUID // the conversation it belongs to, Lr-Correlation-Id
 	CausationID   uuid.UUID // the message (command or event) that caused it
-	Data          Event
+	// BatchEnd is set on stored events that end an atomic append (a lone
+	// event ends its own): readers that apply events in transactions cut
+	// only there, so an atomic batch is never half applied.
+	BatchEnd bool
+	Data     Event
 }
 
 // namespace for name-based (version 5) identifiers.

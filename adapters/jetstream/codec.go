@@ -23,6 +23,9 @@ const (
 	HeaderCommandID     = "Lr-Command-Id"
 	HeaderCorrelationID = "Lr-Correlation-Id"
 	HeaderCausationID   = "Lr-Causation-Id"
+
+	headerBatchID     = "Nats-Batch-Id"     // kept on messages stored by an atomic batch
+	headerBatchCommit = "Nats-Batch-Commit" // "1" on the last message of the batch
 )
 
 // encode turns an envelope into a NATS message (body = event JSON).
@@ -73,7 +76,8 @@ func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, dat
 	if err != nil {
 		return events.Envelope{}, err
 	}
-	e := events.Envelope{Aggregate: ref, Sequence: seq, Type: header(h, HeaderEventType), Actor: header(h, HeaderActor)}
+	e := events.Envelope{Aggregate: ref, Sequence: seq, Type: header(h, HeaderEventType), Actor: header(h, HeaderActor),
+		BatchEnd: header(h, headerBatchID) == "" || header(h, headerBatchCommit) == "1"}
 	fail := func(err error) (events.Envelope, error) {
 		return events.Envelope{}, fmt.Errorf("event at sequence %d (%s): %w", seq, subject, err)
 	}

@@ -123,11 +123,13 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 		for _, e := range w.Events {
 			seq := uint64(len(s.log)) + 1
 			e.Sequence = seq
+			e.BatchEnd = false
 			s.log = append(s.log, e)
 			s.bySubj[e.Aggregate] = append(s.bySubj[e.Aggregate], seq)
 			s.byID[e.ID] = seq
 		}
 	}
+	s.log[len(s.log)-1].BatchEnd = true
 	return first, nil
 }
 

@@ -112,7 +112,7 @@ func testEnvelopeRoundTrip(t *testing.T, s domain.EventStore) {
 	if err != nil || len(got) != 1 {
 		t.Fatalf("Load: %d events, %v", len(got), err)
 	}
-	want.Sequence = seq
+	want.Sequence, want.BatchEnd = seq, true // a lone event ends its own append
 	if g := fmt.Sprintf("%+v", got[0]); g != fmt.Sprintf("%+v", want) {
 		t.Fatalf("round trip changed the envelope:\n got %s\nwant %+v", g, want)
 	}
@@ -177,6 +177,10 @@ func testContiguous(t *testing.T, s domain.EventStore) {
 		}
 		if evs[0].Sequence != seq || evs[1].Sequence != seq+1 || v != seq+1 {
 			t.Fatalf("events of %s at %d,%d (version %d), want %d,%d", w.Aggregate, evs[0].Sequence, evs[1].Sequence, v, seq, seq+1)
+		}
+		lastOfAppend := w.Aggregate == writes[len(writes)-1].Aggregate
+		if evs[0].BatchEnd || evs[1].BatchEnd != lastOfAppend {
+			t.Fatalf("BatchEnd of %s = %v,%v; want it only on the append's last event", w.Aggregate, evs[0].BatchEnd, evs[1].BatchEnd)
 		}
 		seq += 2
 	}
