@@ -195,6 +195,17 @@ func itoa(i int) string {
 	return string(b[n:])
 }
 
+// evidenceNotInFuture refuses evidence observed after today, as RecordEvidence
+// does for evidence recorded on its own.
+func evidenceNotInFuture(c Context, field string, ev []events.Evidence) error {
+	for i, e := range ev {
+		if err := notInFuture(c, field+"["+itoa(i)+"].observed_on", e.ObservedOn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // notInFuture refuses a date of a recorded fact after today.
 func notInFuture(c Context, field string, d events.Date) error {
 	if d.After(c.Today()) {

@@ -65,6 +65,9 @@ func (c RegisterSuspectedArea) Decide(ctx Context, s State, _ Reads) ([]events.E
 	if err := notInFuture(ctx, "registered_on", c.RegisteredOn); err != nil {
 		return nil, err
 	}
+	if err := evidenceNotInFuture(ctx, "evidence", c.Evidence); err != nil {
+		return nil, err
+	}
 	class := events.Classification(c.Classification)
 	if class == "" {
 		class = events.SHA
@@ -281,6 +284,9 @@ func (c ReclassifyArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, e
 	if a.Class == to {
 		return nil, Errorf(ErrInvalid, "to", "area %s is already a %s", a.ID, to)
 	}
+	if err := evidenceNotInFuture(ctx, "evidence", c.Evidence); err != nil {
+		return nil, err
+	}
 	if to == events.CHA && len(c.Evidence) == 0 && a.DirectEvidence == 0 {
 		return nil, Errorf(ErrInvalid, "evidence", "SHA -> CHA needs evidence: give it in the command or record direct evidence (ACCIDENT, DEVICE_FOUND) first")
 	}
@@ -409,6 +415,9 @@ func (ReopenArea) Reads(Context) []events.Ref      { return nil }
 func (c ReopenArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := existingArea(ctx, s, c.On)
 	if err != nil {
+		return nil, err
+	}
+	if err := evidenceNotInFuture(ctx, "evidence", c.Evidence); err != nil {
 		return nil, err
 	}
 	if released := a.ReleasedM2(); c.SizeM2 > released {

@@ -137,6 +137,9 @@ func upcastAreaCancelledV1(data []byte) ([]byte, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
 	}
+	if m == nil { // "null" unmarshals without error into a nil map
+		return nil, fmt.Errorf("want a JSON object, got %s", truncate(data))
+	}
 	if v, ok := m["area_m2"]; ok {
 		m["size_m2"] = v
 		delete(m, "area_m2")
