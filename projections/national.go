@@ -1,0 +1,436 @@
+package projections
+
+import (
+	"sort"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/events"
+)
+
+// Names and versions of the projections the National fold maintains. A
+// version change means the fold changed: the runner rebuilds.
+const (
+	RegisterName     = "register"
+	StatisticsName   = "statistics"
+	AuditName        = "audit"
+	NationalVersion  = 1
+	WorkPlanApproved = "APPROVED"
+	WorkPlanEndorsed = "ENDORSED"
+)
+
+// Names lists the projections of the National fold.
+var Names = []string{RegisterName, StatisticsName, AuditName}
+
+// WorkPlanKey identifies a province's plan of a year.
+type WorkPlanKey struct {
+	Province string
+	Year     int
+}
+
+// National folds events into the national database (register), the
+// land-release statistics and the audit trail. It holds the current state in
+// memory and records what each event changed, so a store writes only the
+// changed rows (see Drain). Not safe for concurrent use.
+type National struct {
+	Areas       map[uuid.UUID]*AreaRow
+	Deployments map[uuid.UUID]*DeploymentRow
+	Pledges     []PledgeRow
+	Shortfalls  []ShortfallRow
+	Deadlines   []DeadlineRow
+	WorkPlans   map[WorkPlanKey]*WorkPlanRow
+	Stats       map[StatKey]*StatRow
+	Sequence    uint64 // last event applied
+
+	// KeepAudit keeps every audit row in memory (for as-of questions);
+	// normally rows only wait in the pending changes.
+	KeepAudit bool
+	Audit     []AuditRow
+
+	pending Changes
+	dirtyA  map[uuid.UUID]bool
+	dirtyD  map[uuid.UUID]bool
+	dirtyW  map[WorkPlanKey]bool
+	deltaS  map[StatKey]*StatRow
+}
+
+// Changes are the rows changed since the last Drain, for one transaction.
+type Changes struct {
+	Areas       []AreaRow       // full rows; Geometry nil means "unchanged"
+	Deployments []DeploymentRow // full rows
+	Pledges     []PledgeRow     // new rows
+	Shortfalls  []ShortfallRow  // new rows
+	Deadlines   []DeadlineRow   // new rows
+	WorkPlans   []WorkPlanRow   // full rows
+	Stats       []StatRow       // deltas to add
+	Audit       []AuditRow      // new rows
+	Sequence    uint64          // checkpoint: last event folded
+}
+
+// Empty reports whether there is nothing to write but the checkpoint.
+func (c Changes) Empty() bool {
+	return len(c.Areas)+len(c.Deployments)+len(c.Pledges)+len(c.Shortfalls)+len(c.Deadlines)+
+		len(c.WorkPlans)+len(c.Stats)+len(c.Audit) == 0
+}
+
+// NewNational returns an empty fold.
+func NewNational() *National {
+	return &National{
+		Areas: make(map[uuid.UUID]*AreaRow), Deployments: make(map[uuid.UUID]*DeploymentRow),
+		WorkPlans: make(map[WorkPlanKey]*WorkPlanRow), Stats: make(map[StatKey]*StatRow),
+		dirtyA: make(map[uuid.UUID]bool), dirtyD: make(map[uuid.UUID]bool),
+		dirtyW: make(map[WorkPlanKey]bool), deltaS: make(map[StatKey]*StatRow),
+	}
+}
+
+// Restore puts state read back from a store into an empty fold.
+func (n *National) Restore(areas []AreaRow, deployments []DeploymentRow, plans []WorkPlanRow, stats []StatRow, seq uint64) {
+	for i := range areas {
+		a := areas[i]
+		a.Geometry = nil
+		n.Areas[a.ID] = &a
+	}
+	for i := range deployments {
+		d := deployments[i]
+		n.Deployments[d.ID] = &d
+	}
+	for i := range plans {
+		w := plans[i]
+		n.WorkPlans[WorkPlanKey{w.Province, w.Year}] = &w
+	}
+	for i := range stats {
+		s := stats[i]
+		n.Stats[s.StatKey] = &s
+	}
+	n.Sequence = seq
+}
+
+// Drain returns the changes since the last Drain and forgets them. Rows are
+// copies; geometry is released from memory once handed over.
+func (n *National) Drain() Changes {
+	c := n.pending
+	c.Sequence = n.Sequence
+	for id := range n.dirtyA {
+		a := n.Areas[id]
+		c.Areas = append(c.Areas, *a)
+		a.Geometry = nil
+	}
+	for id := range n.dirtyD {
+		c.Deployments = append(c.Deployments, *n.Deployments[id])
+	}
+	for k := range n.dirtyW {
+		w := *n.WorkPlans[k]
+		w.AreaIDs = append([]uuid.UUID(nil), w.AreaIDs...)
+		c.WorkPlans = append(c.WorkPlans, w)
+	}
+	for _, s := range n.deltaS {
+		c.Stats = append(c.Stats, *s)
+	}
+	sort.Slice(c.Areas, func(i, j int) bool { return c.Areas[i].LastSequence < c.Areas[j].LastSequence })
+	sort.Slice(c.Stats, func(i, j int) bool { return lessKey(c.Stats[i].StatKey, c.Stats[j].StatKey) })
+	n.pending = Changes{}
+	clear(n.dirtyA)
+	clear(n.dirtyD)
+	clear(n.dirtyW)
+	clear(n.deltaS)
+	return c
+}
+
+func lessKey(a, b StatKey) bool {
+	if a.Year != b.Year {
+		return a.Year < b.Year
+	}
+	if a.Province != b.Province {
+		return a.Province < b.Province
+	}
+	if a.Operator != b.Operator {
+		return a.Operator < b.Operator
+	}
+	return a.Method < b.Method
+}
+
+func (n *National) stat(key StatKey, d StatRow) {
+	d.StatKey = key
+	d.Events = 1
+	if t, ok := n.Stats[key]; ok {
+		t.add(d)
+	} else {
+		cp := d
+		n.Stats[key] = &cp
+	}
+	if t, ok := n.deltaS[key]; ok {
+		t.add(d)
+	} else {
+		cp := d
+		n.deltaS[key] = &cp
+	}
+}
+
+func (n *National) audit(e events.Envelope, a *AreaRow, r AuditRow) {
+	r.Sequence, r.EventID, r.AreaID = e.Sequence, e.ID, a.ID
+	r.Province, r.OccurredOn, r.RecordedAt = a.Province, e.OccurredOn, e.RecordedAt
+	r.Actor, r.CommandID, r.EvidenceCount = e.Actor, e.CommandID, a.EvidenceCount
+	n.pending.Audit = append(n.pending.Audit, r)
+	if n.KeepAudit {
+		n.Audit = append(n.Audit, r)
+	}
+}
+
+func (n *National) touch(a *AreaRow, e events.Envelope, on events.Date) {
+	a.LastSequence = e.Sequence
+	a.LastRecordedAt = e.RecordedAt
+	if on.After(a.LastActivityOn) {
+		a.LastActivityOn = on
+	}
+	n.dirtyA[a.ID] = true
+}
+
+func (a *AreaRow) setStatus(on events.Date) {
+	switch {
+	case a.RemainingM2 == 0:
+		if a.Status != "RELEASED" {
+			a.ReleasedOn = on
+		}
+		a.Status = "RELEASED"
+	default:
+		a.Status = a.Classification
+		a.ReleasedOn = events.Date{}
+	}
+}
+
+func hasDirect(ev []events.Evidence) int {
+	n := 0
+	for _, e := range ev {
+		if e.Direct() {
+			n++
+		}
+	}
+	return n
+}
+
+// Apply folds one event. Events must come in stream order; an event at or
+// below the current sequence is ignored, so a redelivery changes nothing.
+func (n *National) Apply(e events.Envelope) {
+	if e.Sequence != 0 && e.Sequence <= n.Sequence {
+		return
+	}
+	if e.Sequence != 0 {
+		n.Sequence = e.Sequence
+	}
+	year := e.OccurredOn.Year()
+	switch d := e.Data.(type) {
+	case events.AreaRegistered:
+		a := &AreaRow{ID: d.AreaID, Province: d.Province, District: d.District, Commune: d.Commune, Village: d.Village,
+			Hazard: string(d.Hazard), Classification: string(d.Classification), Source: string(d.Source),
+			SizeM2: d.SizeM2, RemainingM2: d.SizeM2, EvidenceCount: len(d.Evidence), DirectEvidence: hasDirect(d.Evidence),
+			LandUse: string(d.LandUse), CasualtiesLast5y: d.CasualtiesLast5y, CommunityRequest: d.CommunityRequest,
+			Geometry: d.Geometry, RegisteredOn: d.RegisteredOn, FirstRecordedAt: e.RecordedAt}
+		a.setStatus(d.RegisteredOn)
+		n.Areas[a.ID] = a
+		n.touch(a, e, d.RegisteredOn)
+		s := StatRow{AreaM2: d.SizeM2}
+		if len(d.Evidence) > 0 {
+			s.EvidenceM2, s.EvidenceAreas = d.SizeM2, 1
+		}
+		n.stat(StatKey{d.RegisteredOn.Year(), d.Province, "", MethodRegistered}, s)
+		r := AuditRow{Action: "REGISTERED", ToClass: a.Classification, SizeM2: d.SizeM2, Method: a.Source, Evidence: d.Evidence}
+		if len(d.Evidence) == 0 {
+			r.Flags = append(r.Flags, FlagNoEvidence)
+		}
+		if a.Classification == "CHA" && a.DirectEvidence == 0 {
+			r.Flags = append(r.Flags, FlagCHAWithoutDirect)
+		}
+		n.audit(e, a, r)
+	case events.EvidenceRecorded:
+		if a := n.Areas[d.AreaID]; a != nil {
+			a.EvidenceCount++
+			if d.Evidence.Direct() {
+				a.DirectEvidence++
+			}
+			n.touch(a, e, d.ObservedOn)
+			n.audit(e, a, AuditRow{Action: "EVIDENCE", Evidence: []events.Evidence{d.Evidence}})
+		}
+	case events.AreaConfirmed:
+		if a := n.Areas[d.AreaID]; a != nil {
+			from := a.Classification
+			a.Classification = "CHA"
+			a.setStatus(d.On)
+			n.touch(a, e, d.On)
+			r := AuditRow{Action: "CONFIRMED", FromClass: from, ToClass: "CHA", SizeM2: d.SizeM2}
+			if a.DirectEvidence == 0 {
+				r.Flags = append(r.Flags, FlagCHAWithoutDirect)
+			}
+			n.audit(e, a, r)
+		}
+	case events.AreaCancelled:
+		if a := n.Areas[d.AreaID]; a != nil {
+			method := MethodNTS
+			if d.Method == events.CancelByDeskAnalysis {
+				method = MethodDeskAnalysis
+				a.CancelledDeskM2 += d.SizeM2
+			} else {
+				a.CancelledNTSM2 += d.SizeM2
+			}
+			a.RemainingM2 -= d.SizeM2
+			if d.Operator != "" {
+				a.LastOperator = d.Operator
+			}
+			a.setStatus(d.On)
+			n.touch(a, e, d.On)
+			n.stat(StatKey{year, a.Province, d.Operator, method}, StatRow{AreaM2: d.SizeM2})
+			r := AuditRow{Action: "CANCELLED", FromClass: a.Classification, SizeM2: d.SizeM2, Method: string(d.Method), Reason: d.Reason}
+			if method == MethodDeskAnalysis {
+				r.Flags = append(r.Flags, FlagDeskCancellation)
+			}
+			if a.Classification == "CHA" {
+				r.Flags = append(r.Flags, FlagCancelledCHA)
+			}
+			n.audit(e, a, r)
+		}
+	case events.AreaReduced:
+		if a := n.Areas[d.AreaID]; a != nil {
+			a.ReducedM2 += d.SizeM2
+			a.RemainingM2 -= d.SizeM2
+			a.LastOperator = d.Operator
+			a.setStatus(d.On)
+			n.touch(a, e, d.On)
+			n.stat(StatKey{year, a.Province, d.Operator, MethodTS}, StatRow{AreaM2: d.SizeM2})
+		}
+	case events.AreaCleared:
+		if a := n.Areas[d.AreaID]; a != nil {
+			a.ClearedM2 += d.SizeM2
+			a.RemainingM2 -= d.SizeM2
+			a.APMinesDestroyed += d.APMinesDestroyed
+			a.ATMinesDestroyed += d.ATMinesDestroyed
+			a.ERWDestroyed += d.ERWDestroyed
+			a.LastOperator = d.Operator
+			a.setStatus(d.On)
+			n.touch(a, e, d.On)
+			n.stat(StatKey{year, a.Province, d.Operator, MethodClearance}, StatRow{AreaM2: d.SizeM2,
+				APMinesDestroyed: int64(d.APMinesDestroyed), ATMinesDestroyed: int64(d.ATMinesDestroyed), ERWDestroyed: int64(d.ERWDestroyed)})
+		}
+	case events.AreaReclassified:
+		if a := n.Areas[d.AreaID]; a != nil {
+			a.Classification = string(d.To)
+			a.Reclassifications++
+			a.setStatus(d.On)
+			n.touch(a, e, d.On)
+			r := AuditRow{Action: "RECLASSIFIED", FromClass: string(d.From), ToClass: string(d.To), Reason: d.Reason}
+			if d.To == events.SHA {
+				r.Flags = append(r.Flags, FlagDowngraded)
+			}
+			if d.To == events.CHA && a.DirectEvidence == 0 {
+				r.Flags = append(r.Flags, FlagCHAWithoutDirect)
+			}
+			n.audit(e, a, r)
+		}
+	case events.AreaRecordCorrected:
+		if a := n.Areas[d.AreaID]; a != nil {
+			n.applyCorrection(e, a, d)
+		}
+	case events.AreaReopened:
+		if a := n.Areas[d.AreaID]; a != nil {
+			a.ReopenedM2 += d.SizeM2
+			a.RemainingM2 += d.SizeM2
+			a.Classification = string(d.To)
+			a.EvidenceCount += len(d.Evidence)
+			a.DirectEvidence += hasDirect(d.Evidence)
+			a.setStatus(d.On)
+			n.touch(a, e, d.On)
+			n.stat(StatKey{year, a.Province, "", MethodReopened}, StatRow{AreaM2: d.SizeM2})
+			n.audit(e, a, AuditRow{Action: "REOPENED", ToClass: string(d.To), SizeM2: d.SizeM2, Reason: d.Reason,
+				Evidence: d.Evidence, Flags: []string{FlagResidual}})
+		}
+	case events.QAVisitRecorded:
+		if a := n.Areas[d.AreaID]; a != nil {
+			n.touch(a, e, d.On)
+		}
+	case events.TaskAssigned:
+		if a := n.Areas[d.AreaID]; a != nil {
+			if d.Operator != "" {
+				a.LastOperator = d.Operator
+			}
+			n.touch(a, e, d.On)
+		}
+	case events.CapacityDeployed:
+		dep := &DeploymentRow{ID: d.DeploymentID, Operator: d.Operator, Province: d.Province, Method: string(d.Method),
+			Deminers: d.Deminers, Women: d.Women, From: d.From, To: d.To, ProductivityM2PerDeminerDay: d.ProductivityM2PerDeminerDay,
+			WorkingDaysPerYear: d.WorkingDaysPerYear, AnnualCostUSD: d.AnnualCostUSD, LastSequence: e.Sequence}
+		n.Deployments[dep.ID] = dep
+		n.dirtyD[dep.ID] = true
+		n.stat(StatKey{d.From.Year(), d.Province, d.Operator, string(d.Method)}, StatRow{Deminers: int64(d.Deminers), Women: int64(d.Women)})
+	case events.CapacityWithdrawn:
+		if dep := n.Deployments[d.DeploymentID]; dep != nil {
+			dep.Withdrawn, dep.To, dep.WithdrawReason, dep.LastSequence = true, d.On, d.Reason, e.Sequence
+			n.dirtyD[dep.ID] = true
+		}
+	case events.FundingPledged:
+		p := PledgeRow{ID: d.FundingID, Donor: d.Donor, Year: d.Year, AmountUSD: d.AmountUSD, Operator: d.Operator, Province: d.Province, Sequence: e.Sequence}
+		n.Pledges = append(n.Pledges, p)
+		n.pending.Pledges = append(n.pending.Pledges, p)
+	case events.FundingShortfallRecorded:
+		s := ShortfallRow{Sequence: e.Sequence, Year: d.Year, AmountUSD: d.AmountUSD, Reason: d.Reason, Operator: d.Operator, Province: d.Province, RecordedOn: e.OccurredOn}
+		n.Shortfalls = append(n.Shortfalls, s)
+		n.pending.Shortfalls = append(n.pending.Shortfalls, s)
+	case events.Article5DeadlineSet:
+		r := DeadlineRow{Sequence: e.Sequence, Country: d.Country, Deadline: d.Deadline, PreviousDeadline: d.PreviousDeadline,
+			Reason: d.Reason, Milestones: d.Milestones, SetOn: e.OccurredOn}
+		n.Deadlines = append(n.Deadlines, r)
+		n.pending.Deadlines = append(n.pending.Deadlines, r)
+	case events.WorkPlanApproved:
+		k := WorkPlanKey{d.Province, d.Year}
+		n.WorkPlans[k] = &WorkPlanRow{Province: d.Province, Year: d.Year, Revision: d.Revision, Status: WorkPlanApproved,
+			ApprovedBy: d.ApprovedBy, AreaIDs: d.AreaIDs, LastSequence: e.Sequence}
+		n.dirtyW[k] = true
+	case events.WorkPlanEndorsed:
+		k := WorkPlanKey{d.Province, d.Year}
+		if w := n.WorkPlans[k]; w != nil {
+			w.Status, w.EndorsedBy, w.LastSequence = WorkPlanEndorsed, d.EndorsedBy, e.Sequence
+			n.dirtyW[k] = true
+		}
+	}
+}
+
+func (n *National) applyCorrection(e events.Envelope, a *AreaRow, d events.AreaRecordCorrected) {
+	s := d.Set
+	r := AuditRow{Action: "CORRECTED", Reason: d.Reason}
+	if s.SizeM2 != nil {
+		delta := *s.SizeM2 - a.SizeM2
+		r.SizeM2 = delta
+		r.Flags = append(r.Flags, FlagSizeCorrection)
+		if old := a.SizeM2; old > 0 && (*s.SizeM2 >= 10*old || old >= 10**s.SizeM2) {
+			r.Flags = append(r.Flags, FlagLargeSizeCorrected)
+		}
+		// The size change counts where the area was when it was registered
+		// as well as now: statistics add it in the province it is in now.
+		n.stat(StatKey{d.On.Year(), a.Province, "", MethodCorrection}, StatRow{AreaM2: delta})
+		a.SizeM2 = *s.SizeM2
+		a.RemainingM2 += delta
+	}
+	if s.Province != nil && *s.Province != a.Province {
+		// Move the area's registered and released figures with it? The
+		// statistics keep history where it happened; the register moves.
+		a.Province = *s.Province
+	}
+	setIf(&a.District, s.District)
+	setIf(&a.Commune, s.Commune)
+	setIf(&a.Village, s.Village)
+	if s.Hazard != nil {
+		a.Hazard = string(*s.Hazard)
+	}
+	if s.LandUse != nil {
+		a.LandUse = string(*s.LandUse)
+	}
+	if len(s.Geometry) > 0 {
+		a.Geometry = s.Geometry
+	}
+	a.setStatus(d.On)
+	n.touch(a, e, d.On)
+	n.audit(e, a, r)
+}
+
+func setIf(dst *string, v *string) {
+	if v != nil {
+		*dst = *v
+	}
+}

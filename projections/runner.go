@@ -1,0 +1,197 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/landrelease/landrelease/events"
+)
+
+// State is what a Store gives back to restore the fold after a restart.
+type State struct {
+	Areas       []AreaRow
+	Deployments []DeploymentRow
+	WorkPlans   []WorkPlanRow
+	Stats       []StatRow
+	Sequence    uint64 // the checkpoint
+	Version     int    // NationalVersion of the fold that wrote it; 0 if empty
+}
+
+// Store keeps the National fold's projections (adapters/sqlstore implements
+// it for SQLite and PostgreSQL).
+type Store interface {
+	// Load returns the stored state (Version 0 and no rows when empty).
+	Load(ctx context.Context) (State, error)
+	// Commit writes the changes and the checkpoint of every projection in
+	// one transaction: all of it or none.
+	Commit(ctx context.Context, c Changes) error
+	// Rebuild creates empty shadow tables, lets fill write them through
+	// commit (each call one transaction), and when fill returns nil swaps
+	// them in for the live tables in one transaction, so readers never see
+	// half a rebuild. On error the live tables are untouched.
+	Rebuild(ctx context.Context, fill func(commit func(Changes) error) error) error
+}
+
+// Source is the event history (domain.EventStore satisfies Replay; the
+// JetStream store also Follows).
+type Source interface {
+	// Replay calls fn for every event from sequence from up to the last one
+	// stored when called.
+	Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error
+}
+
+// Follower is a Source that can also wait for new events.
+type Follower interface {
+	// Follow calls fn for every event from sequence from on, in order, and
+	// keeps waiting for new ones until ctx ends. pending is how many more
+	// events the server already holds after this one.
+	Follow(ctx context.Context, from uint64, fn func(e events.Envelope, pending uint64) error) error
+}
+
+// Runner feeds events to the National fold and commits its changes with the
+// checkpoint. It never splits an atomic append across transactions.
+type Runner struct {
+	store    Store
+	fold     *National
+	maxBatch int
+	loaded   bool
+}
+
+// NewRunner returns a runner that commits at most every maxBatch events
+// (more when an atomic append is longer).
+func NewRunner(store Store, maxBatch int) *Runner {
+	if maxBatch < 1 {
+		maxBatch = 10_000
+	}
+	return &Runner{store: store, maxBatch: maxBatch}
+}
+
+// Fold returns the runner's in-memory state. Not safe to use while the
+// runner runs.
+func (r *Runner) Fold() *National { return r.fold }
+
+// Sequence returns the last sequence committed.
+func (r *Runner) Sequence() uint64 {
+	if r.fold == nil {
+		return 0
+	}
+	return r.fold.Sequence
+}
+
+func (r *Runner) load(ctx context.Context, src Source) error {
+	if r.loaded {
+		return nil
+	}
+	st, err := r.store.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Version != 0 && st.Version != NationalVersion {
+		// The fold changed since the read model was written: start over.
+		return r.Rebuild(ctx, src, nil)
+	}
+	r.fold = NewNational()
+	r.fold.Restore(st.Areas, st.Deployments, st.WorkPlans, st.Stats, st.Sequence)
+	r.loaded = true
+	return nil
+}
+
+// CatchUp applies every event after the checkpoint up to the last one stored
+// now, committing as it goes; progress (if not nil) gets the sequence after
+// each commit.
+func (r *Runner) CatchUp(ctx context.Context, src Source, progress func(seq uint64)) error {
+	if err := r.load(ctx, src); err != nil {
+		return err
+	}
+	n := 0
+	err := src.Replay(ctx, r.fold.Sequence+1, func(e events.Envelope) error {
+		r.fold.Apply(e)
+		n++
+		if n >= r.maxBatch && e.BatchEnd {
+			n = 0
+			if err := r.store.Commit(ctx, r.fold.Drain()); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(r.fold.Sequence)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("projections: catch up: %w", err)
+	}
+	if n > 0 {
+		if err := r.store.Commit(ctx, r.fold.Drain()); err != nil {
+			return fmt.Errorf("projections: commit: %w", err)
+		}
+		if progress != nil {
+			progress(r.fold.Sequence)
+		}
+	}
+	return nil
+}
+
+// Follow catches up and then applies new events as they arrive until ctx
+// ends, committing whenever it has caught up (or maxBatch events wait).
+// onCommit, if not nil, is called with the sequence after each commit.
+func (r *Runner) Follow(ctx context.Context, src interface {
+	Source
+	Follower
+}, onCommit func(seq uint64)) error {
+	if err := r.CatchUp(ctx, src, onCommit); err != nil {
+		return err
+	}
+	n := 0
+	err := src.Follow(ctx, r.fold.Sequence+1, func(e events.Envelope, pending uint64) error {
+		r.fold.Apply(e)
+		n++
+		if e.BatchEnd && (pending == 0 || n >= r.maxBatch) {
+			n = 0
+			if err := r.store.Commit(ctx, r.fold.Drain()); err != nil {
+				return err
+			}
+			if onCommit != nil {
+				onCommit(r.fold.Sequence)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// Rebuild drops and rebuilds every projection from the whole history into
+// shadow tables, swapped in when complete.
+func (r *Runner) Rebuild(ctx context.Context, src Source, progress func(seq uint64)) error {
+	fold := NewNational()
+	err := r.store.Rebuild(ctx, func(commit func(Changes) error) error {
+		n := 0
+		err := src.Replay(ctx, 1, func(e events.Envelope) error {
+			fold.Apply(e)
+			n++
+			if n >= r.maxBatch && e.BatchEnd {
+				n = 0
+				if err := commit(fold.Drain()); err != nil {
+					return err
+				}
+				if progress != nil {
+					progress(fold.Sequence)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return commit(fold.Drain())
+	})
+	if err != nil {
+		return fmt.Errorf("projections: rebuild: %w", err)
+	}
+	r.fold, r.loaded = fold, true
+	return nil
+}
