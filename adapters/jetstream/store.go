@@ -353,3 +353,49 @@ func (s *Store) ReplayRaw(ctx context.Context, from, upTo uint64, fn func(subjec
 		}
 	}
 }
+
+// Follow reads the stream with an ordered consumer from sequence from and
+// keeps waiting for new events until ctx ends (it then returns ctx.Err()).
+// pending is the number of events the server holds after this one. The
+// ordered consumer recreates itself after a lost heartbeat or a reconnect,
+// resuming after the last sequence delivered.
+func (s *Store) Follow(ctx context.Context, from uint64, fn func(e events.Envelope, pending uint64) error) error {
+	if from < 1 {
+		from = 1
+	}
+	cons, err := s.js.OrderedConsumer(ctx, s.cfg.Stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{events.SubjectPrefix + ".>"},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    from,
+	})
+	if err != nil {
+		return fmt.Errorf("follow: ordered consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(2048))
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("follow: %w", err)
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("follow: %w", err)
+		}
+		e, err := decode(s.cfg.Registry, msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
+		if err != nil {
+			return err
+		}
+		if err := fn(e, meta.NumPending); err != nil {
+			return err
+		}
+	}
+}
