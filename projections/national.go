@@ -256,6 +256,7 @@ func (n *National) Apply(e events.Envelope) {
 			a.Classification = "CHA"
 			a.setStatus(d.On)
 			n.touch(a, e, d.On)
+			n.stat(StatKey{year, a.Province, "", MethodConfirmed}, StatRow{AreaM2: d.SizeM2})
 			r := AuditRow{Action: "CONFIRMED", FromClass: from, ToClass: "CHA", SizeM2: d.SizeM2}
 			if a.DirectEvidence == 0 {
 				r.Flags = append(r.Flags, FlagCHAWithoutDirect)
@@ -311,6 +312,9 @@ func (n *National) Apply(e events.Envelope) {
 		}
 	case events.AreaReclassified:
 		if a := n.Areas[d.AreaID]; a != nil {
+			if d.To == events.CHA {
+				n.stat(StatKey{year, a.Province, "", MethodConfirmed}, StatRow{AreaM2: a.RemainingM2})
+			}
 			a.Classification = string(d.To)
 			a.Reclassifications++
 			a.setStatus(d.On)

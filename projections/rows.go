@@ -126,6 +126,7 @@ const (
 	MethodTS           = "TS"            // reduced by technical survey
 	MethodClearance    = "CLEARANCE"     // cleared
 	MethodReopened     = "REOPENED"      // released land given back
+	MethodConfirmed    = "CONFIRMED"     // SHA area confirmed as CHA by survey or reclassification (not a release)
 )
 
 // StatRow holds the additive figures of one StatKey.
