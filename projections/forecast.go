@@ -21,6 +21,7 @@ type ForecastConfig struct {
 	DefaultProductivity float64     // m² per deminer per day for a deployment that states none
 	DefaultWorkingDays  int         // working days per year for a deployment that states none
 	Spread              Spread      // relative uncertainty of each rate in Monte Carlo trials
+	SurveyFactor        float64     // multiplies the learned survey rate (a scenario of faster NTS); 0 means 1
 }
 
 // Spread is the coefficient of variation of each uncertain rate. All zero:
@@ -237,6 +238,17 @@ func activeShareYear(d *DeploymentRow, year int) float64 {
 	return s / 12
 }
 
+// AnnualCost is the cost in US$ of the deployments active in a year (their
+// stated annual cost, or US$ 8,000 per deminer-year), prorated by the share
+// of the year each is deployed.
+func AnnualCost(n *National, year int) float64 {
+	var c float64
+	for _, d := range n.Deployments {
+		c += deploymentCost(d) * activeShareYear(d, year)
+	}
+	return c
+}
+
 func hasShortfall(n *National, year int) bool {
 	for _, s := range n.Shortfalls {
 		if s.Year == year {
@@ -320,6 +332,9 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 
 func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 	md := model{start: monthOf(asOf), rates: EstimateRates(n, cfg, asOf), discMonths: 12 * cfg.DiscoveryYears}
+	if cfg.SurveyFactor > 0 {
+		md.rates.SurveyM2PerYear *= cfg.SurveyFactor
+	}
 	for _, a := range n.Areas {
 		if a.RemainingM2 <= 0 {
 			continue

@@ -168,3 +168,27 @@ func (s *Store) LastSequence(context.Context) (uint64, error) {
 	defer s.mu.RUnlock()
 	return uint64(len(s.log)), nil
 }
+
+// FromReplay returns a new store holding a copy of the events of src that
+// keep accepts (all when keep is nil), in order, renumbered from 1. It is
+// how a scenario forks the recorded history: nothing is ever written back.
+func FromReplay(ctx context.Context, src interface {
+	Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error
+}, keep func(events.Envelope) bool) (*Store, error) {
+	s := New()
+	err := src.Replay(ctx, 1, func(e events.Envelope) error {
+		if keep != nil && !keep(e) {
+			return nil
+		}
+		seq := uint64(len(s.log)) + 1
+		e.Sequence = seq
+		s.log = append(s.log, e)
+		s.bySubj[e.Aggregate] = append(s.bySubj[e.Aggregate], seq)
+		s.byID[e.ID] = seq
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,184 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/events"
+)
+
+// scenarioFile is the YAML form of a scenario (see scenarios/*.yaml).
+type scenarioFile struct {
+	Name         string        `yaml:"name"`
+	Description  string        `yaml:"description"`
+	Base         string        `yaml:"base"` // "now" (default) or a date YYYY-MM-DD
+	SurveyFactor float64       `yaml:"survey_factor"`
+	Trials       int           `yaml:"trials"`
+	FundingCut   *fundingCut   `yaml:"funding_cut"`
+	Commands     []yamlCommand `yaml:"commands"`
+}
+
+type fundingCut struct {
+	Share    float64 `yaml:"share"`
+	FromYear int     `yaml:"from_year"`
+	ToYear   int     `yaml:"to_year"`
+}
+
+// yamlCommand keeps a command's line and its JSON form.
+type yamlCommand struct {
+	line int
+	json []byte
+}
+
+func (c *yamlCommand) UnmarshalYAML(n ast.Node) error {
+	c.line = n.GetToken().Position.Line
+	var v any
+	if err := yaml.NodeToValue(n, &v); err != nil {
+		return err
+	}
+	b, err := json.Marshal(datesAsText(v))
+	if err != nil {
+		return err
+	}
+	c.json = b
+	return nil
+}
+
+// datesAsText turns YAML timestamps back into the YYYY-MM-DD text the
+// command vocabulary uses.
+func datesAsText(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = datesAsText(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = datesAsText(e)
+		}
+	case time.Time:
+		return x.Format(events.DateLayout)
+	}
+	return v
+}
+
+// LoadFile reads a scenario file.
+func LoadFile(path string, now time.Time) (Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Scenario{}, err
+	}
+	return Load(path, data, now)
+}
+
+// Load parses a scenario. Every problem names the file, the line and the
+// field; a command is checked like any command (and again, against the
+// forked history, when the scenario runs).
+func Load(name string, data []byte, now time.Time) (Scenario, error) {
+	var f scenarioFile
+	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+		return Scenario{}, fmt.Errorf("%s: %s", name, strings.TrimSpace(yaml.FormatError(err, false, false)))
+	}
+	sc := Scenario{Name: f.Name, Description: f.Description, File: name, SurveyFactor: f.SurveyFactor, Trials: f.Trials}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)) }
+	if sc.Name == "" {
+		bad("name: required")
+	}
+	switch f.Base {
+	case "", "now":
+	default:
+		d, err := events.ParseDate(f.Base)
+		switch {
+		case err != nil:
+			bad("base: %v (want now or YYYY-MM-DD)", err)
+		case d.Year() < 1990 || d.After(events.DateOf(now)):
+			bad("base: %s is out of range (1990-01-01 … today)", d)
+		default:
+			sc.AsOf = d
+		}
+	}
+	if f.SurveyFactor < 0 || f.SurveyFactor > 10 {
+		bad("survey_factor: must be between 0 and 10, got %g", f.SurveyFactor)
+	}
+	if f.Trials < 0 || f.Trials > 1_000_000 {
+		bad("trials: must be between 0 and 1,000,000, got %d", f.Trials)
+	}
+	if c := f.FundingCut; c != nil {
+		if c.Share <= 0 || c.Share > 1 {
+			bad("funding_cut.share: must be in (0, 1], got %g", c.Share)
+		}
+		if c.FromYear < 1990 || c.ToYear > 2100 || c.ToYear < c.FromYear {
+			bad("funding_cut: years %d…%d are out of range", c.FromYear, c.ToYear)
+		}
+		sc.FundingCut = &FundingCut{Share: c.Share, FromYear: c.FromYear, ToYear: c.ToYear}
+	}
+	for i, c := range f.Commands {
+		env, err := domain.DecodeCommand(c.json)
+		if err != nil {
+			var de *domain.Error
+			if errors.As(err, &de) {
+				for _, p := range de.Problems {
+					errs = append(errs, fmt.Errorf("%s:%d: commands[%d]: field %s: %s", name, c.line, i, orDash(p.Field), p.Reason))
+				}
+				continue
+			}
+			errs = append(errs, fmt.Errorf("%s:%d: commands[%d]: %v", name, c.line, i, err))
+			continue
+		}
+		if env.Actor == "" {
+			env.Actor = "scenario"
+		}
+		// Scenario commands have no command_id: derive one so a run is
+		// reproducible.
+		if env.ID == [16]byte{} {
+			env.ID = events.DerivedID(events.NameID("scenario", name, sc.Name), "command", i, time.Unix(0, 0))
+		}
+		sc.Commands = append(sc.Commands, env)
+		sc.lines = append(sc.lines, c.line)
+	}
+	if err := checkProvinces(name, f.Commands, sc); err != nil {
+		errs = append(errs, err...)
+	}
+	return sc, errors.Join(errs...)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// checkProvinces refuses unknown provinces at load time, with the line.
+func checkProvinces(name string, cmds []yamlCommand, sc Scenario) []error {
+	var errs []error
+	for i, env := range sc.Commands {
+		var prov string
+		switch c := env.Command.(type) {
+		case domain.DeployCapacity:
+			prov = c.Province
+		case domain.RegisterSuspectedArea:
+			prov = c.Province
+		case domain.RecordFundingShortfall:
+			prov = c.Province
+		case domain.PledgeFunding:
+			prov = c.Province
+		}
+		if prov == "" {
+			continue
+		}
+		if list := domain.Provinces("KH"); !events.Contains(list, prov) {
+			errs = append(errs, fmt.Errorf("%s:%d: commands[%d]: field province: unknown province %q", name, sc.lines[i], i, prov))
+		}
+	}
+	return errs
+}
