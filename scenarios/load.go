@@ -89,7 +89,9 @@ func Load(name string, data []byte, now time.Time) (Scenario, error) {
 	}
 	sc := Scenario{Name: f.Name, Description: f.Description, File: name, SurveyFactor: f.SurveyFactor, Trials: f.Trials}
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)) }
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
 	if sc.Name == "" {
 		bad("name: required")
 	}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/landrelease/landrelease/adapters/sqlstore"
+	"github.com/landrelease/landrelease/projections"
+)
+
+// readModel is the engine plus the SQL read model, caught up.
+type readModel struct {
+	*engine
+	db     *sqlstore.Store
+	runner *projections.Runner
+}
+
+func (r *readModel) Close() {
+	if r.db != nil {
+		r.db.Close()
+	}
+	r.engine.Close()
+}
+
+// openReadModel opens the engine and the read model and brings the
+// projections up to date with the history, showing progress on a terminal.
+func openReadModel(ctx context.Context, a *app) (*readModel, error) {
+	eng, err := openEngine(ctx, a.g, a.stderr)
+	if err != nil {
+		return nil, err
+	}
+	r := &readModel{engine: eng}
+	if r.db, err = sqlstore.Open(ctx, a.g.dbPath()); err != nil {
+		r.Close()
+		return nil, err
+	}
+	r.runner = projections.NewRunner(r.db, projectionBatch())
+	if err := r.catchUp(ctx, a.stderr, false); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// catchUp runs the projections up to the end of the history, or rebuilds
+// them from scratch.
+func (r *readModel) catchUp(ctx context.Context, stderr io.Writer, rebuild bool) error {
+	last, err := r.store.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	from := r.runner.Sequence()
+	if !rebuild {
+		if cp, err := r.db.Checkpoint(ctx); err == nil {
+			from = cp
+		}
+	}
+	bar := newProgress(stderr, int64(last-min(from, last)), "projecting events")
+	progress := func(seq uint64) {
+		if bar != nil {
+			_ = bar.Set64(int64(seq - min(from, seq)))
+		}
+	}
+	if rebuild {
+		err = r.runner.Rebuild(ctx, r.store, progress)
+	} else {
+		err = r.runner.CatchUp(ctx, r.store, progress)
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	return err
+}
+
+// newProgress returns a progress bar on stderr when it is a terminal and the
+// work is large enough to watch; nil otherwise.
+func newProgress(w io.Writer, total int64, what string) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	if !ok || total < 50_000 {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("events"),
+		progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
+}
+
+// projectionBatch is how many events the projections fold between commits:
+// 20,000, or LANDRELEASE_PROJECTION_BATCH (tests use small batches to stop
+// a catch-up half way).
+func projectionBatch() int {
+	if v, err := strconv.Atoi(os.Getenv("LANDRELEASE_PROJECTION_BATCH")); err == nil && v > 0 {
+		return v
+	}
+	return 20_000
+}
+
+func fail(a *app, verb string, err error) int {
+	fmt.Fprintf(a.stderr, "landrelease %s: %v\n", verb, err)
+	return exitRefused
+}

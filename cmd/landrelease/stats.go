@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"sort"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/landrelease/landrelease/projections"
+)
+
+func statsVerb() verb {
+	return verb{
+		name:    "stats",
+		summary: "land-release statistics per year, province, operator and method",
+		usage:   "stats [--year YEAR] [--province NAME] [--json | --csv]",
+		help: `Prints the land-release statistics: for each year, province, operator and
+method, the m² registered (REGISTERED), corrected (CORRECTION, signed),
+cancelled by non-technical survey (NTS) or desk analysis (DESK_ANALYSIS),
+reduced by technical survey (TS), cleared (CLEARANCE) and reopened
+(REOPENED), with devices destroyed, the share of new area that came with
+evidence, and deminers deployed (method MANUAL, MECHANICAL, MDD, MIXED)
+with the women among them.
+
+Accounting identity: registered + corrections − cancelled − reduced −
+cleared + reopened = remaining, nationally.`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &statsOpts{}
+			fs.IntVar(&o.year, "year", 0, "only this `year`")
+			fs.StringVar(&o.province, "province", "", "only this `province`")
+			fs.BoolVar(&o.json, "json", false, "one JSON document on stdout")
+			fs.BoolVar(&o.csv, "csv", false, "CSV on stdout")
+			return o
+		},
+		run: runStats,
+	}
+}
+
+type statsOpts struct {
+	year     int
+	province string
+	json     bool
+	csv      bool
+}
+
+// statJSON is one row of stats --json.
+type statJSON struct {
+	Year             int    `json:"year"`
+	Province         string `json:"province"`
+	Operator         string `json:"operator"`
+	Method           string `json:"method"`
+	AreaM2           int64  `json:"area_m2"`
+	Events           int64  `json:"events"`
+	EvidenceM2       int64  `json:"with_evidence_m2"`
+	EvidenceAreas    int64  `json:"with_evidence_areas"`
+	APMinesDestroyed int64  `json:"ap_mines_destroyed"`
+	ATMinesDestroyed int64  `json:"at_mines_destroyed"`
+	ERWDestroyed     int64  `json:"erw_destroyed"`
+	Deminers         int64  `json:"deminers"`
+	Women            int64  `json:"women"`
+}
+
+func runStats(ctx context.Context, a *app, o any, args []string) int {
+	opts := o.(*statsOpts)
+	if len(args) > 0 || (opts.json && opts.csv) {
+		fmt.Fprintln(a.stderr, "landrelease stats: takes no arguments, and one of --json or --csv")
+		return exitUsage
+	}
+	rm, err := openReadModel(ctx, a)
+	if err != nil {
+		return fail(a, "stats", err)
+	}
+	defer rm.Close()
+	var rows []statJSON
+	for k, s := range rm.runner.Fold().Stats {
+		if (opts.year != 0 && k.Year != opts.year) || (opts.province != "" && k.Province != opts.province) {
+			continue
+		}
+		rows = append(rows, statJSON{k.Year, k.Province, k.Operator, k.Method, s.AreaM2, s.Events, s.EvidenceM2,
+			s.EvidenceAreas, s.APMinesDestroyed, s.ATMinesDestroyed, s.ERWDestroyed, s.Deminers, s.Women})
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		return projectionsLess(a, b)
+	})
+	switch {
+	case opts.json:
+		if rows == nil {
+			rows = []statJSON{}
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"statistics": rows}); err != nil {
+			return fail(a, "stats", err)
+		}
+	case opts.csv:
+		w := csv.NewWriter(a.stdout)
+		w.Write([]string{"year", "province", "operator", "method", "area_m2", "events", "with_evidence_m2", "with_evidence_areas",
+			"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "deminers", "women"})
+		for _, r := range rows {
+			w.Write([]string{strconv.Itoa(r.Year), r.Province, r.Operator, r.Method, i64(r.AreaM2), i64(r.Events), i64(r.EvidenceM2),
+				i64(r.EvidenceAreas), i64(r.APMinesDestroyed), i64(r.ATMinesDestroyed), i64(r.ERWDestroyed), i64(r.Deminers), i64(r.Women)})
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return fail(a, "stats", err)
+		}
+	default:
+		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "year\tprovince\toperator\tmethod\tarea m²\tevents\twith evidence m²\tAP\tAT\tERW\tdeminers\twomen")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\n", r.Year, r.Province, orDash(r.Operator), r.Method,
+				m2(r.AreaM2), r.Events, m2(r.EvidenceM2), r.APMinesDestroyed, r.ATMinesDestroyed, r.ERWDestroyed, r.Deminers, r.Women)
+		}
+		tw.Flush()
+	}
+	return exitOK
+}
+
+func i64(v int64) string { return strconv.FormatInt(v, 10) }
+
+func projectionsLess(a, b statJSON) bool {
+	ka := projections.StatKey{Year: a.Year, Province: a.Province, Operator: a.Operator, Method: a.Method}
+	kb := projections.StatKey{Year: b.Year, Province: b.Province, Operator: b.Operator, Method: b.Method}
+	if ka.Year != kb.Year {
+		return ka.Year < kb.Year
+	}
+	if ka.Province != kb.Province {
+		return ka.Province < kb.Province
+	}
+	if ka.Operator != kb.Operator {
+		return ka.Operator < kb.Operator
+	}
+	return ka.Method < kb.Method
+}

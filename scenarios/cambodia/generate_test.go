@@ -1,0 +1,370 @@
+package cambodia_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/adapters/memory"
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/scenarios/cambodia"
+)
+
+// demo is the shipped history, generated and applied once for all tests.
+var demo struct {
+	once       sync.Once
+	spec       cambodia.Spec
+	envs       []domain.CommandEnvelope
+	store      *memory.Store
+	outcomes   []domain.Outcome
+	gen, apply time.Duration
+	err        error
+	areas      []events.Ref                     // in registration order
+	byArea     map[events.Ref][]events.Envelope // each area's events in stream order
+	all        []events.Envelope
+}
+
+// history returns the demo history applied by a Handler whose clock is in
+// 2026, on an in-memory store.
+func history(t *testing.T) *memory.Store {
+	t.Helper()
+	demo.once.Do(func() {
+		demo.spec, demo.err = cambodia.DefaultSpec()
+		if demo.err != nil {
+			return
+		}
+		start := time.Now()
+		demo.envs, demo.err = cambodia.Generate(demo.spec)
+		demo.gen = time.Since(start)
+		if demo.err != nil {
+			return
+		}
+		demo.store = memory.New()
+		cfg := domain.DefaultHandlerConfig()
+		cfg.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+		h, err := domain.NewHandler(demo.store, cfg)
+		if err != nil {
+			demo.err = err
+			return
+		}
+		start = time.Now()
+		demo.outcomes = h.HandleBatch(context.Background(), demo.envs, nil)
+		demo.apply = time.Since(start)
+		demo.byArea = make(map[events.Ref][]events.Envelope)
+		demo.err = demo.store.Replay(context.Background(), 1, func(e events.Envelope) error {
+			demo.all = append(demo.all, e)
+			if e.Aggregate.Kind == events.KindArea {
+				if _, ok := demo.byArea[e.Aggregate]; !ok {
+					demo.areas = append(demo.areas, e.Aggregate)
+				}
+				demo.byArea[e.Aggregate] = append(demo.byArea[e.Aggregate], e)
+			}
+			return nil
+		})
+	})
+	if demo.err != nil {
+		t.Fatal(demo.err)
+	}
+	return demo.store
+}
+
+// stockOn folds every area's events that occurred up to and including day
+// and returns the areas with land remaining.
+func stockOn(t *testing.T, day string) []domain.Area {
+	t.Helper()
+	history(t)
+	d := events.MustDate(day)
+	var out []domain.Area
+	for _, ref := range demo.areas {
+		var evs []events.Event
+		for _, e := range demo.byArea[ref] {
+			if !e.OccurredOn.After(d) {
+				evs = append(evs, e.Data)
+			}
+		}
+		if len(evs) == 0 {
+			continue
+		}
+		if a := domain.Fold(events.KindArea, evs).(domain.Area); a.RemainingM2 > 0 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func km2(m2 int64) float64 { return float64(m2) / 1e6 }
+
+func within(got, want, tolerance float64) bool { return math.Abs(got-want) <= tolerance*want }
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	spec, err := cambodia.DefaultSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cambodia.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cambodia.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != len(b) {
+		t.Fatalf("two runs gave %d and %d commands", len(a), len(b))
+	}
+	for i := range a {
+		x, err := domain.EncodeCommand(a[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, _ := domain.EncodeCommand(b[i])
+		if !bytes.Equal(x, y) {
+			t.Fatalf("command %d differs between two runs:\n%s\n%s", i, x, y)
+		}
+	}
+}
+
+func TestHistoryAppliesWithoutRefusal(t *testing.T) {
+	history(t)
+	for i, o := range demo.outcomes {
+		if o.Err != nil {
+			t.Errorf("command %d (%s) refused: %v", i, o.Command, o.Err)
+		}
+		if o.Duplicate {
+			t.Errorf("command %d (%s) was a duplicate", i, o.Command)
+		}
+	}
+	counts := map[string]int{}
+	for _, e := range demo.envs {
+		counts[e.Command.CommandName()]++
+	}
+	for _, name := range domain.CommandNames() {
+		if counts[name] == 0 {
+			t.Errorf("the history has no %s", name)
+		}
+		t.Logf("%-24s %6d", name, counts[name])
+	}
+	t.Logf("%d commands: generated in %v, applied in %v", len(demo.envs), demo.gen, demo.apply)
+	if total := demo.gen + demo.apply; total > 10*time.Second {
+		t.Errorf("generating and applying the history took %v", total)
+	}
+}
+
+func TestEveryCommandHasAnIDAndAnActor(t *testing.T) {
+	history(t)
+	seen := map[uuid.UUID]bool{}
+	for i, e := range demo.envs {
+		if e.ID == uuid.Nil || seen[e.ID] {
+			t.Fatalf("command %d has a missing or repeated ID %s", i, e.ID)
+		}
+		seen[e.ID] = true
+		if e.Actor != "cmaa" && !strings.HasPrefix(e.Actor, "mapu:") && !strings.HasPrefix(e.Actor, "operator:") {
+			t.Fatalf("command %d (%s) has actor %q", i, e.Command.CommandName(), e.Actor)
+		}
+	}
+}
+
+func TestRegisterSize(t *testing.T) {
+	history(t)
+	if n := len(demo.areas); n < 4500 || n > 5600 {
+		t.Errorf("%d areas registered, want 4,500–5,600", n)
+	}
+	provinces := map[string]bool{}
+	for _, ref := range demo.areas {
+		provinces[demo.byArea[ref][0].Data.(events.AreaRegistered).Province] = true
+	}
+	if len(provinces) != 12 {
+		t.Errorf("areas in %d provinces, want 12", len(provinces))
+	}
+}
+
+// The stock on 1 January 2020 is the province table of DOMAIN 5.1: 890 km²,
+// 350 of CHA and 540 of SHA.
+func TestStockOn2020(t *testing.T) {
+	open := stockOn(t, "2019-12-31")
+	var cha, sha int64
+	byProvince := map[string]int64{}
+	for _, a := range open {
+		if a.Class == events.CHA {
+			cha += a.RemainingM2
+		} else {
+			sha += a.RemainingM2
+		}
+		byProvince[a.Province] += a.RemainingM2
+	}
+	t.Logf("remaining on 2020-01-01: %.1f km² (CHA %.1f, SHA %.1f) in %d areas", km2(cha+sha), km2(cha), km2(sha), len(open))
+	if !within(km2(cha+sha), 890, 0.05) {
+		t.Errorf("%.1f km² remain on 2020-01-01, want 890 ± 5%%", km2(cha+sha))
+	}
+	if !within(km2(cha), 350, 0.05) || !within(km2(sha), 540, 0.05) {
+		t.Errorf("CHA %.1f / SHA %.1f km², want about 350 / 540", km2(cha), km2(sha))
+	}
+	for _, p := range demo.spec.Provinces {
+		if got := km2(byProvince[p.Name]); !within(got, p.TotalKm2, 0.1) {
+			t.Errorf("%s: %.1f km² remain, the table says %g", p.Name, got, p.TotalKm2)
+		}
+	}
+	end := stockOn(t, "2021-12-31")
+	var endCHA, endSHA int64
+	for _, a := range end {
+		if a.Class == events.CHA {
+			endCHA += a.RemainingM2
+		} else {
+			endSHA += a.RemainingM2
+		}
+	}
+	t.Logf("remaining on 2021-12-31: %.1f km² (CHA %.1f, SHA %.1f) in %d areas", km2(endCHA+endSHA), km2(endCHA), km2(endSHA), len(end))
+}
+
+// Release per year is about 100 km² in 2018–19 and 108 km² in 2020–21, and
+// NTS cancels about its share of the SHA area it processes.
+func TestYearlyRelease(t *testing.T) {
+	history(t)
+	released := map[int]int64{}
+	for _, e := range demo.all {
+		switch d := e.Data.(type) {
+		case events.AreaCancelled:
+			released[e.OccurredOn.Year()] += d.SizeM2
+		case events.AreaReduced:
+			released[e.OccurredOn.Year()] += d.SizeM2
+		case events.AreaCleared:
+			released[e.OccurredOn.Year()] += d.SizeM2
+		}
+	}
+	for y, want := range map[int]float64{2018: 100, 2019: 100, 2020: 108, 2021: 108} {
+		if got := km2(released[y]); !within(got, want, 0.05) {
+			t.Errorf("%d: %.1f km² released, want %g ± 5%%", y, got, want)
+		}
+	}
+}
+
+func TestAuditTrail(t *testing.T) {
+	history(t)
+	var unitFixed, reopenedAfterAccident, downgradedThenCancelled, cancelledReopenedCleared bool
+	districtFixes := 0
+	for _, ref := range demo.areas {
+		evs := demo.byArea[ref]
+		reg := evs[0].Data.(events.AreaRegistered)
+		var cancelled, reopened, downgraded events.Date
+		for _, e := range evs[1:] {
+			switch d := e.Data.(type) {
+			case events.AreaRecordCorrected:
+				if d.Set.SizeM2 != nil && reg.SizeM2 < 100 && *d.Set.SizeM2 == reg.SizeM2*10000 {
+					unitFixed = true
+				}
+				if d.Set.District != nil {
+					districtFixes++
+				}
+			case events.AreaCancelled:
+				cancelled = e.OccurredOn
+				if !downgraded.IsZero() {
+					downgradedThenCancelled = true
+				}
+			case events.AreaReclassified:
+				if d.From == events.CHA && d.To == events.SHA {
+					downgraded = e.OccurredOn
+				}
+			case events.AreaReopened:
+				for _, ev := range d.Evidence {
+					if ev.Kind == "ACCIDENT" {
+						reopenedAfterAccident = true
+					}
+				}
+				if !cancelled.IsZero() && cancelled.Year() == 2020 && e.OccurredOn.Year() == 2021 {
+					reopened = e.OccurredOn
+				}
+			case events.AreaCleared:
+				if !reopened.IsZero() && e.OccurredOn.After(reopened) && d.RemainingM2 == 0 {
+					cancelledReopenedCleared = true
+				}
+			}
+		}
+	}
+	for what, ok := range map[string]bool{
+		"a size entered in hectares, corrected to m²":          unitFixed,
+		"a reopening after an accident":                        reopenedAfterAccident,
+		"a CHA downgraded to SHA, then cancelled":              downgradedThenCancelled,
+		"an area cancelled in 2020, reopened in 2021, cleared": cancelledReopenedCleared,
+	} {
+		if !ok {
+			t.Errorf("the history has no %s", what)
+		}
+	}
+	if districtFixes == 0 {
+		t.Error("the history corrects no district")
+	}
+}
+
+// The 2020 baseline re-survey adds a few hundred areas, not all of them
+// evidence-based.
+func TestResurveyBatch(t *testing.T) {
+	history(t)
+	n, bare := 0, 0
+	for _, ref := range demo.areas {
+		reg := demo.byArea[ref][0].Data.(events.AreaRegistered)
+		if reg.Source == "BLS" && reg.RegisteredOn.Year() == 2020 {
+			n++
+			if len(reg.Evidence) == 0 {
+				bare++
+			}
+		}
+	}
+	share := float64(bare) / float64(n)
+	t.Logf("2020 re-survey: %d areas, %d without evidence (%.0f%%)", n, bare, 100*share)
+	if n < 100 || n > 500 {
+		t.Errorf("the 2020 re-survey registered %d areas, want a few hundred", n)
+	}
+	if share < 0.25 || share > 0.45 {
+		t.Errorf("%.0f%% of the 2020 re-survey areas have no evidence, want 25–45%%", 100*share)
+	}
+}
+
+func TestWorkPlansAndFunding(t *testing.T) {
+	history(t)
+	approved, endorsed := map[string]int{}, map[string]int{}
+	pledged := map[int]int64{}
+	var covid []string
+	var deadline events.Article5DeadlineSet
+	for _, e := range demo.all {
+		switch d := e.Data.(type) {
+		case events.WorkPlanApproved:
+			if d.ApprovedBy != "PMAC "+d.Province {
+				t.Errorf("the %d plan of %s approved by %q", d.Year, d.Province, d.ApprovedBy)
+			}
+			approved[d.Province]++
+		case events.WorkPlanEndorsed:
+			endorsed[d.Province]++
+		case events.FundingPledged:
+			pledged[d.Year] += d.AmountUSD
+		case events.FundingShortfallRecorded:
+			if d.Year == 2020 && d.Reason == "COVID-19" {
+				covid = append(covid, d.Operator)
+			}
+		case events.Article5DeadlineSet:
+			deadline = d
+		}
+	}
+	for _, p := range demo.spec.Provinces {
+		if approved[p.Name] != 3 || endorsed[p.Name] != 3 {
+			t.Errorf("%s: %d plans approved and %d endorsed for 2019–2021, want 3 and 3", p.Name, approved[p.Name], endorsed[p.Name])
+		}
+	}
+	for y := 2018; y <= 2021; y++ {
+		if !within(float64(pledged[y])/1e6, 26, 0.1) {
+			t.Errorf("%d: US$ %.1fM pledged, want about 26M", y, float64(pledged[y])/1e6)
+		}
+	}
+	if strings.Join(covid, ",") != "HALO Trust,MAG" {
+		t.Errorf("2020 COVID-19 shortfalls for %v, want HALO Trust and MAG", covid)
+	}
+	if deadline.Deadline != events.MustDate("2025-12-31") || len(deadline.Milestones) != 6 || deadline.PreviousDeadline.IsZero() {
+		t.Errorf("last Article 5 deadline %+v, want the 2025 extension with six milestones", deadline)
+	}
+}
