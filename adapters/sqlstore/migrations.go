@@ -1,0 +1,137 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration brings a read model from version-1 to version. Each runs in the
+// transaction that records it in schema_migrations.
+type migration struct {
+	version     int
+	description string
+	apply       func(ctx context.Context, tx *sql.Tx, d dialect) error
+}
+
+// migrations, in order; the last version is the schema this build writes.
+//
+// Rule for changes: migration 1 creates the tables as declared in schema.go
+// when it was written. Once a build with it has shipped, a change to a table
+// in schema.go (which is what a rebuild creates) must come with a new
+// migration that brings an existing read model to the same shape, and
+// migration 1 must keep creating the old shape (copy its DDL here first).
+// TestMigratedSchemaMatchesRebuild checks that both paths agree.
+var migrations = []migration{
+	{1, "register, deployments, funding, Article 5, work plans, statistics, audit, checkpoints", migrate1},
+}
+
+// schemaVersion is the version of the schema this build writes.
+func schemaVersion() int { return migrations[len(migrations)-1].version }
+
+func migrate1(ctx context.Context, tx *sql.Tx, d dialect) error {
+	stmts := []string{d.ddl(checkpointsDDL)}
+	for _, t := range tables {
+		stmts = append(stmts, d.createTableSQL(t, ""))
+	}
+	stmts = append(stmts, indexes...)
+	for _, v := range views {
+		stmts = append(stmts, v.ddl)
+	}
+	return execAll(ctx, tx, stmts)
+}
+
+func execAll(ctx context.Context, tx *sql.Tx, stmts []string) error {
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%w (in %.60q…)", err, s)
+		}
+	}
+	return nil
+}
+
+// migrate checks that the database is ours and brings it to schemaVersion,
+// all in one transaction: an empty database gets the whole schema; a
+// database with tables but no schema_migrations is refused (foreign); one
+// whose schema is newer than this build is refused.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.classify(err)
+	}
+	defer tx.Rollback()
+	if s.d.migrationLock != "" {
+		if _, err := tx.ExecContext(ctx, s.d.migrationLock); err != nil {
+			return err
+		}
+	}
+	names, err := s.tableNames(ctx, tx)
+	if err != nil {
+		return s.classify(err)
+	}
+	current := 0
+	if !names["schema_migrations"] {
+		if len(names) > 0 {
+			return &Error{Kind: ErrNotReadModel, Msg: fmt.Sprintf(
+				"%s is not a landrelease read model: it holds other tables (%s) and no schema_migrations", s.where, sample(names)),
+				Hint: "give --db a new file or an empty database (PostgreSQL: a schema of its own through search_path)"}
+		}
+		if _, err := tx.ExecContext(ctx, s.d.ddl(migrationsDDL)); err != nil {
+			return err
+		}
+	} else {
+		var v sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+			return &Error{Kind: ErrNotReadModel, Msg: fmt.Sprintf(
+				"%s is not a landrelease read model: its schema_migrations table is not ours", s.where), Err: err}
+		}
+		current = int(v.Int64)
+	}
+	if current > schemaVersion() {
+		return &Error{Kind: ErrSchemaTooNew, Msg: fmt.Sprintf(
+			"read model schema version %d is newer than this build (%d): upgrade landrelease or rebuild into a new --db",
+			current, schemaVersion())}
+	}
+	if current == schemaVersion() {
+		return nil
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		if err := m.apply(ctx, tx, s.d); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.description, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.bind(`INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)`),
+			m.version, m.description, s.d.ts(time.Now())); err != nil {
+			return fmt.Errorf("migration %d: %w", m.version, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// tableNames returns the user tables and views of the database (of the
+// current schema in PostgreSQL).
+func (s *Store) tableNames(ctx context.Context, q querier) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, s.d.tablesSQL)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names[n] = true
+	}
+	return names, rows.Err()
+}
+
+// querier is what *sql.DB and *sql.Tx share for reading.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

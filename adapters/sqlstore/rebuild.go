@@ -1,0 +1,268 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/projections"
+)
+
+// Rebuild replaces every projection table. It creates empty shadow tables
+// (the live names with the suffix _rebuild, dropping any a crashed rebuild
+// left), lets fill write them through commit (each call one transaction;
+// the checkpoint is that of the last call), and when fill returns nil swaps
+// them in, in one transaction: the live tables are dropped, the shadows
+// renamed, the indexes and views created again and the checkpoint rewritten.
+// Readers see the old read model until that transaction commits and the new
+// one after. When fill or the swap fails, the shadow tables are dropped and
+// the live tables and checkpoint are as they were.
+//
+// Nobody reads the shadow tables before the swap, which allows two savings.
+// commit hands the changes to a writer goroutine and returns, so the next
+// batch is folded while this one is written (a write that fails fails the
+// next commit call, or the Rebuild once fill returns: either way nothing is
+// swapped in). And the writer keeps the latest row of each area in memory
+// and writes it once, instead of once per batch that changes it: in a
+// replay an area changes in many batches, and area rows are the widest the
+// store writes. The held rows are written out when they reach
+// rebuildBufferRows areas or rebuildBufferBytes (about 500 bytes an area
+// plus its geometry): a million areas cost about as much memory as the
+// fold's own copy of them.
+//
+// commit must not be called after fill returns. One Rebuild at a time per
+// database; Commit calls made meanwhile write the live tables, which the
+// swap then replaces.
+func (s *Store) Rebuild(ctx context.Context, fill func(commit func(projections.Changes) error) error) error {
+	if err := s.createShadows(ctx); err != nil {
+		return fmt.Errorf("sqlstore: rebuild: create the shadow tables: %w", err)
+	}
+	w := s.startShadowWriter(ctx)
+	err := fill(w.commit)
+	if werr := w.close(); err == nil {
+		err = werr
+	}
+	if err == nil {
+		err = s.swap(ctx, w.committed, w.seq)
+	}
+	if err != nil {
+		// The context may be what failed: clean up regardless.
+		if derr := s.dropShadows(context.WithoutCancel(ctx)); derr != nil {
+			err = errors.Join(err, fmt.Errorf("sqlstore: rebuild: drop the shadow tables: %w", derr))
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Store) createShadows(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmts := dropTables(shadowSuffix)
+	for _, t := range tables {
+		stmts = append(stmts, s.d.createTableSQL(t, shadowSuffix))
+	}
+	if err := execAll(ctx, tx, stmts); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) dropShadows(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := execAll(ctx, tx, dropTables(shadowSuffix)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// dropTables drops the projection tables with suffix sfx, children first.
+func dropTables(sfx string) []string {
+	var stmts []string
+	for i := len(tables) - 1; i >= 0; i-- {
+		stmts = append(stmts, "DROP TABLE IF EXISTS "+tables[i].name+sfx)
+	}
+	return stmts
+}
+
+// swap puts the shadow tables in place of the live ones in one transaction.
+func (s *Store) swap(ctx context.Context, committed bool, seq uint64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: rebuild: swap: %w", err)
+	}
+	defer tx.Rollback()
+	var stmts []string
+	for _, v := range views { // views name the live tables: out of the way first
+		stmts = append(stmts, "DROP VIEW IF EXISTS "+v.name)
+	}
+	stmts = append(stmts, dropTables("")...)
+	for _, t := range tables {
+		live := t.name
+		stmts = append(stmts, "ALTER TABLE "+live+shadowSuffix+" RENAME TO "+live)
+		if s.d.renameConstraints {
+			for _, c := range t.constraints {
+				stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s RENAME CONSTRAINT %s%s_%s TO %s_%s", live, live, shadowSuffix, c, live, c))
+			}
+		}
+	}
+	stmts = append(stmts, indexes...)
+	for _, v := range views {
+		stmts = append(stmts, v.ddl)
+	}
+	stmts = append(stmts, "DELETE FROM projection_checkpoints")
+	if err := execAll(ctx, tx, stmts); err != nil {
+		return fmt.Errorf("sqlstore: rebuild: swap: %w", err)
+	}
+	if committed {
+		w := &writer{ctx: ctx, tx: tx, d: s.d}
+		if err := w.checkpoint(seq, time.Now()); err != nil {
+			return fmt.Errorf("sqlstore: rebuild: swap: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: rebuild: swap: %w", err)
+	}
+	return nil
+}
+
+// shadowWriter writes a rebuild's changes to the shadow tables on its own
+// goroutine, one transaction per Changes, in order.
+type shadowWriter struct {
+	s    *Store
+	ctx  context.Context
+	in   chan projections.Changes
+	done chan struct{}
+	buf  *areaBuffer
+
+	mu  sync.Mutex
+	err error // the first failure; later changes are dropped
+
+	committed bool   // owned by the goroutine until done is closed
+	seq       uint64 // checkpoint of the last changes written
+}
+
+func (s *Store) startShadowWriter(ctx context.Context) *shadowWriter {
+	w := &shadowWriter{s: s, ctx: ctx, in: make(chan projections.Changes, 1), done: make(chan struct{}), buf: newAreaBuffer()}
+	go w.run()
+	return w
+}
+
+func (w *shadowWriter) run() {
+	defer close(w.done)
+	for c := range w.in {
+		if w.failed() != nil {
+			continue
+		}
+		w.buf.add(c.Areas)
+		c.Areas = nil
+		if w.buf.full() {
+			c.Areas = w.buf.take()
+		}
+		if err := w.s.commit(w.ctx, w.s.shadow, c, false); err != nil {
+			w.fail(fmt.Errorf("sqlstore: rebuild: commit up to sequence %d: %w", c.Sequence, err))
+			continue
+		}
+		w.committed, w.seq = true, c.Sequence
+	}
+	if w.failed() == nil && len(w.buf.rows) > 0 {
+		if err := w.s.commit(w.ctx, w.s.shadow, projections.Changes{Areas: w.buf.take()}, false); err != nil {
+			w.fail(fmt.Errorf("sqlstore: rebuild: commit areas: %w", err))
+		}
+	}
+}
+
+// commit queues c (waiting while the previous changes are written) and
+// returns the first failure so far.
+func (w *shadowWriter) commit(c projections.Changes) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	select {
+	case w.in <- c:
+	case <-w.ctx.Done():
+		return w.ctx.Err()
+	}
+	return w.failed()
+}
+
+// close waits for every queued change to be written and returns the first
+// failure.
+func (w *shadowWriter) close() error {
+	close(w.in)
+	<-w.done
+	return w.failed()
+}
+
+func (w *shadowWriter) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *shadowWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// Bounds of the area rows a rebuild holds back.
+const (
+	rebuildBufferRows  = 1_000_000
+	rebuildBufferBytes = 512 << 20
+	areaRowBytes       = 500 // a row without geometry in the map, roughly
+)
+
+// areaBuffer holds the latest row of each area given to a rebuild and not
+// yet written, with the latest geometry given for it.
+type areaBuffer struct {
+	at    map[uuid.UUID]int // index in rows
+	rows  []projections.AreaRow
+	bytes int
+}
+
+func newAreaBuffer() *areaBuffer { return &areaBuffer{at: map[uuid.UUID]int{}} }
+
+func (b *areaBuffer) add(rows []projections.AreaRow) {
+	for _, r := range rows {
+		i, ok := b.at[r.ID]
+		if !ok {
+			b.at[r.ID] = len(b.rows)
+			b.rows = append(b.rows, r)
+			b.bytes += areaRowBytes + len(r.Geometry)
+			continue
+		}
+		old := &b.rows[i]
+		if len(r.Geometry) == 0 {
+			r.Geometry = old.Geometry
+		} else {
+			b.bytes += len(r.Geometry) - len(old.Geometry)
+		}
+		*old = r
+	}
+}
+
+func (b *areaBuffer) full() bool {
+	return len(b.rows) >= rebuildBufferRows || b.bytes >= rebuildBufferBytes
+}
+
+// take returns the rows held and empties the buffer.
+func (b *areaBuffer) take() []projections.AreaRow {
+	out := b.rows
+	b.rows, b.bytes = nil, 0
+	clear(b.at)
+	return out
+}

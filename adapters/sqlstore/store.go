@@ -1,0 +1,146 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/landrelease/landrelease/projections"
+)
+
+var _ projections.Store = (*Store)(nil)
+
+// Store is a read model in SQLite or PostgreSQL. It is safe for concurrent
+// use: reads run alongside a commit and see either all of it or none;
+// commits are serialized by the database. One Rebuild at a time per
+// database.
+type Store struct {
+	db    *sql.DB
+	d     dialect
+	where string // the file path, or host:port/database: for messages
+
+	live, shadow *statements
+}
+
+// Open opens (creating when needed) the read model at dsnOrPath: a
+// postgres:// or postgresql:// DSN opens PostgreSQL (the DSN's search_path
+// selects the schema); anything else is a SQLite file path, whose directory
+// is created. It migrates the schema to this build's version.
+//
+// Errors: ErrNotReadModel for a file that is not a SQLite database or a
+// database holding other tables, ErrSchemaTooNew for a read model written by
+// a newer build, ErrUnreachable for a PostgreSQL server that does not
+// answer. Open never alters a database it refuses.
+func Open(ctx context.Context, dsnOrPath string) (*Store, error) {
+	var (
+		s   *Store
+		err error
+	)
+	if strings.HasPrefix(dsnOrPath, "postgres://") || strings.HasPrefix(dsnOrPath, "postgresql://") {
+		s, err = openPostgres(ctx, dsnOrPath)
+	} else {
+		s, err = openSQLite(ctx, dsnOrPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("sqlstore: prepare %s: %w", s.where, err)
+	}
+	s.live, s.shadow = newStatements(s.d, ""), newStatements(s.d, shadowSuffix)
+	return s, nil
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlstore: no database path given")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("sqlstore: create the directory of %s: %w", path, err)
+		}
+	}
+	// Every connection gets the same settings; writes begin IMMEDIATE so two
+	// writers queue on busy_timeout instead of failing to upgrade a lock.
+	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) +
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	s := &Store{db: db, d: sqlite, where: path}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, s.classify(err)
+	}
+	return s, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: the PostgreSQL DSN is not valid: %w", err)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open PostgreSQL: %w", err)
+	}
+	hostPort := net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	s := &Store{db: db, d: postgres, where: "PostgreSQL " + hostPort + "/" + cfg.Database}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			return nil, fmt.Errorf("sqlstore: PostgreSQL at %s refused the connection (check user, password and database in the DSN): %w", hostPort, err)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("sqlstore: connect to PostgreSQL at %s: %w", hostPort, err)
+		}
+		return nil, &Error{Kind: ErrUnreachable, Err: err, Msg: "cannot reach PostgreSQL at " + hostPort,
+			Hint: "start the server, check host and port in the DSN, or give --db a SQLite file path instead"}
+	}
+	var schema sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: PostgreSQL at %s: %w", hostPort, err)
+	}
+	if !schema.Valid {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: PostgreSQL database %s has no schema in the search_path: create the schema, or fix search_path in the DSN", s.where)
+	}
+	s.where += " (schema " + schema.String + ")"
+	return s, nil
+}
+
+// classify turns the driver's "not a database" into ErrNotReadModel.
+func (s *Store) classify(err error) error {
+	var se *msqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_NOTADB {
+		return &Error{Kind: ErrNotReadModel, Msg: s.where + " is not a landrelease read model: file is not a database"}
+	}
+	return fmt.Errorf("sqlstore: open %s: %w", s.where, err)
+}
+
+// Close closes the database. The Store must not be used after.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
