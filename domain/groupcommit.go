@@ -23,6 +23,7 @@ import (
 type GroupCommit struct {
 	store     EventStore
 	maxEvents int
+	minBatch  int // groups with fewer writes go as concurrent single appends
 	reqs      chan *groupReq
 	quit      chan struct{}
 	done      chan struct{}
@@ -44,13 +45,26 @@ type groupReq struct {
 
 var _ EventStore = (*GroupCommit)(nil)
 
+// DefaultMinBatch is the smallest group sent as one atomic batch; smaller
+// groups go as concurrent single appends. Tune with SetMinBatch.
+const DefaultMinBatch = 24
+
+// SetMinBatch sets the smallest group sent as one atomic batch (1: always
+// batch). Call before use.
+func (g *GroupCommit) SetMinBatch(n int) {
+	if n < 1 {
+		n = 1
+	}
+	g.minBatch = n
+}
+
 // NewGroupCommit starts the appender of store. maxEvents bounds one batch
 // (at most 1000, the JetStream atomic batch limit).
 func NewGroupCommit(store EventStore, maxEvents int) *GroupCommit {
 	if maxEvents < 1 || maxEvents > 1000 {
 		maxEvents = 1000
 	}
-	g := &GroupCommit{store: store, maxEvents: maxEvents, reqs: make(chan *groupReq, 4096),
+	g := &GroupCommit{store: store, maxEvents: maxEvents, minBatch: DefaultMinBatch, reqs: make(chan *groupReq, 4096),
 		quit: make(chan struct{}), done: make(chan struct{})}
 	go g.run()
 	return g
@@ -172,6 +186,24 @@ func (g *GroupCommit) commit(group []*groupReq) {
 		r.first, r.err = g.store.Append(r.ctx, r.writes)
 		g.count(len(r.writes))
 		close(r.done)
+		return
+	}
+	if len(group) < g.minBatch {
+		// Small groups: an atomic batch costs the store more than a few
+		// single appends in flight together (measured on nats-server 2.15,
+		// where each atomic batch stages a file store of its own), and each
+		// write gets its own answer at once.
+		var wg sync.WaitGroup
+		for _, r := range group {
+			wg.Add(1)
+			go func(r *groupReq) {
+				defer wg.Done()
+				r.first, r.err = g.store.Append(context.WithoutCancel(r.ctx), r.writes)
+				g.count(len(r.writes))
+				close(r.done)
+			}(r)
+		}
+		wg.Wait()
 		return
 	}
 	var all []Write

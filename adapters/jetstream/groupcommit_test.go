@@ -18,9 +18,15 @@ import (
 // group commit: no lost update, no doubled event, every refused command has
 // its own error, and commands really shared appends.
 func TestGroupCommitSixteenClients(t *testing.T) {
+	t.Run("AtomicBatches", func(t *testing.T) { sixteenClients(t, 1) })
+	t.Run("ConcurrentSingles", func(t *testing.T) { sixteenClients(t, domain.DefaultMinBatch) })
+}
+
+func sixteenClients(t *testing.T, minBatch int) {
 	nc := jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))
 	store := jetstreamtest.MustStore(t, nc)
 	gc := domain.NewGroupCommit(store, 1000)
+	gc.SetMinBatch(minBatch)
 	t.Cleanup(gc.Close)
 	h := newHandler(t, gc)
 	ctx := context.Background()

@@ -42,7 +42,7 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		e.nc, err = e.srv.Connect()
 	} else {
 		e.nc, err = nats.Connect(g.natsURL, nats.Name("landrelease"),
-			nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond), nats.Timeout(5*time.Second))
+			nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond), nats.Timeout(5*time.Second), nats.SyncQueueLen(512))
 		if err != nil {
 			err = fmt.Errorf("connect to --nats-url %s: %w", g.natsURL, err)
 		}
