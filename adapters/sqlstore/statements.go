@@ -28,7 +28,7 @@ var (
 )
 
 // maxBatchRows caps the rows of one multi-row INSERT. Past a hundred or so
-// the statement gets longer without getting faster.
+// a statement gets longer without getting faster.
 const maxBatchRows = 128
 
 // insertSpec is a multi-row INSERT into one table: head VALUES (…),(…) tail.

@@ -130,7 +130,7 @@ func fullChanges(seq uint64) projections.Changes {
 		Deadlines: []projections.DeadlineRow{{Sequence: seq - 7, Country: "KH", Deadline: events.MustDate("2025-12-31"),
 			PreviousDeadline: events.MustDate("2019-12-31"), Reason: "extension granted",
 			Milestones: []events.Milestone{{Year: 2020, ReleaseM2: 100_000_000}, {Year: 2021, ReleaseM2: 110_000_000}},
-			SetOn: day1}},
+			SetOn:      day1}},
 		WorkPlans: []projections.WorkPlanRow{{Province: "Battambang", Year: 2020, Revision: 2,
 			Status: projections.WorkPlanEndorsed, ApprovedBy: "PMAC Battambang", EndorsedBy: "CMAA",
 			AreaIDs: []uuid.UUID{a2.ID, a1.ID}, LastSequence: seq - 1}},
