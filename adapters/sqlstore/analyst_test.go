@@ -2,6 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"reflect"
 	"sort"
 	"testing"
@@ -213,4 +216,48 @@ func head(s []uint64) []uint64 {
 		return s[:8]
 	}
 	return s
+}
+
+// Every query of docs/schema.md runs, on either database, and the view the
+// page describes has the columns it lists.
+func TestSchemaDocQueriesRun(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "schema.md"))
+	if err != nil {
+		t.Fatalf("read the analysts' page: %v", err)
+	}
+	var queries []string
+	for _, block := range strings.Split(string(doc), "```sql\n")[1:] {
+		body, _, _ := strings.Cut(block, "```")
+		for _, q := range strings.Split(body, ";") {
+			if strings.TrimSpace(stripComments(q)) != "" {
+				queries = append(queries, q)
+			}
+		}
+	}
+	if len(queries) < 6 {
+		t.Fatalf("found %d queries in docs/schema.md, want the 6 it shows", len(queries))
+	}
+	h := genHistory(10, 100)
+	backends(t, func(t *testing.T, open func(testing.TB) *Store) {
+		s := open(t)
+		fold(t, s, h, 1000)
+		for _, q := range queries {
+			rows, err := s.db.Query(q)
+			if err != nil {
+				t.Errorf("%v\n%s", err, q)
+				continue
+			}
+			rows.Close()
+		}
+	})
+}
+
+func stripComments(q string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(q, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }

@@ -64,7 +64,7 @@ func genHistory(seed uint64, areas int) history {
 		id := uuid.NewSHA1(uuid.NameSpaceDNS, fmt.Appendf(nil, "dep/%d/%d", seed, i))
 		deployments = append(deployments, id)
 		add(day(2018), events.CapacityDeployed{DeploymentID: id, Operator: []string{"CMAC", "HALO", "MAG"}[i%3], Province: p,
-			Method: "CLEARANCE", Deminers: 50 + 10*i, Women: 5 * i, From: events.MustDate("2018-01-01"),
+			Method: "MANUAL", Deminers: 50 + 10*i, Women: 5 * i, From: events.MustDate("2018-01-01"),
 			To: events.MustDate("2022-12-31"), ProductivityM2PerDeminerDay: 28.5 + float64(i), WorkingDaysPerYear: 220,
 			AnnualCostUSD: int64(1_000_000 + 100_000*i)})
 		add(day(2019), events.FundingPledged{FundingID: uuid.NewSHA1(uuid.NameSpaceDNS, fmt.Appendf(nil, "fund/%d/%d", seed, i)),

@@ -102,7 +102,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if v.flags != nil {
 		opts = v.flags(fs)
 	}
-	if err := fs.Parse(rest[1:]); err != nil {
+	if err := parseInterspersed(fs, rest[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printVerbHelp(stdout, v, a)
 			return exitOK
@@ -157,4 +157,27 @@ func flagDefaults(fs *flag.FlagSet) string {
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
 	return b.String()
+}
+
+// parseInterspersed parses flags wherever they stand among the arguments
+// ("scenario compare --json a.yaml" as well as "scenario --json compare
+// a.yaml"); after "--" everything is an argument.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			positional = append(positional, args[1:]...)
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
 }
