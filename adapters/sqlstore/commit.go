@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,14 +20,20 @@ import (
 // it or none. Areas and deployments are upserted (an area without Geometry
 // keeps the stored one), work plans replace their area lists, statistics
 // are added to the stored figures, pledges, shortfalls, deadlines and audit
-// rows are inserted (a sequence already stored is an error). A checkpoint
-// that would move back fails with ErrCheckpointBehind: another writer
-// committed to this read model.
+// rows are inserted (a sequence already stored is an error).
+//
+// Changes that hold rows must move the checkpoint forward; empty ones may
+// leave it where it is. Otherwise Commit fails with ErrCheckpointBehind and
+// writes nothing: these changes were committed before (a retry after a lost
+// reply would add the statistics twice), or another writer is committing to
+// the same read model.
 func (s *Store) Commit(ctx context.Context, c projections.Changes) error {
-	if err := s.commit(ctx, s.live, c, true); err != nil {
-		return fmt.Errorf("sqlstore: commit up to sequence %d: %w", c.Sequence, err)
+	err := s.commit(ctx, s.live, c, true)
+	var known *Error
+	if err != nil && !errors.As(err, &known) {
+		err = fmt.Errorf("sqlstore: commit up to sequence %d: %w", c.Sequence, err)
 	}
-	return nil
+	return err
 }
 
 func (s *Store) commit(ctx context.Context, st *statements, c projections.Changes, checkpoint bool) error {
@@ -38,7 +45,7 @@ func (s *Store) commit(ctx context.Context, st *statements, c projections.Change
 	w := &writer{ctx: ctx, tx: tx, d: s.d}
 	if checkpoint {
 		// First, so that concurrent writers queue on the checkpoint rows.
-		if err := w.checkpoint(c.Sequence, time.Now()); err != nil {
+		if err := w.checkpoint(c.Sequence, !c.Empty(), time.Now()); err != nil {
 			return err
 		}
 	}
@@ -203,14 +210,18 @@ func (w *writer) workPlans(st *statements, plans []projections.WorkPlanRow) erro
 	})
 }
 
-// checkpoint moves every projection's checkpoint to seq, refusing to move
-// one back.
-func (w *writer) checkpoint(seq uint64, now time.Time) error {
+// checkpoint moves every projection's checkpoint to seq: forward, or (when
+// the changes hold no rows, forward is false) where it is.
+func (w *writer) checkpoint(seq uint64, forward bool, now time.Time) error {
 	q := w.d.bind(`INSERT INTO projection_checkpoints (projection, sequence, version, updated_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (projection) DO UPDATE SET sequence = excluded.sequence, version = excluded.version, updated_at = excluded.updated_at
-WHERE projection_checkpoints.sequence <= excluded.sequence`)
+WHERE projection_checkpoints.sequence <= ?`)
+	highest := int64(seq) // the stored checkpoint may be at most this
+	if forward {
+		highest--
+	}
 	for _, name := range projections.Names {
-		res, err := w.tx.ExecContext(w.ctx, q, name, int64(seq), int64(projections.NationalVersion), w.d.ts(now))
+		res, err := w.tx.ExecContext(w.ctx, q, name, int64(seq), int64(projections.NationalVersion), w.d.ts(now), highest)
 		if err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
@@ -218,7 +229,8 @@ WHERE projection_checkpoints.sequence <= excluded.sequence`)
 			var stored int64
 			_ = w.tx.QueryRowContext(w.ctx, w.d.bind(`SELECT sequence FROM projection_checkpoints WHERE projection = ?`), name).Scan(&stored)
 			return &Error{Kind: ErrCheckpointBehind, Msg: fmt.Sprintf(
-				"the %s checkpoint is at sequence %d, past %d: another writer is committing to this read model", name, stored, seq)}
+				"the %s checkpoint is already at sequence %d: changes up to %d were committed before, or another writer is committing to this read model",
+				name, stored, seq)}
 		}
 	}
 	return nil

@@ -71,24 +71,26 @@ func checkpoint(ctx context.Context, q querier) (seq uint64, version int, err er
 	if err := rows.Err(); err != nil {
 		return 0, 0, err
 	}
-	first := true
+	have, mixed := false, false
 	for _, name := range projections.Names {
 		r, ok := byName[name]
 		switch {
-		case !ok && len(byName) == 0:
-			return 0, 0, nil
 		case !ok:
-			version = -1
-		case first:
-			seq, version, first = r.seq, r.version, false
+			mixed = true
+		case !have:
+			seq, version, have = r.seq, r.version, true
 		default:
-			if r.seq < seq {
-				seq = r.seq
+			if r.seq != seq || r.version != version {
+				mixed = true
 			}
-			if r.version != version || r.seq != seq {
-				version = -1
-			}
+			seq = min(seq, r.seq)
 		}
+	}
+	if len(byName) == 0 {
+		return 0, 0, nil
+	}
+	if mixed {
+		version = -1
 	}
 	return seq, version, nil
 }

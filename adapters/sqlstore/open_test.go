@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/projections"
 )
 
 func TestOpenCreatesTheDirectoryAndReopens(t *testing.T) {
@@ -167,6 +168,46 @@ func TestCommitRefusesToMoveTheCheckpointBack(t *testing.T) {
 		}
 		if got := mustDump(t, s); got != before {
 			t.Fatalf("read model changed:\n%s", firstDiff(before, got))
+		}
+		// A retry of the last commit (its reply lost) must not count twice.
+		again := drained(h)
+		if err := s.Commit(context.Background(), again); !errors.Is(err, ErrCheckpointBehind) {
+			t.Fatalf("Commit of changes at the checkpoint: %v, want ErrCheckpointBehind", err)
+		}
+		if got := mustDump(t, s); got != before {
+			t.Fatalf("read model changed:\n%s", firstDiff(before, got))
+		}
+		// Nothing new: the checkpoint may stay.
+		if err := s.Commit(context.Background(), projections.Changes{Sequence: again.Sequence}); err != nil {
+			t.Fatalf("empty Commit at the checkpoint: %v", err)
+		}
+	})
+}
+
+// A checkpoint that does not cover every projection at one sequence and
+// version loads as version -1 (the runner then rebuilds), at its lowest
+// sequence.
+func TestLoadOfAMixedCheckpoint(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB) *Store) {
+		ctx := context.Background()
+		s := open(t)
+		fold(t, s, genHistory(11, 5), 1000)
+		st, err := s.Load(ctx)
+		if err != nil || st.Version != projections.NationalVersion {
+			t.Fatalf("Load: version %d, %v", st.Version, err)
+		}
+		seq := st.Sequence
+		for _, change := range []string{
+			`UPDATE projection_checkpoints SET sequence = sequence - 2 WHERE projection = 'audit'`,
+			`DELETE FROM projection_checkpoints WHERE projection = 'register'`,
+		} {
+			if _, err := s.db.Exec(change); err != nil {
+				t.Fatal(err)
+			}
+			st, err := s.Load(ctx)
+			if err != nil || st.Version != -1 || st.Sequence != seq-2 {
+				t.Errorf("after %s: Load version %d sequence %d (%v), want version -1 sequence %d", change, st.Version, st.Sequence, err, seq-2)
+			}
 		}
 	})
 }

@@ -127,7 +127,7 @@ func (s *Store) swap(ctx context.Context, committed bool, seq uint64) error {
 	}
 	if committed {
 		w := &writer{ctx: ctx, tx: tx, d: s.d}
-		if err := w.checkpoint(seq, time.Now()); err != nil {
+		if err := w.checkpoint(seq, false, time.Now()); err != nil {
 			return fmt.Errorf("sqlstore: rebuild: swap: %w", err)
 		}
 	}

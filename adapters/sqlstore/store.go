@@ -89,7 +89,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	s := &Store{db: db, d: sqlite, where: path}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, s.classify(err)
+		if err = s.classify(err); errors.As(err, new(*Error)) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -130,13 +133,14 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-// classify turns the driver's "not a database" into ErrNotReadModel.
+// classify turns the driver's "not a database" into ErrNotReadModel and
+// returns any other error as it is.
 func (s *Store) classify(err error) error {
 	var se *msqlite.Error
 	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_NOTADB {
 		return &Error{Kind: ErrNotReadModel, Msg: s.where + " is not a landrelease read model: file is not a database"}
 	}
-	return fmt.Errorf("sqlstore: open %s: %w", s.where, err)
+	return err
 }
 
 // Close closes the database. The Store must not be used after.

@@ -178,18 +178,18 @@ func want(commits ...projections.Changes) projections.State {
 			plans[projections.WorkPlanKey{Province: w.Province, Year: w.Year}] = w
 		}
 		for _, s := range c.Stats {
-			t := stats[s.StatKey]
-			t.StatKey = s.StatKey
-			t.AreaM2 += s.AreaM2
-			t.Events += s.Events
-			t.EvidenceM2 += s.EvidenceM2
-			t.EvidenceAreas += s.EvidenceAreas
-			t.APMinesDestroyed += s.APMinesDestroyed
-			t.ATMinesDestroyed += s.ATMinesDestroyed
-			t.ERWDestroyed += s.ERWDestroyed
-			t.Deminers += s.Deminers
-			t.Women += s.Women
-			stats[s.StatKey] = t
+			sum := stats[s.StatKey]
+			sum.StatKey = s.StatKey
+			sum.AreaM2 += s.AreaM2
+			sum.Events += s.Events
+			sum.EvidenceM2 += s.EvidenceM2
+			sum.EvidenceAreas += s.EvidenceAreas
+			sum.APMinesDestroyed += s.APMinesDestroyed
+			sum.ATMinesDestroyed += s.ATMinesDestroyed
+			sum.ERWDestroyed += s.ERWDestroyed
+			sum.Deminers += s.Deminers
+			sum.Women += s.Women
+			stats[s.StatKey] = sum
 		}
 		st.Sequence = c.Sequence
 		st.Version = projections.NationalVersion
