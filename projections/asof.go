@@ -24,7 +24,7 @@ func AsRecorded(t time.Time) func(events.Envelope) bool {
 // a fresh in-memory National (nothing is written anywhere).
 func Replay(ctx context.Context, src Source, keep func(events.Envelope) bool) (*National, error) {
 	n := NewNational()
-	n.KeepAudit = true
+	n.KeepAudit, n.Untracked = true, true
 	err := src.Replay(ctx, 1, func(e events.Envelope) error {
 		if keep == nil || keep(e) {
 			n.Apply(e)
@@ -34,6 +34,5 @@ func Replay(ctx context.Context, src Source, keep func(events.Envelope) bool) (*
 	if err != nil {
 		return nil, err
 	}
-	n.Drain()
 	return n, nil
 }

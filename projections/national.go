@@ -46,6 +46,9 @@ type National struct {
 	// normally rows only wait in the pending changes.
 	KeepAudit bool
 	Audit     []AuditRow
+	// Untracked folds without recording changes for a store: for
+	// questions answered in memory (as-of replays, forecasts).
+	Untracked bool
 
 	pending Changes
 	dirtyA  map[uuid.UUID]bool
@@ -158,6 +161,9 @@ func (n *National) stat(key StatKey, d StatRow) {
 		cp := d
 		n.Stats[key] = &cp
 	}
+	if n.Untracked {
+		return
+	}
 	if t, ok := n.deltaS[key]; ok {
 		t.add(d)
 	} else {
@@ -170,7 +176,9 @@ func (n *National) audit(e events.Envelope, a *AreaRow, r AuditRow) {
 	r.Sequence, r.EventID, r.AreaID = e.Sequence, e.ID, a.ID
 	r.Province, r.OccurredOn, r.RecordedAt = a.Province, e.OccurredOn, e.RecordedAt
 	r.Actor, r.CommandID, r.EvidenceCount = e.Actor, e.CommandID, a.EvidenceCount
-	n.pending.Audit = append(n.pending.Audit, r)
+	if !n.Untracked {
+		n.pending.Audit = append(n.pending.Audit, r)
+	}
 	if n.KeepAudit {
 		n.Audit = append(n.Audit, r)
 	}
@@ -182,7 +190,9 @@ func (n *National) touch(a *AreaRow, e events.Envelope, on events.Date) {
 	if on.After(a.LastActivityOn) {
 		a.LastActivityOn = on
 	}
-	n.dirtyA[a.ID] = true
+	if !n.Untracked {
+		n.dirtyA[a.ID] = true
+	}
 }
 
 func (a *AreaRow) setStatus(on events.Date) {
@@ -361,36 +371,58 @@ func (n *National) Apply(e events.Envelope) {
 			Deminers: d.Deminers, Women: d.Women, From: d.From, To: d.To, ProductivityM2PerDeminerDay: d.ProductivityM2PerDeminerDay,
 			WorkingDaysPerYear: d.WorkingDaysPerYear, AnnualCostUSD: d.AnnualCostUSD, LastSequence: e.Sequence}
 		n.Deployments[dep.ID] = dep
-		n.dirtyD[dep.ID] = true
+		if !n.Untracked {
+			if !n.Untracked {
+				n.dirtyD[dep.ID] = true
+			}
+		}
 		n.stat(StatKey{d.From.Year(), d.Province, d.Operator, string(d.Method)}, StatRow{Deminers: int64(d.Deminers), Women: int64(d.Women)})
 	case events.CapacityWithdrawn:
 		if dep := n.Deployments[d.DeploymentID]; dep != nil {
 			dep.Withdrawn, dep.To, dep.WithdrawReason, dep.LastSequence = true, d.On, d.Reason, e.Sequence
-			n.dirtyD[dep.ID] = true
+			if !n.Untracked {
+				if !n.Untracked {
+					n.dirtyD[dep.ID] = true
+				}
+			}
 		}
 	case events.FundingPledged:
 		p := PledgeRow{ID: d.FundingID, Donor: d.Donor, Year: d.Year, AmountUSD: d.AmountUSD, Operator: d.Operator, Province: d.Province, Sequence: e.Sequence}
 		n.Pledges = append(n.Pledges, p)
-		n.pending.Pledges = append(n.pending.Pledges, p)
+		if !n.Untracked {
+			n.pending.Pledges = append(n.pending.Pledges, p)
+		}
 	case events.FundingShortfallRecorded:
 		s := ShortfallRow{Sequence: e.Sequence, Year: d.Year, AmountUSD: d.AmountUSD, Reason: d.Reason, Operator: d.Operator, Province: d.Province, RecordedOn: e.OccurredOn}
 		n.Shortfalls = append(n.Shortfalls, s)
-		n.pending.Shortfalls = append(n.pending.Shortfalls, s)
+		if !n.Untracked {
+			n.pending.Shortfalls = append(n.pending.Shortfalls, s)
+		}
 	case events.Article5DeadlineSet:
 		r := DeadlineRow{Sequence: e.Sequence, Country: d.Country, Deadline: d.Deadline, PreviousDeadline: d.PreviousDeadline,
 			Reason: d.Reason, Milestones: d.Milestones, SetOn: e.OccurredOn}
 		n.Deadlines = append(n.Deadlines, r)
-		n.pending.Deadlines = append(n.pending.Deadlines, r)
+		if !n.Untracked {
+			n.pending.Deadlines = append(n.pending.Deadlines, r)
+		}
 	case events.WorkPlanApproved:
 		k := WorkPlanKey{d.Province, d.Year}
 		n.WorkPlans[k] = &WorkPlanRow{Province: d.Province, Year: d.Year, Revision: d.Revision, Status: WorkPlanApproved,
 			ApprovedBy: d.ApprovedBy, AreaIDs: d.AreaIDs, LastSequence: e.Sequence}
-		n.dirtyW[k] = true
+		if !n.Untracked {
+			if !n.Untracked {
+				n.dirtyW[k] = true
+			}
+		}
 	case events.WorkPlanEndorsed:
 		k := WorkPlanKey{d.Province, d.Year}
 		if w := n.WorkPlans[k]; w != nil {
 			w.Status, w.EndorsedBy, w.LastSequence = WorkPlanEndorsed, d.EndorsedBy, e.Sequence
-			n.dirtyW[k] = true
+			if !n.Untracked {
+				if !n.Untracked {
+					n.dirtyW[k] = true
+				}
+			}
 		}
 	}
 }
