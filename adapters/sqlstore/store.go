@@ -79,9 +79,14 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	// Every connection gets the same settings; writes begin IMMEDIATE so two
 	// writers queue on busy_timeout instead of failing to upgrade a lock.
+	// Reads go through a memory map of up to 2 GiB (address space, not
+	// memory): once the register outgrows the page cache, commits that
+	// update areas all over the table run a quarter faster than with read
+	// calls (BenchmarkCommit).
 	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate&_pragma=mmap_size(2147483648)"
+		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_pragma=mmap_size(2147483648)" +
+		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
