@@ -317,41 +317,13 @@ func (s *Store) ReplayRaw(ctx context.Context, from, upTo uint64, fn func(subjec
 	if from > upTo {
 		return nil
 	}
-	cons, err := s.js.OrderedConsumer(ctx, s.cfg.Stream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{events.SubjectPrefix + ".>"},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    from,
-	})
-	if err != nil {
-		return fmt.Errorf("replay: ordered consumer: %w", err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2048))
-	if err != nil {
-		return fmt.Errorf("replay: %w", err)
-	}
-	defer it.Stop()
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
-	for {
-		msg, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("replay: %w", err)
-		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			return fmt.Errorf("replay: %w", err)
-		}
+	return s.consume(ctx, "replay", from, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
 		seq := meta.Sequence.Stream
 		if err := fn(msg.Subject(), seq, msg.Headers(), msg.Data()); err != nil {
-			return err
+			return false, err
 		}
-		if seq >= upTo {
-			return nil
-		}
-	}
+		return seq >= upTo, nil
+	})
 }
 
 // Follow reads the stream with an ordered consumer from sequence from and
@@ -363,17 +335,31 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(e events.Envelo
 	if from < 1 {
 		from = 1
 	}
+	return s.consume(ctx, "follow", from, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
+		e, err := decode(s.cfg.Registry, msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
+		if err != nil {
+			return false, err
+		}
+		return false, fn(e, meta.NumPending)
+	})
+}
+
+// consume reads the stream with an ordered consumer from sequence from and
+// calls fn for each message until fn says done, fn fails, or ctx ends (then
+// it returns ctx.Err()). The ordered consumer recreates itself after a lost
+// heartbeat or a reconnect, resuming after the last sequence delivered.
+func (s *Store) consume(ctx context.Context, op string, from uint64, fn func(jetstream.Msg, *jetstream.MsgMetadata) (done bool, err error)) error {
 	cons, err := s.js.OrderedConsumer(ctx, s.cfg.Stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{events.SubjectPrefix + ".>"},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    from,
 	})
 	if err != nil {
-		return fmt.Errorf("follow: ordered consumer: %w", err)
+		return fmt.Errorf("%s: ordered consumer: %w", op, err)
 	}
 	it, err := cons.Messages(jetstream.PullMaxMessages(2048))
 	if err != nil {
-		return fmt.Errorf("follow: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop)
@@ -384,17 +370,13 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(e events.Envelo
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("follow: %w", err)
+			return fmt.Errorf("%s: %w", op, err)
 		}
 		meta, err := msg.Metadata()
 		if err != nil {
-			return fmt.Errorf("follow: %w", err)
+			return fmt.Errorf("%s: %w", op, err)
 		}
-		e, err := decode(s.cfg.Registry, msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
-		if err != nil {
-			return err
-		}
-		if err := fn(e, meta.NumPending); err != nil {
+		if done, err := fn(msg, meta); err != nil || done {
 			return err
 		}
 	}
