@@ -21,10 +21,14 @@ type State struct {
 // Store keeps the National fold's projections (adapters/sqlstore implements
 // it for SQLite and PostgreSQL).
 type Store interface {
-	// Load returns the stored state (Version 0 and no rows when empty).
+	// Load returns the stored state (Version 0 and no rows when empty;
+	// Version −1 when the projections' checkpoints disagree, which makes the
+	// runner rebuild).
 	Load(ctx context.Context) (State, error)
 	// Commit writes the changes and the checkpoint of every projection in
-	// one transaction: all of it or none.
+	// one transaction: all of it or none. Changes that do not move the
+	// checkpoint forward are refused (a retried commit would otherwise add
+	// the statistics twice).
 	Commit(ctx context.Context, c Changes) error
 	// Rebuild creates empty shadow tables, lets fill write them through
 	// commit (each call one transaction), and when fill returns nil swaps
