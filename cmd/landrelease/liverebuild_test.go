@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
+
+var schemaSeq atomic.Int64
 
 // testPG returns a DSN on a fresh PostgreSQL schema, dropped at cleanup;
 // it skips (fails under CI) when no server answers.
@@ -38,7 +41,7 @@ func testPG(t *testing.T) string {
 		}
 		t.Skipf("PostgreSQL at %s: %v", base, err)
 	}
-	schema := fmt.Sprintf("lr_t_%d", time.Now().UnixNano())
+	schema := fmt.Sprintf("lr_t_%d_%d", time.Now().UnixNano(), schemaSeq.Add(1))
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatal(err)
 	}
@@ -115,9 +118,15 @@ func TestLiveProjectionsEqualRebuildSQLite(t *testing.T) {
 	if testing.Short() {
 		seeds = 30
 	}
-	for seed := uint64(1); seed <= seeds; seed++ {
-		dir := t.TempDir()
-		liveEqualsRebuild(t, seed, filepath.Join(dir, "live.sqlite"), filepath.Join(dir, "rebuilt.sqlite"))
+	// Four groups in parallel: the work is mostly waiting for fsync.
+	for g := uint64(0); g < 4; g++ {
+		t.Run(fmt.Sprintf("group%d", g), func(t *testing.T) {
+			t.Parallel()
+			for seed := 1 + g; seed <= seeds; seed += 4 {
+				dir := t.TempDir()
+				liveEqualsRebuild(t, seed, filepath.Join(dir, "live.sqlite"), filepath.Join(dir, "rebuilt.sqlite"))
+			}
+		})
 	}
 }
 
@@ -126,7 +135,12 @@ func TestLiveProjectionsEqualRebuildPostgreSQL(t *testing.T) {
 	if testing.Short() {
 		seeds = 5
 	}
-	for seed := uint64(1000); seed < 1000+seeds; seed++ {
-		liveEqualsRebuild(t, seed, testPG(t), testPG(t))
+	for g := uint64(0); g < 4; g++ {
+		t.Run(fmt.Sprintf("group%d", g), func(t *testing.T) {
+			t.Parallel()
+			for seed := 1000 + g; seed < 1000+seeds; seed += 4 {
+				liveEqualsRebuild(t, seed, testPG(t), testPG(t))
+			}
+		})
 	}
 }
