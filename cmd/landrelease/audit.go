@@ -175,7 +175,7 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		if e.From != "" {
 			class = e.From + "→" + orDash(e.To)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.OccurredOn, e.Action, e.AreaID[:8], e.Province,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.OccurredOn, e.Action, e.AreaID, e.Province,
 			orDash(class), m2(e.SizeM2), orDash(e.Method), orDash(e.Actor), orDash(e.Reason), len(e.Evidence), strings.Join(e.Flags, ","))
 	}
 	tw.Flush()

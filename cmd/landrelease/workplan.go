@@ -136,7 +136,7 @@ func writePlanTable(w io.Writer, p projections.PlanResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nrank\tarea\tdistrict\tvillage\tclass\thazard\tland use\tremaining m²\tto clear m²\tcasualties\trequest\toperator\tmethod\tcost US$\tscore")
 	for _, a := range p.Areas {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%v\t%s\t%s\t%s\t%.1f\n", a.Rank, a.AreaID.String()[:8], orDash(a.District), orDash(a.Village),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%v\t%s\t%s\t%s\t%.1f\n", a.Rank, a.AreaID.String(), orDash(a.District), orDash(a.Village),
 			a.Class, a.Hazard, orDash(a.LandUse), m2(a.RemainingM2), m2(a.ToClearM2), a.Casualties, a.Community, a.Operator, a.Method, m2(a.CostUSD), a.Score)
 	}
 	tw.Flush()
@@ -180,9 +180,8 @@ func writePlanCSV(w io.Writer, p projections.PlanResult) error {
 }
 
 var planHTML = template.Must(template.New("plan").Funcs(template.FuncMap{
-	"m2":    m2,
-	"pct":   func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"short": func(id uuid.UUID) string { return id.String()[:8] },
+	"m2":  m2,
+	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Work plan {{.Province}} {{.Year}}</title>
 <style>
@@ -196,7 +195,7 @@ th{background:#eee}.cha{color:#b00}.sha{color:#c60}
 <p>Capacity {{m2 .CapacityM2}} m² to clear; planned {{m2 .PlannedM2}} m² ({{pct .CapacityUsed}}) in {{len .Areas}} areas.
 Cost US$ {{m2 .CostUSD}}; pledged for the province US$ {{m2 .FundingUSD}}; recorded shortfalls US$ {{m2 .ShortfallUSD}}.</p>
 <table><tr><th>#</th><th>Area</th><th>District</th><th>Village</th><th>Class</th><th>Hazard</th><th>Land use</th><th>Remaining m²</th><th>To clear m²</th><th>Casualties</th><th>Operator</th><th>Method</th><th>Cost US$</th></tr>
-{{range .Areas}}<tr><td class="n">{{.Rank}}</td><td>{{short .AreaID}}</td><td>{{.District}}</td><td>{{.Village}}</td><td class="{{if eq .Class "CHA"}}cha{{else}}sha{{end}}">{{.Class}}</td><td>{{.Hazard}}</td><td>{{.LandUse}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{m2 .ToClearM2}}</td><td class="n">{{.Casualties}}</td><td>{{.Operator}}</td><td>{{.Method}}</td><td class="n">{{m2 .CostUSD}}</td></tr>
+{{range .Areas}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Village}}</td><td class="{{if eq .Class "CHA"}}cha{{else}}sha{{end}}">{{.Class}}</td><td>{{.Hazard}}</td><td>{{.LandUse}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{m2 .ToClearM2}}</td><td class="n">{{.Casualties}}</td><td>{{.Operator}}</td><td>{{.Method}}</td><td class="n">{{m2 .CostUSD}}</td></tr>
 {{end}}</table>
 <h2>By operator and method</h2>
 <table><tr><th>Operator</th><th>Method</th><th>Areas</th><th>To clear m²</th><th>Capacity m²</th><th>Cost US$</th></tr>
@@ -204,7 +203,7 @@ Cost US$ {{m2 .CostUSD}}; pledged for the province US$ {{m2 .FundingUSD}}; recor
 {{end}}</table>
 <h2>Proposed for non-technical survey first ({{len .ForNTS}} areas without recorded evidence)</h2>
 <table><tr><th>#</th><th>Area</th><th>District</th><th>Class</th><th>Remaining m²</th></tr>
-{{range .ForNTS}}<tr><td class="n">{{.Rank}}</td><td>{{short .AreaID}}</td><td>{{.District}}</td><td>{{.Class}}</td><td class="n">{{m2 .RemainingM2}}</td></tr>
+{{range .ForNTS}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Class}}</td><td class="n">{{m2 .RemainingM2}}</td></tr>
 {{end}}</table>
 <p>Approved by the Provincial Mine Action Committee: ____________________ &nbsp; Endorsed by CMAA: ____________________</p>
 </body></html>

@@ -1,0 +1,415 @@
+package exchange
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/events"
+)
+
+// Converter turns records into domain commands. Its zero value is not
+// usable: Country is required.
+type Converter struct {
+	Country string      // ISO 3166-1 alpha-2; names the derived area IDs
+	Today   events.Date // dates after it are refused; zero: today in UTC
+	Actor   string      // actor of the commands; "" : "import"
+}
+
+// Row is what one record stands for: the area it is about and its
+// commands. First holds the commands every later one depends on (the
+// registration of an areas record); Then the ones to send only if First was
+// applied or was already in the history (the releases of an areas record).
+type Row struct {
+	Pos     int
+	LocalID string
+	AreaID  uuid.UUID
+	First   []domain.CommandEnvelope
+	Then    []domain.CommandEnvelope
+	// Released is, for an areas record, the m² the record gives as released
+	// by each method of ReleaseColumns, the unexplained part of
+	// (estimated − remaining) counted as desk analysis.
+	Released   [4]int64
+	releasedOn events.Date // date of the releases of an areas record
+	operator   string      // operator of the releases of an areas record
+	// Key identifies the record for duplicate detection: the local ID in an
+	// areas file, the command ID in an activities file.
+	Key string
+}
+
+// AreaID returns the area ID a local ID stands for: the local ID itself when
+// it is a UUID (an exported area keeps its ID), else a name-based UUID of
+// ("import", country, local_id), the same on every import.
+func AreaID(country, localID string) uuid.UUID {
+	if id, err := uuid.Parse(localID); err == nil && id != uuid.Nil {
+		return id
+	}
+	return events.NameID("import", strings.ToUpper(country), localID)
+}
+
+// Convert checks one record and returns its commands, or every problem
+// found in it (the field is the column name). It checks what can be known
+// without the history: the values, the domain's validation of every
+// command, the gazetteer, dates not in the future. Rules that need the
+// recorded state (an area already registered with other data, releasing
+// more than remains) are left to the handler.
+func (c *Converter) Convert(h *Header, r Record) (Row, []Problem) {
+	p := &rowProblems{}
+	var row Row
+	if h.Kind == Activities {
+		row = c.activity(h, r, p)
+	} else {
+		row = c.area(h, r, p)
+	}
+	row.Pos = r.Pos
+	if len(p.list) > 0 {
+		return row, p.list
+	}
+	return row, nil
+}
+
+type rowProblems struct{ list []Problem }
+
+func (p *rowProblems) add(field, format string, args ...any) {
+	for _, q := range p.list { // one problem per column is enough
+		if q.Field == field && field != "" {
+			return
+		}
+	}
+	p.list = append(p.list, Problem{Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (c *Converter) today() events.Date {
+	if c.Today.IsZero() {
+		return events.DateOf(time.Now())
+	}
+	return c.Today
+}
+
+func (c *Converter) actor() string {
+	if c.Actor == "" {
+		return "import"
+	}
+	return c.Actor
+}
+
+func (c *Converter) date(p *rowProblems, field, s string, required bool) events.Date {
+	if s == "" {
+		if required {
+			p.add(field, "required (YYYY-MM-DD)")
+		}
+		return events.Date{}
+	}
+	d, err := events.ParseDate(s)
+	if err != nil {
+		p.add(field, "%q is not an ISO date: only YYYY-MM-DD is accepted (12/03/2020 could be March or December)", s)
+		return d
+	}
+	if d.After(c.today()) {
+		p.add(field, "%s is in the future (today is %s)", d, c.today())
+	}
+	return d
+}
+
+// unitFactor returns the m² in one unit of area_unit.
+func unitFactor(p *rowProblems, s string) (float64, bool) {
+	switch strings.ToLower(s) {
+	case "m2", "m²", "sqm":
+		return 1, true
+	case "ha":
+		return 10_000, true
+	case "":
+		p.add("area_unit", "required: m2 or ha")
+	default:
+		p.add("area_unit", "unknown unit %q: m2 or ha (never km² or acres: convert first)", s)
+	}
+	return 0, false
+}
+
+// size parses an area in the record's unit into whole m².
+func size(p *rowProblems, field, s string, factor float64, required bool) (int64, bool) {
+	if s == "" {
+		if required {
+			p.add(field, "required")
+		}
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		p.add(field, "%q is not a number (use a dot for decimals and no thousands separator)", s)
+		return 0, false
+	}
+	if f < 0 {
+		p.add(field, "must not be negative, got %s", s)
+		return 0, false
+	}
+	m2 := math.Round(f * factor)
+	if m2 > 1e15 {
+		p.add(field, "%s is too large", s)
+		return 0, false
+	}
+	return int64(m2), true
+}
+
+func (c *Converter) province(p *rowProblems, s string) {
+	if s == "" {
+		p.add("province", "required")
+		return
+	}
+	list := domain.Provinces(c.Country)
+	if list == nil || events.Contains(list, s) {
+		return
+	}
+	for _, name := range list {
+		if strings.EqualFold(name, s) {
+			p.add("province", "unknown province %q: did you mean %q?", s, name)
+			return
+		}
+	}
+	p.add("province", "unknown province %q of %s (English gazetteer names, e.g. %q)", s, strings.ToUpper(c.Country), list[0])
+}
+
+// envelope gives a command its deterministic ID: a name-based UUID of the
+// command's content, so the same record imported again is a duplicate and a
+// changed record is a new command.
+func (c *Converter) envelope(step string, cmd domain.Command) domain.CommandEnvelope {
+	data, _ := json.Marshal(cmd)
+	id := events.NameID("import", strings.ToUpper(c.Country), step, cmd.CommandName(), string(data))
+	return domain.CommandEnvelope{ID: id, Actor: c.actor(), Command: cmd}
+}
+
+// validate runs the domain's validation of cmd and reports its problems
+// under the record's column names.
+func validate(p *rowProblems, cmd domain.Command, columns map[string]string) {
+	var probs domain.Problems
+	cmd.Validate(&probs)
+	for _, q := range probs {
+		f := q.Field
+		if i := strings.IndexAny(f, "[."); i >= 0 {
+			f = f[:i]
+		}
+		if col, ok := columns[f]; ok {
+			f = col
+		}
+		p.add(f, "%s", q.Reason)
+	}
+}
+
+var registerColumns = map[string]string{"size_m2": "estimated_area", "area_id": "local_id"}
+
+func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
+	get := func(col string) string { return h.Get(r, col) }
+	row := Row{LocalID: get("local_id")}
+	if row.LocalID == "" {
+		p.add("local_id", "required: the area's ID in the source database")
+	} else {
+		row.AreaID = AreaID(c.Country, row.LocalID)
+		row.Key = row.LocalID
+	}
+	c.province(p, get("province"))
+	factor, unitOK := unitFactor(p, get("area_unit"))
+	if !unitOK {
+		factor = 1
+	}
+	est, estOK := size(p, "estimated_area", get("estimated_area"), factor, true)
+	if estOK && est == 0 {
+		p.add("estimated_area", "must be more than 0")
+	}
+	rem, remOK := size(p, "remaining_area", get("remaining_area"), factor, true)
+	registered := c.date(p, "registered_on", get("registered_on"), true)
+	class := strings.ToUpper(get("classification"))
+	if class == "" {
+		p.add("classification", "required: SHA or CHA")
+	}
+	reg := domain.RegisterSuspectedArea{
+		AreaID: row.AreaID, Province: get("province"), District: get("district"), Commune: get("commune"),
+		Village: get("village"), Hazard: events.Hazard(strings.ToUpper(get("hazard"))), Classification: class,
+		SizeM2: est, RegisteredOn: registered, Source: events.Source(strings.ToUpper(get("source"))),
+		LandUse: events.LandUse(strings.ToUpper(get("land_use"))),
+	}
+	if reg.Source == "" {
+		reg.Source = "OTHER"
+	}
+	if s := get("casualties_last_5y"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			p.add("casualties_last_5y", "%q is not a whole number", s)
+		}
+		reg.CasualtiesLast5y = n
+	}
+	if s := get("community_request"); s != "" {
+		switch strings.ToLower(s) {
+		case "true", "yes", "y", "1":
+			reg.CommunityRequest = true
+		case "false", "no", "n", "0":
+		default:
+			p.add("community_request", "%q: want true or false", s)
+		}
+	}
+	if s := get("evidence"); s != "" {
+		for _, k := range strings.Split(s, ";") {
+			k = strings.ToUpper(strings.TrimSpace(k))
+			if k == "" {
+				continue
+			}
+			if !events.Contains(events.EvidenceKindValues, k) {
+				p.add("evidence", "unknown evidence kind %q: one of %s, separated by ;", k, strings.Join(events.EvidenceKindValues, ", "))
+				continue
+			}
+			reg.Evidence = append(reg.Evidence, events.Evidence{Kind: events.EvidenceKind(k), ObservedOn: registered})
+		}
+	}
+	if s := get("geometry"); s != "" {
+		if !json.Valid([]byte(s)) {
+			p.add("geometry", "not JSON: the geometry column holds a GeoJSON Polygon or MultiPolygon")
+		} else {
+			reg.Geometry = json.RawMessage(s)
+		}
+	}
+	checked := reg
+	if registered.IsZero() { // registered_on is reported; its evidence dates would repeat it
+		checked.Evidence = nil
+	}
+	validate(p, checked, registerColumns)
+	// The registration is named by the area: an area is registered once,
+	// whichever file (an original or an export of it) brings it.
+	regID := events.NameID("import", strings.ToUpper(c.Country), row.AreaID.String(), "register")
+	row.First = []domain.CommandEnvelope{{ID: regID, Actor: c.actor(), Command: reg}}
+
+	// Releases recorded before the import: by method where the file says,
+	// the rest of (estimated − remaining) as a desk-analysis cancellation.
+	on := c.date(p, "last_activity_on", get("last_activity_on"), false)
+	if on.IsZero() {
+		on = registered
+	} else if !registered.IsZero() && on.Before(registered) {
+		p.add("last_activity_on", "%s is before registered_on %s", on, registered)
+	}
+	operator := get("operator")
+	row.releasedOn, row.operator = on, operator
+	// One command per method, for the total the row gives for it; the part
+	// of (estimated − remaining) no column explains is a desk-analysis
+	// cancellation.
+	cols := ReleaseColumns
+	totals := row.Released[:]
+	var released int64
+	for i, col := range cols {
+		if m2, ok := size(p, col, get(col), factor, false); ok {
+			totals[i] = m2
+			released += m2
+		}
+	}
+	unexplained := int64(0)
+	if estOK && remOK {
+		switch rest := est - released - rem; {
+		case rem > est:
+			p.add("remaining_area", "%d m² is more than estimated_area %d m²", rem, est)
+		case rest < 0:
+			p.add("remaining_area", "estimated %d m² less released %d m² leaves %d m², not %d m²", est, released, est-released, rem)
+		case rest > 0:
+			unexplained = rest
+			totals[1] += rest
+		}
+	}
+	if s := strings.ToUpper(get("status")); s != "" && remOK {
+		want := class
+		if rem == 0 {
+			want = "RELEASED"
+		}
+		if !events.Contains([]string{"SHA", "CHA", "RELEASED"}, s) {
+			p.add("status", "unknown status %q: SHA, CHA or RELEASED", s)
+		} else if s != want && class != "" {
+			p.add("status", "%s does not match classification %s with remaining_area %d m² (want %s)", s, class, rem, want)
+		}
+	}
+	for i, col := range cols {
+		m2 := totals[i]
+		if m2 == 0 {
+			continue
+		}
+		row.Then = append(row.Then, c.release(p, row.AreaID, col, m2, m2, on, operator, unexplained > 0))
+	}
+	return row
+}
+
+// ReleaseColumns are the columns of an areas file that give land released
+// before the import, one per method.
+var ReleaseColumns = []string{"cancelled_nts_area", "cancelled_desk_area", "reduced_area", "cleared_area"}
+
+// release returns the command that releases m2 by the method of col. Its
+// ID is named by the area, the method and the total the file gives for the
+// method, so the same total imported again is a duplicate.
+func (c *Converter) release(p *rowProblems, area uuid.UUID, col string, m2, total int64, on events.Date, operator string, unexplained bool) domain.CommandEnvelope {
+	var cmd domain.Command
+	switch col {
+	case "cancelled_nts_area":
+		cmd = domain.CancelArea{AreaID: area, On: on, Method: events.CancelByNTS, SizeM2: m2, Operator: operator, Reason: "import: cancelled by non-technical survey before the import"}
+	case "cancelled_desk_area":
+		reason := "import: cancelled by desk analysis before the import"
+		if unexplained {
+			reason = "import: estimated_area less remaining_area, method not recorded"
+		}
+		cmd = domain.CancelArea{AreaID: area, On: on, Method: events.CancelByDeskAnalysis, SizeM2: m2, Operator: operator, Reason: reason}
+	case "reduced_area":
+		cmd = domain.ReduceArea{AreaID: area, On: on, SizeM2: m2, Operator: operator}
+	case "cleared_area":
+		cmd = domain.ClearArea{AreaID: area, On: on, SizeM2: m2, Operator: operator}
+	}
+	field := col
+	if unexplained && col == "cancelled_desk_area" {
+		field = "remaining_area"
+	}
+	validate(p, cmd, map[string]string{"size_m2": field, "on": "last_activity_on", "area_id": "local_id"})
+	id := events.NameID("import", strings.ToUpper(c.Country), area.String(), col, strconv.FormatInt(total, 10))
+	return domain.CommandEnvelope{ID: id, Actor: c.actor(), Command: cmd}
+}
+
+func (c *Converter) activity(h *Header, r Record, p *rowProblems) Row {
+	get := func(col string) string { return h.Get(r, col) }
+	row := Row{LocalID: get("local_id")}
+	if row.LocalID == "" {
+		p.add("local_id", "required: the ID of the area the activity released land from")
+	} else {
+		row.AreaID = AreaID(c.Country, row.LocalID)
+	}
+	on := c.date(p, "on", get("on"), true)
+	factor, ok := unitFactor(p, get("area_unit"))
+	if !ok {
+		factor = 1
+	}
+	kind := strings.ToUpper(get("activity"))
+	m2, _ := size(p, "area", get("area"), factor, kind == "REDUCE" || kind == "CLEAR")
+	operator, reason := get("operator"), get("reason")
+	var cmd domain.Command
+	switch kind {
+	case "CANCEL_NTS", "CANCEL_DESK":
+		method := events.CancelByNTS
+		if kind == "CANCEL_DESK" {
+			method = events.CancelByDeskAnalysis
+		}
+		if reason == "" {
+			p.add("reason", "required for a cancellation: why the land holds no evidence of contamination")
+		}
+		cmd = domain.CancelArea{AreaID: row.AreaID, On: on, Method: method, Reason: reason, SizeM2: m2, Operator: operator}
+	case "REDUCE":
+		cmd = domain.ReduceArea{AreaID: row.AreaID, On: on, SizeM2: m2, Operator: operator}
+	case "CLEAR":
+		cmd = domain.ClearArea{AreaID: row.AreaID, On: on, SizeM2: m2, Operator: operator}
+	case "":
+		p.add("activity", "required: one of %s", strings.Join(ActivityValues, ", "))
+		return row
+	default:
+		p.add("activity", "unknown activity %q: one of %s", kind, strings.Join(ActivityValues, ", "))
+		return row
+	}
+	validate(p, cmd, map[string]string{"size_m2": "area", "area_id": "local_id"})
+	env := c.envelope("activity", cmd)
+	row.First = []domain.CommandEnvelope{env}
+	row.Key = env.ID.String()
+	return row
+}

@@ -1,0 +1,147 @@
+package exchange
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/landrelease/landrelease/projections"
+)
+
+// AreaRecord returns the areas-file values of a register row, in the order
+// of AreaColumns, in m². local_id is the area's UUID, so that importing the
+// export gives back the same IDs. The read model keeps how much evidence an
+// area has, direct or not, but not its kinds: direct evidence is written as
+// DEVICE_FOUND and indirect as OTHER, which keeps the counts and the split.
+func AreaRecord(a projections.AreaRow) []string {
+	ev := make([]string, 0, a.EvidenceCount)
+	for i := 0; i < a.EvidenceCount; i++ {
+		if i < a.DirectEvidence {
+			ev = append(ev, "DEVICE_FOUND")
+		} else {
+			ev = append(ev, "OTHER")
+		}
+	}
+	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	cas := ""
+	if a.CasualtiesLast5y != 0 {
+		cas = strconv.Itoa(a.CasualtiesLast5y)
+	}
+	geom := ""
+	if len(a.Geometry) > 0 && string(a.Geometry) != "null" {
+		geom = string(a.Geometry)
+	}
+	last := a.LastActivityOn.String()
+	if a.RemainingM2 == a.SizeM2 {
+		last = "" // nothing released: no release date to carry
+	}
+	return []string{
+		a.ID.String(), a.Province, a.District, a.Commune, a.Village, a.Hazard, a.Classification,
+		i64(a.SizeM2), i64(a.RemainingM2), "m2", strings.Join(ev, ";"), a.Status, a.RegisteredOn.String(),
+		a.Source, a.LastOperator, a.LandUse, cas, strconv.FormatBool(a.CommunityRequest),
+		i64(a.CancelledNTSM2), i64(a.CancelledDeskM2), i64(a.ReducedM2), i64(a.ClearedM2),
+		last, geom,
+	}
+}
+
+// AreaCSVWriter writes areas in the areas-file columns. Call Flush at the end.
+type AreaCSVWriter struct {
+	w      *csv.Writer
+	header bool
+}
+
+// NewAreaCSVWriter returns a writer on w; the header goes out with the first
+// area, or on Flush when there is none.
+func NewAreaCSVWriter(w io.Writer) *AreaCSVWriter { return &AreaCSVWriter{w: csv.NewWriter(w)} }
+
+// Write writes one area.
+func (c *AreaCSVWriter) Write(a projections.AreaRow) error {
+	if !c.header {
+		c.header = true
+		if err := c.w.Write(AreaColumns); err != nil {
+			return err
+		}
+	}
+	return c.w.Write(AreaRecord(a))
+}
+
+// Flush writes what is buffered and returns the first write error.
+func (c *AreaCSVWriter) Flush() error {
+	if !c.header {
+		c.header = true
+		_ = c.w.Write(AreaColumns)
+	}
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// AreaGeoJSONWriter writes areas as a GeoJSON FeatureCollection, one
+// feature per line: properties are the areas-file columns with sizes as
+// numbers, geometry the area's polygon (null when it has none). Call Close
+// at the end.
+type AreaGeoJSONWriter struct {
+	w   *bufio.Writer
+	n   int
+	err error
+}
+
+// NewAreaGeoJSONWriter starts the collection on w.
+func NewAreaGeoJSONWriter(w io.Writer) *AreaGeoJSONWriter {
+	g := &AreaGeoJSONWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	_, g.err = g.w.WriteString(`{"type":"FeatureCollection","features":[` + "\n")
+	return g
+}
+
+// Write writes one area as a feature.
+func (g *AreaGeoJSONWriter) Write(a projections.AreaRow) error {
+	if g.err != nil {
+		return g.err
+	}
+	vals := AreaRecord(a)
+	props := make(map[string]any, len(AreaColumns))
+	for i, col := range AreaColumns {
+		v := vals[i]
+		switch {
+		case col == "geometry" || v == "":
+		case strings.HasSuffix(col, "_area") || col == "casualties_last_5y":
+			n, _ := strconv.ParseInt(v, 10, 64)
+			props[col] = n
+		case col == "community_request":
+			props[col] = v == "true"
+		default:
+			props[col] = v
+		}
+	}
+	f := struct {
+		Type       string          `json:"type"`
+		ID         string          `json:"id"`
+		Properties map[string]any  `json:"properties"`
+		Geometry   json.RawMessage `json:"geometry"`
+	}{"Feature", a.ID.String(), props, json.RawMessage("null")}
+	if len(a.Geometry) > 0 {
+		f.Geometry = a.Geometry
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		g.err = err
+		return err
+	}
+	if g.n > 0 {
+		g.w.WriteString(",\n")
+	}
+	g.n++
+	_, g.err = g.w.Write(b)
+	return g.err
+}
+
+// Close ends the collection and flushes.
+func (g *AreaGeoJSONWriter) Close() error {
+	if g.err != nil {
+		return g.err
+	}
+	g.w.WriteString("\n]}\n")
+	return g.w.Flush()
+}

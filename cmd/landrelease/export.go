@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/landrelease/landrelease/adapters/exchange"
+	"github.com/landrelease/landrelease/adapters/sqlstore"
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/scenarios"
+)
+
+func exportVerb() verb {
+	return verb{
+		name:    "export",
+		summary: "export areas, statistics or work plans as CSV or GeoJSON",
+		usage:   "export --what areas|stats|workplans [--format csv|geojson] [--year YEAR] [--out FILE]",
+		help: `Writes the register or figures drawn from it, brought up to date with the
+history:
+
+  areas      every hazard area in the columns of an areas import file
+             (docs/exchange.md), local_id = the area's ID, sizes in m²;
+             CSV, or GeoJSON with each area's polygon. Importing the export
+             into an empty data dir gives back the same register.
+  stats      the land-release statistics of 'landrelease stats' (CSV).
+  workplans  the proposed MAPU work plan of every province for --year
+             (default: this year), one row per area (CSV).
+
+Output goes to --out FILE or stdout.`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &exportOpts{}
+			fs.StringVar(&o.what, "what", "", "what to export: `areas`, stats or workplans (required)")
+			fs.StringVar(&o.format, "format", "csv", "output `format`: csv or geojson (areas only)")
+			fs.StringVar(&o.out, "out", "", "output `file` (default stdout)")
+			fs.IntVar(&o.year, "year", 0, "work-plan `year` (default this year)")
+			return o
+		},
+		run: runExport,
+	}
+}
+
+type exportOpts struct {
+	what, format, out string
+	year              int
+}
+
+func runExport(ctx context.Context, a *app, o any, args []string) int {
+	opts := o.(*exportOpts)
+	if len(args) > 0 {
+		fmt.Fprintln(a.stderr, "landrelease export: takes no arguments\nRun 'landrelease export --help' for usage.")
+		return exitUsage
+	}
+	switch {
+	case opts.what != "areas" && opts.what != "stats" && opts.what != "workplans":
+		fmt.Fprintf(a.stderr, "landrelease export: --what %q: want areas, stats or workplans\n", opts.what)
+		return exitUsage
+	case opts.format != "csv" && opts.format != "geojson":
+		fmt.Fprintf(a.stderr, "landrelease export: --format %q: want csv or geojson\n", opts.format)
+		return exitUsage
+	case opts.format == "geojson" && opts.what != "areas":
+		fmt.Fprintln(a.stderr, "landrelease export: --format geojson is for --what areas only")
+		return exitUsage
+	}
+	rm, err := openReadModel(ctx, a)
+	if err != nil {
+		return fail(a, "export", err)
+	}
+	defer rm.Close()
+	out := a.stdout
+	var file *os.File
+	if opts.out != "" && opts.out != "-" {
+		if file, err = os.Create(opts.out); err != nil {
+			return fail(a, "export", err)
+		}
+		out = file
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
+	var n int
+	switch opts.what {
+	case "areas":
+		n, err = exportAreas(ctx, rm.db, bw, opts.format)
+	case "stats":
+		n, err = exportStats(bw, rm.runner.Fold())
+	case "workplans":
+		year := opts.year
+		if year == 0 {
+			year = time.Now().UTC().Year()
+		}
+		n, err = exportWorkPlans(bw, rm.runner.Fold(), a.g.country, year)
+	}
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fail(a, "export", err)
+	}
+	fmt.Fprintf(a.stderr, "landrelease export: %d %s rows written\n", n, opts.what)
+	return exitOK
+}
+
+// exportAreas streams the register page by page.
+func exportAreas(ctx context.Context, db *sqlstore.Store, w io.Writer, format string) (int, error) {
+	const page = 10_000
+	var write func(projections.AreaRow) error
+	var finish func() error
+	if format == "geojson" {
+		g := exchange.NewAreaGeoJSONWriter(w)
+		write, finish = g.Write, g.Close
+	} else {
+		c := exchange.NewAreaCSVWriter(w)
+		write, finish = c.Write, c.Flush
+	}
+	n := 0
+	for off := 0; ; off += page {
+		rows, err := db.Areas(ctx, sqlstore.AreaFilter{Limit: page, Offset: off})
+		if err != nil {
+			return n, err
+		}
+		for _, r := range rows {
+			if err := write(r); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(rows) < page {
+			break
+		}
+	}
+	return n, finish()
+}
+
+func exportStats(w io.Writer, fold *projections.National) (int, error) {
+	keys := make([]projections.StatKey, 0, len(fold.Stats))
+	for k := range fold.Stats {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Year != b.Year {
+			return a.Year < b.Year
+		}
+		if a.Province != b.Province {
+			return a.Province < b.Province
+		}
+		if a.Operator != b.Operator {
+			return a.Operator < b.Operator
+		}
+		return a.Method < b.Method
+	})
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"year", "province", "operator", "method", "area_m2", "events", "with_evidence_m2", "with_evidence_areas",
+		"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "deminers", "women"})
+	for _, k := range keys {
+		s := fold.Stats[k]
+		cw.Write([]string{strconv.Itoa(k.Year), k.Province, k.Operator, k.Method, i64(s.AreaM2), i64(s.Events), i64(s.EvidenceM2),
+			i64(s.EvidenceAreas), i64(s.APMinesDestroyed), i64(s.ATMinesDestroyed), i64(s.ERWDestroyed), i64(s.Deminers), i64(s.Women)})
+	}
+	cw.Flush()
+	return len(keys), cw.Error()
+}
+
+func exportWorkPlans(w io.Writer, fold *projections.National, country string, year int) (int, error) {
+	crit, err := scenarios.DefaultCriteria()
+	if err != nil {
+		return 0, err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"year", "province", "list", "rank", "area_id", "district", "village", "classification", "hazard", "land_use",
+		"remaining_m2", "to_clear_m2", "casualties_last_5y", "community_request", "evidence_count", "operator", "method", "cost_usd", "score"})
+	n := 0
+	for _, prov := range domain.Provinces(country) {
+		p := projections.PlanWorkPlan(fold, prov, year, crit, projections.DefaultForecastConfig())
+		row := func(list string, a projections.PlannedArea) {
+			n++
+			cw.Write([]string{strconv.Itoa(year), prov, list, strconv.Itoa(a.Rank), a.AreaID.String(), a.District, a.Village, a.Class, a.Hazard, a.LandUse,
+				i64(a.RemainingM2), i64(a.ToClearM2), strconv.Itoa(a.Casualties), strconv.FormatBool(a.Community), strconv.Itoa(a.EvidenceCount),
+				a.Operator, a.Method, i64(a.CostUSD), strconv.FormatFloat(a.Score, 'f', 2, 64)})
+		}
+		for _, a := range p.Areas {
+			row("plan", a)
+		}
+		for _, a := range p.ForNTS {
+			row("nts", a)
+		}
+	}
+	cw.Flush()
+	return n, cw.Error()
+}
