@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -19,7 +20,12 @@ type CommandEnvelope struct {
 	Actor         string
 	CorrelationID uuid.UUID // zero: the command ID
 	CausationID   uuid.UUID // zero: none
-	Command       Command
+	// RecordedAt is when the fact entered a database: zero means now, when
+	// the engine accepts it. Only import sets it, to keep the original entry
+	// time of history migrated from another system (Lr-Recorded-At), so
+	// that "what did the database say then" works on migrated history.
+	RecordedAt time.Time
+	Command    Command
 }
 
 type wireCommand struct {

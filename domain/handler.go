@@ -189,6 +189,10 @@ func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs 
 	if cause == uuid.Nil {
 		cause = env.ID
 	}
+	recorded := c.Now.UTC()
+	if !env.RecordedAt.IsZero() {
+		recorded = env.RecordedAt.UTC()
+	}
 	for i, e := range evs {
 		on := events.OccurredOn(e)
 		if on.IsZero() {
@@ -196,7 +200,7 @@ func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs 
 		}
 		out[i] = events.Envelope{
 			ID: events.DerivedID(env.ID, "event", i, c.Now), Type: e.EventType(), Schema: e.SchemaVersion(),
-			Aggregate: ref, OccurredOn: on, RecordedAt: c.Now.UTC(), Actor: env.Actor,
+			Aggregate: ref, OccurredOn: on, RecordedAt: recorded, Actor: env.Actor,
 			CommandID: env.ID, CorrelationID: corr, CausationID: cause, Data: e,
 		}
 	}

@@ -117,6 +117,28 @@ func (c *Converter) date(p *rowProblems, field, s string, required bool) events.
 	return d
 }
 
+// enteredOn parses the optional entry time of a migrated record: a date
+// (midnight UTC) or an RFC 3339 instant, not in the future.
+func (c *Converter) enteredOn(p *rowProblems, s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		d, derr := events.ParseDate(s)
+		if derr != nil {
+			p.add("entered_on", "%q is neither a date YYYY-MM-DD nor an RFC 3339 instant", s)
+			return time.Time{}
+		}
+		t = d.Time()
+	}
+	if t.After(c.today().Time().AddDate(0, 0, 1)) {
+		p.add("entered_on", "%s is in the future", s)
+		return time.Time{}
+	}
+	return t
+}
+
 // unitFactor returns the m² in one unit of area_unit.
 func unitFactor(p *rowProblems, s string) (float64, bool) {
 	switch strings.ToLower(s) {
@@ -280,7 +302,8 @@ func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
 	// The registration is named by the area: an area is registered once,
 	// whichever file (an original or an export of it) brings it.
 	regID := events.NameID("import", strings.ToUpper(c.Country), row.AreaID.String(), "register")
-	row.First = []domain.CommandEnvelope{{ID: regID, Actor: c.actor(), Command: reg}}
+	entered := c.enteredOn(p, get("entered_on"))
+	row.First = []domain.CommandEnvelope{{ID: regID, Actor: c.actor(), Command: reg, RecordedAt: entered}}
 
 	// Releases recorded before the import: by method where the file says,
 	// the rest of (estimated − remaining) as a desk-analysis cancellation.
@@ -332,7 +355,16 @@ func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
 		if m2 == 0 {
 			continue
 		}
-		row.Then = append(row.Then, c.release(p, row.AreaID, col, m2, m2, on, operator, unexplained > 0))
+		rel := c.release(p, row.AreaID, col, m2, m2, on, operator, unexplained > 0)
+		if !entered.IsZero() {
+			// A release migrated with the record was entered when it
+			// happened, and not before the record itself.
+			rel.RecordedAt = entered
+			if t := on.Time(); t.After(entered) {
+				rel.RecordedAt = t
+			}
+		}
+		row.Then = append(row.Then, rel)
 	}
 	return row
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/landrelease/landrelease/projections"
 )
@@ -43,7 +44,7 @@ func AreaRecord(a projections.AreaRow) []string {
 		i64(a.SizeM2), i64(a.RemainingM2), "m2", strings.Join(ev, ";"), a.Status, a.RegisteredOn.String(),
 		a.Source, a.LastOperator, a.LandUse, cas, strconv.FormatBool(a.CommunityRequest),
 		i64(a.CancelledNTSM2), i64(a.CancelledDeskM2), i64(a.ReducedM2), i64(a.ClearedM2),
-		last, geom,
+		last, geom, enteredOn(a),
 	}
 }
 
@@ -144,4 +145,13 @@ func (g *AreaGeoJSONWriter) Close() error {
 	}
 	g.w.WriteString("\n]}\n")
 	return g.w.Flush()
+}
+
+// enteredOn is when the area first entered the database (RFC 3339), so an
+// import of the export keeps "as recorded" answers.
+func enteredOn(a projections.AreaRow) string {
+	if a.FirstRecordedAt.IsZero() {
+		return ""
+	}
+	return a.FirstRecordedAt.UTC().Format(time.RFC3339Nano)
 }

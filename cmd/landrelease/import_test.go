@@ -161,3 +161,42 @@ func TestImportCorrectedFileAppliesChanges(t *testing.T) {
 		t.Errorf("giving land back: %d\n%s", code, out)
 	}
 }
+
+// Migrated history keeps its entry dates: "what did the database say" on a
+// date before the import answers from entered_on, not from the import time.
+func TestImportKeepsEntryDatesForAsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(t.TempDir(), "migrated.csv")
+	data := "local_id,province,hazard,classification,estimated_area,remaining_area,area_unit,registered_on,cleared_area,last_activity_on,operator,entered_on\n" +
+		"M-1,Pailin,AP,CHA,5000,5000,m2,2012-05-01,,,,2012-05-03\n" +
+		"M-2,Pailin,AP,CHA,7000,4000,m2,2015-01-10,3000,2016-02-01,MAG,2015-01-12T08:30:00Z\n"
+	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errb := run(t, "", "--data-dir", dir, "import", file); code != 0 {
+		t.Fatalf("import: %s%s", out, errb)
+	}
+	remaining := func(args ...string) (int, int64) {
+		code, out, errb := run(t, "", append([]string{"--data-dir", dir, "state", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("state %v: %s", args, errb)
+		}
+		var doc struct {
+			National struct {
+				Areas       int   `json:"areas"`
+				RemainingM2 int64 `json:"remaining_m2"`
+			} `json:"national"`
+		}
+		json.Unmarshal([]byte(out), &doc)
+		return doc.National.Areas, doc.National.RemainingM2
+	}
+	if n, m2 := remaining("--as-recorded", "2013-01-01T00:00:00Z"); n != 1 || m2 != 5000 {
+		t.Fatalf("as recorded in 2013: %d areas, %d m²; want only M-1 (5,000 m²)", n, m2)
+	}
+	if n, m2 := remaining("--as-recorded", "2015-06-01T00:00:00Z"); n != 2 || m2 != 12000 {
+		t.Fatalf("as recorded in mid-2015: %d areas, %d m²; want both, the clearance of 2016 not yet entered", n, m2)
+	}
+	if n, m2 := remaining(); n != 2 || m2 != 9000 {
+		t.Fatalf("now: %d areas, %d m²", n, m2)
+	}
+}
