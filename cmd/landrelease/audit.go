@@ -32,7 +32,8 @@ It also answers the data-quality questions of a national authority:
     areas cancelled (CANCELLED_CHA), downgrades (DOWNGRADED), CHAs with no
     direct evidence (CHA_WITHOUT_DIRECT), size corrections (SIZE_CORRECTION,
     SIZE_CORRECTED_10X for a unit error), residual contamination;
-  - with --idle-years N, open areas with no recorded activity for N years
+  - with --idle-years N, open areas with no recorded activity in the N years
+    before the latest activity in the history
     (candidates for desk analysis).`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &auditOpts{}
