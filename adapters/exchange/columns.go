@@ -32,7 +32,8 @@ var AreaColumns = []string{
 	"estimated_area", "remaining_area", "area_unit", "evidence", "status", "registered_on",
 	"source", "operator", "land_use", "casualties_last_5y", "community_request",
 	"cancelled_nts_area", "cancelled_desk_area", "reduced_area", "cleared_area",
-	"last_activity_on", "geometry", "entered_on",
+	"last_activity_on", "geometry", "entered_on", "reopened_area",
+	"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed",
 }
 
 // RequiredAreaColumns must be in the header of an areas file.

@@ -36,6 +36,7 @@ type Row struct {
 	// by each method of ReleaseColumns, the unexplained part of
 	// (estimated − remaining) counted as desk analysis.
 	Released   [4]int64
+	Reopened   int64       // m² of released land given back (reopened_area)
 	releasedOn events.Date // date of the releases of an areas record
 	operator   string      // operator of the releases of an areas record
 	// Key identifies the record for duplicate detection: the local ID in an
@@ -327,13 +328,26 @@ func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
 			released += m2
 		}
 	}
+	reopened, _ := size(p, "reopened_area", get("reopened_area"), factor, false)
+	var devices [3]int
+	for i, col := range DeviceColumns {
+		if v := get(col); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				p.add(col, "%q is not a whole number of devices", v)
+				continue
+			}
+			devices[i] = n
+		}
+	}
+	row.Reopened = reopened
 	unexplained := int64(0)
 	if estOK && remOK {
-		switch rest := est - released - rem; {
+		switch rest := est - released + reopened - rem; {
 		case rem > est:
 			p.add("remaining_area", "%d m² is more than estimated_area %d m²", rem, est)
 		case rest < 0:
-			p.add("remaining_area", "estimated %d m² less released %d m² leaves %d m², not %d m²", est, released, est-released, rem)
+			p.add("remaining_area", "estimated %d m² less released %d m² plus reopened %d m² leaves %d m², not %d m²", est, released, reopened, est-released+reopened, rem)
 		case rest > 0:
 			unexplained = rest
 			totals[1] += rest
@@ -350,23 +364,96 @@ func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
 			p.add("status", "%s does not match classification %s with remaining_area %d m² (want %s)", s, class, rem, want)
 		}
 	}
-	for i, col := range cols {
-		m2 := totals[i]
-		if m2 == 0 {
-			continue
+	// Releases go in method order; land reopened in the source is given back
+	// (ReopenArea) just before the release that needs it, or at the end, so
+	// that no step releases more than remains or reopens more than was
+	// released.
+	remaining, releasedSoFar, reopenLeft := est, int64(0), reopened
+	reopen := func(m2 int64) bool {
+		if m2 <= 0 {
+			return true
 		}
-		rel := c.release(p, row.AreaID, col, m2, m2, on, operator, unexplained > 0)
+		if m2 > releasedSoFar || m2 > reopenLeft {
+			p.add("reopened_area", "%d m² cannot be reopened: only %d m² was released before", m2, releasedSoFar)
+			return false
+		}
+		env := c.reopen(row.AreaID, class, m2, reopened-reopenLeft+m2, on)
 		if !entered.IsZero() {
-			// A release migrated with the record was entered when it
-			// happened, and not before the record itself.
-			rel.RecordedAt = entered
+			env.RecordedAt = entered
 			if t := on.Time(); t.After(entered) {
-				rel.RecordedAt = t
+				env.RecordedAt = t
 			}
 		}
-		row.Then = append(row.Then, rel)
+		row.Then = append(row.Then, env)
+		remaining, releasedSoFar, reopenLeft = remaining+m2, releasedSoFar-m2, reopenLeft-m2
+		return true
+	}
+	var pending [4]int64
+	copy(pending[:], totals)
+	done := [4]int64{}
+	for {
+		for i, col := range cols {
+			m2 := min(pending[i], remaining)
+			if m2 <= 0 {
+				continue
+			}
+			pending[i] -= m2
+			done[i] += m2
+			remaining, releasedSoFar = remaining-m2, releasedSoFar+m2
+			// Named by the cumulative total of the method: a re-import of
+			// the same record is the same command.
+			rel := c.release(p, row.AreaID, col, m2, done[i], on, operator, unexplained > 0)
+			if clr, ok := rel.Command.(domain.ClearArea); ok && done[i] == m2 {
+				// Devices destroyed go with the first clearance of the record.
+				clr.APMinesDestroyed, clr.ATMinesDestroyed, clr.ERWDestroyed = devices[0], devices[1], devices[2]
+				rel.Command = clr
+				devices = [3]int{}
+			}
+			if !entered.IsZero() {
+				// A release migrated with the record was entered when it
+				// happened, and not before the record itself.
+				rel.RecordedAt = entered
+				if t := on.Time(); t.After(entered) {
+					rel.RecordedAt = t
+				}
+			}
+			row.Then = append(row.Then, rel)
+		}
+		left := pending[0] + pending[1] + pending[2] + pending[3]
+		if left == 0 {
+			break
+		}
+		// Nothing remains but more was released: land was reopened between.
+		need := min(left, reopenLeft, releasedSoFar)
+		if need <= 0 {
+			p.add("reopened_area", "%d m² more released than the area and its reopened land allow", left)
+			break
+		}
+		if !reopen(need) {
+			break
+		}
+	}
+	reopen(reopenLeft)
+	if devices != [3]int{} {
+		p.add("ap_mines_destroyed", "devices destroyed without cleared_area: they are recorded with a clearance")
 	}
 	return row
+}
+
+// DeviceColumns of an areas file: devices destroyed by its clearance.
+var DeviceColumns = []string{"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed"}
+
+// reopen gives back m² of released land of an imported record, as the
+// source database recorded it.
+func (c *Converter) reopen(area uuid.UUID, class string, m2, cumulative int64, on events.Date) domain.CommandEnvelope {
+	if class == "" {
+		class = "SHA"
+	}
+	cmd := domain.ReopenArea{AreaID: area, On: on, To: class, SizeM2: m2,
+		Reason:   "reopened in the source database (import)",
+		Evidence: []events.Evidence{{Kind: "OTHER", ObservedOn: on, Description: "residual contamination recorded in the source database"}}}
+	id := events.NameID("import", strings.ToUpper(c.Country), area.String(), "reopen", strconv.FormatInt(cumulative, 10))
+	return domain.CommandEnvelope{ID: id, Actor: c.actor(), Command: cmd}
 }
 
 // ReleaseColumns are the columns of an areas file that give land released

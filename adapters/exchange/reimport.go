@@ -89,6 +89,9 @@ func (c *Converter) Changes(row Row, cur projections.AreaRow) ([]domain.CommandE
 				strconv.FormatInt(have[i], 10), strconv.FormatInt(want, 10))
 		}
 	}
+	if row.Reopened != cur.ReopenedM2 {
+		p.add("reopened_area", "the register has %d m² reopened, the file %d m²: record reopenings with ReopenArea and their evidence", cur.ReopenedM2, row.Reopened)
+	}
 	if len(p.list) > 0 {
 		return nil, p.list
 	}

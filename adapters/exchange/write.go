@@ -44,7 +44,8 @@ func AreaRecord(a projections.AreaRow) []string {
 		i64(a.SizeM2), i64(a.RemainingM2), "m2", strings.Join(ev, ";"), a.Status, a.RegisteredOn.String(),
 		a.Source, a.LastOperator, a.LandUse, cas, strconv.FormatBool(a.CommunityRequest),
 		i64(a.CancelledNTSM2), i64(a.CancelledDeskM2), i64(a.ReducedM2), i64(a.ClearedM2),
-		last, geom, enteredOn(a),
+		last, geom, enteredOn(a), i64(a.ReopenedM2),
+		strconv.Itoa(a.APMinesDestroyed), strconv.Itoa(a.ATMinesDestroyed), strconv.Itoa(a.ERWDestroyed),
 	}
 }
 

@@ -126,6 +126,28 @@ func TestDemoForecastAndScenarios(t *testing.T) {
 			t.Fatalf("workplan --format %s: exit %d\n%.300s", format, code, out)
 		}
 	}
+	// The whole demo register survives export → import into a fresh data
+	// dir: areas, classes, remaining and released land by method, reopened
+	// land and devices destroyed, province by province.
+	exported := filepath.Join(t.TempDir(), "areas.csv")
+	if code, _, errOut := run(t, "", "--data-dir", dir, "export", "--what", "areas", "--format", "csv", "--out", exported); code != exitOK {
+		t.Fatalf("export: %s", errOut)
+	}
+	other := t.TempDir()
+	if code, out, errOut := run(t, "", "--data-dir", other, "import", exported); code != exitOK {
+		t.Fatalf("import of the export: %s%s", out, errOut)
+	}
+	register := func(d string) string {
+		_, out, _ := run(t, "", "--data-dir", d, "state", "--json")
+		var doc map[string]any
+		json.Unmarshal([]byte(out), &doc)
+		b, _ := json.Marshal([]any{doc["national"], doc["provinces"]})
+		return string(b)
+	}
+	if a, b := register(dir), register(other); a != b {
+		t.Fatalf("register after export → import differs:\n%s\n%s", a, b)
+	}
+
 	var mid, now struct {
 		National struct {
 			RemainingM2 int64 `json:"remaining_m2"`
