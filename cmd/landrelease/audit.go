@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"sort"
@@ -155,9 +154,7 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		if opts.idleYears > 0 {
 			doc["idle_areas"] = idle
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
+		if err := writeJSON(a.stdout, doc); err != nil {
 			return fail(a, "audit", err)
 		}
 		return exitOK

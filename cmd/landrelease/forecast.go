@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -80,9 +79,7 @@ func runForecast(ctx context.Context, a *app, o any, args []string) int {
 	}
 	f := projections.RunForecast(fold, opts.cfg)
 	if opts.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(f); err != nil {
+		if err := writeJSON(a.stdout, f); err != nil {
 			return fail(a, "forecast", err)
 		}
 		return exitOK

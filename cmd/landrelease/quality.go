@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -142,9 +141,7 @@ func runQuality(ctx context.Context, a *app, o any, args []string) int {
 		rep.Reconciliation = &r
 	}
 	if opts.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(a.stdout, rep); err != nil {
 			return fail(a, "quality", err)
 		}
 		return exitOK

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -91,9 +90,7 @@ func runScenario(ctx context.Context, a *app, o any, args []string) int {
 		results = append(results, res)
 	}
 	if opts.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"scenarios": results}); err != nil {
+		if err := writeJSON(a.stdout, map[string]any{"scenarios": results}); err != nil {
 			return fail(a, "scenario", err)
 		}
 		return exitOK

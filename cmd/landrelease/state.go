@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -103,9 +102,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 	s := projections.Summarize(fold)
 	doc.Sequence, doc.National, doc.Provinces, doc.Years = fold.Sequence, s.National, s.Provinces, projections.ByYear(fold.Stats)
 	if opts.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
+		if err := writeJSON(a.stdout, doc); err != nil {
 			return fail(a, "state", err)
 		}
 		return exitOK

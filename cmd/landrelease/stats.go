@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"sort"
@@ -92,9 +91,7 @@ func runStats(ctx context.Context, a *app, o any, args []string) int {
 		if rows == nil {
 			rows = []statJSON{}
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"statistics": rows}); err != nil {
+		if err := writeJSON(a.stdout, map[string]any{"statistics": rows}); err != nil {
 			return fail(a, "stats", err)
 		}
 	case opts.csv:

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"html/template"
@@ -110,9 +109,7 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 	}
 	switch opts.format {
 	case "json":
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(plan)
+		err = writeJSON(a.stdout, plan)
 	case "csv":
 		err = writePlanCSV(a.stdout, plan)
 	case "html":
@@ -263,9 +260,7 @@ func planVsActual(ctx context.Context, a *app, eng *engine, fold *projections.Na
 		}
 	}
 	if opts.format == "json" {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"province": opts.province, "year": opts.year, "revision": w.Revision, "status": w.Status,
+		writeJSON(a.stdout, map[string]any{"province": opts.province, "year": opts.year, "revision": w.Revision, "status": w.Status,
 			"planned_areas": inPlan, "planned_areas_worked": worked, "released_in_plan_m2": inPlanM2,
 			"areas_worked_outside_plan": outside, "released_outside_plan_m2": outsideM2, "areas": rows})
 		return exitOK
