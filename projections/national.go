@@ -130,7 +130,7 @@ func (n *National) Drain() Changes {
 		c.Stats = append(c.Stats, *s)
 	}
 	sort.Slice(c.Areas, func(i, j int) bool { return c.Areas[i].LastSequence < c.Areas[j].LastSequence })
-	sort.Slice(c.Stats, func(i, j int) bool { return lessKey(c.Stats[i].StatKey, c.Stats[j].StatKey) })
+	sort.Slice(c.Stats, func(i, j int) bool { return c.Stats[i].StatKey.Less(c.Stats[j].StatKey) })
 	n.pending = Changes{}
 	clear(n.dirtyA)
 	clear(n.dirtyD)
@@ -139,7 +139,8 @@ func (n *National) Drain() Changes {
 	return c
 }
 
-func lessKey(a, b StatKey) bool {
+// Less orders statistics keys by year, province, operator and method.
+func (a StatKey) Less(b StatKey) bool {
 	if a.Year != b.Year {
 		return a.Year < b.Year
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"time"
 
@@ -144,33 +143,8 @@ func exportAreas(ctx context.Context, db *sqlstore.Store, w io.Writer, format st
 }
 
 func exportStats(w io.Writer, fold *projections.National) (int, error) {
-	keys := make([]projections.StatKey, 0, len(fold.Stats))
-	for k := range fold.Stats {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.Year != b.Year {
-			return a.Year < b.Year
-		}
-		if a.Province != b.Province {
-			return a.Province < b.Province
-		}
-		if a.Operator != b.Operator {
-			return a.Operator < b.Operator
-		}
-		return a.Method < b.Method
-	})
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"year", "province", "operator", "method", "area_m2", "events", "with_evidence_m2", "with_evidence_areas",
-		"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "deminers", "women"})
-	for _, k := range keys {
-		s := fold.Stats[k]
-		cw.Write([]string{strconv.Itoa(k.Year), k.Province, k.Operator, k.Method, i64(s.AreaM2), i64(s.Events), i64(s.EvidenceM2),
-			i64(s.EvidenceAreas), i64(s.APMinesDestroyed), i64(s.ATMinesDestroyed), i64(s.ERWDestroyed), i64(s.Deminers), i64(s.Women)})
-	}
-	cw.Flush()
-	return len(keys), cw.Error()
+	rows := statRows(fold, 0, "")
+	return len(rows), writeStatsCSV(w, rows)
 }
 
 func exportWorkPlans(w io.Writer, fold *projections.National, country string, year int) (int, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"text/tabwriter"
@@ -74,18 +75,7 @@ func runStats(ctx context.Context, a *app, o any, args []string) int {
 		return fail(a, "stats", err)
 	}
 	defer rm.Close()
-	var rows []statJSON
-	for k, s := range rm.runner.Fold().Stats {
-		if (opts.year != 0 && k.Year != opts.year) || (opts.province != "" && k.Province != opts.province) {
-			continue
-		}
-		rows = append(rows, statJSON{k.Year, k.Province, k.Operator, k.Method, s.AreaM2, s.Events, s.EvidenceM2,
-			s.EvidenceAreas, s.APMinesDestroyed, s.ATMinesDestroyed, s.ERWDestroyed, s.Deminers, s.Women})
-	}
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		return projectionsLess(a, b)
-	})
+	rows := statRows(rm.runner.Fold(), opts.year, opts.province)
 	switch {
 	case opts.json:
 		if rows == nil {
@@ -95,15 +85,7 @@ func runStats(ctx context.Context, a *app, o any, args []string) int {
 			return fail(a, "stats", err)
 		}
 	case opts.csv:
-		w := csv.NewWriter(a.stdout)
-		w.Write([]string{"year", "province", "operator", "method", "area_m2", "events", "with_evidence_m2", "with_evidence_areas",
-			"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "deminers", "women"})
-		for _, r := range rows {
-			w.Write([]string{strconv.Itoa(r.Year), r.Province, r.Operator, r.Method, i64(r.AreaM2), i64(r.Events), i64(r.EvidenceM2),
-				i64(r.EvidenceAreas), i64(r.APMinesDestroyed), i64(r.ATMinesDestroyed), i64(r.ERWDestroyed), i64(r.Deminers), i64(r.Women)})
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
+		if err := writeStatsCSV(a.stdout, rows); err != nil {
 			return fail(a, "stats", err)
 		}
 	default:
@@ -120,17 +102,34 @@ func runStats(ctx context.Context, a *app, o any, args []string) int {
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }
 
-func projectionsLess(a, b statJSON) bool {
-	ka := projections.StatKey{Year: a.Year, Province: a.Province, Operator: a.Operator, Method: a.Method}
-	kb := projections.StatKey{Year: b.Year, Province: b.Province, Operator: b.Operator, Method: b.Method}
-	if ka.Year != kb.Year {
-		return ka.Year < kb.Year
+// statRows are the statistics of the fold, optionally of one year and
+// province, in key order.
+func statRows(fold *projections.National, year int, province string) []statJSON {
+	keys := make([]projections.StatKey, 0, len(fold.Stats))
+	for k := range fold.Stats {
+		if (year == 0 || k.Year == year) && (province == "" || k.Province == province) {
+			keys = append(keys, k)
+		}
 	}
-	if ka.Province != kb.Province {
-		return ka.Province < kb.Province
+	sort.Slice(keys, func(i, j int) bool { return keys[i].Less(keys[j]) })
+	rows := make([]statJSON, 0, len(keys))
+	for _, k := range keys {
+		s := fold.Stats[k]
+		rows = append(rows, statJSON{k.Year, k.Province, k.Operator, k.Method, s.AreaM2, s.Events, s.EvidenceM2,
+			s.EvidenceAreas, s.APMinesDestroyed, s.ATMinesDestroyed, s.ERWDestroyed, s.Deminers, s.Women})
 	}
-	if ka.Operator != kb.Operator {
-		return ka.Operator < kb.Operator
+	return rows
+}
+
+// writeStatsCSV writes statistics rows as CSV (stats --csv, export).
+func writeStatsCSV(w io.Writer, rows []statJSON) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"year", "province", "operator", "method", "area_m2", "events", "with_evidence_m2", "with_evidence_areas",
+		"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "deminers", "women"})
+	for _, r := range rows {
+		cw.Write([]string{strconv.Itoa(r.Year), r.Province, r.Operator, r.Method, i64(r.AreaM2), i64(r.Events), i64(r.EvidenceM2),
+			i64(r.EvidenceAreas), i64(r.APMinesDestroyed), i64(r.ATMinesDestroyed), i64(r.ERWDestroyed), i64(r.Deminers), i64(r.Women)})
 	}
-	return ka.Method < kb.Method
+	cw.Flush()
+	return cw.Error()
 }
