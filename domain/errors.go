@@ -23,6 +23,10 @@ const (
 	ErrConflict
 	// ErrForbidden: the actor may not send this command.
 	ErrForbidden
+	// ErrUnavailable: the event store cannot be reached now (connection
+	// lost, no stream leader); nothing was written and the command may be
+	// retried with the same command ID.
+	ErrUnavailable
 )
 
 func (k Kind) Error() string {
@@ -35,6 +39,8 @@ func (k Kind) Error() string {
 		return "conflict"
 	case ErrForbidden:
 		return "forbidden"
+	case ErrUnavailable:
+		return "unavailable"
 	default:
 		return "internal error"
 	}

@@ -33,6 +33,7 @@ var kindNames = []struct {
 	{domain.ErrNotFound, "not_found"},
 	{domain.ErrConflict, "conflict"},
 	{domain.ErrForbidden, "forbidden"},
+	{domain.ErrUnavailable, "unavailable"},
 }
 
 func kindName(k domain.Kind) string {

@@ -64,7 +64,7 @@ func TestResultRoundTrip(t *testing.T) {
 }
 
 func TestErrorRoundTripKeepsKindOpProblemsAndCause(t *testing.T) {
-	for _, kind := range []domain.Kind{domain.ErrInvalid, domain.ErrNotFound, domain.ErrConflict, domain.ErrForbidden, domain.ErrInternal} {
+	for _, kind := range []domain.Kind{domain.ErrInvalid, domain.ErrNotFound, domain.ErrConflict, domain.ErrForbidden, domain.ErrUnavailable, domain.ErrInternal} {
 		t.Run(kind.Error(), func(t *testing.T) {
 			sent := &domain.Error{Op: "ClearArea", Kind: kind, Problems: []domain.Problem{
 				{Field: "size_m2", Reason: "more than remains"}, {Field: "evidence[0].kind", Reason: "unknown"},
@@ -103,7 +103,7 @@ func TestErrorRoundTripKeepsKindOpProblemsAndCause(t *testing.T) {
 func TestKindNamesAreStable(t *testing.T) {
 	want := map[domain.Kind]string{
 		domain.ErrInternal: "internal", domain.ErrInvalid: "invalid", domain.ErrNotFound: "not_found",
-		domain.ErrConflict: "conflict", domain.ErrForbidden: "forbidden",
+		domain.ErrConflict: "conflict", domain.ErrForbidden: "forbidden", domain.ErrUnavailable: "unavailable",
 	}
 	for k, name := range want {
 		if got := kindName(k); got != name {
