@@ -92,6 +92,10 @@ func (b *batch) decide(ctx context.Context, i int) {
 		o.Err = err
 		return
 	}
+	if err := Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, b.overlay)); err != nil {
+		o.Err = err
+		return
+	}
 	evs, err := env.Command.Decide(c, s.state, reads)
 	if err != nil {
 		o.Err = opError(op, err)

@@ -25,7 +25,11 @@ type CommandEnvelope struct {
 	// time of history migrated from another system (Lr-Recorded-At), so
 	// that "what did the database say then" works on migrated history.
 	RecordedAt time.Time
-	Command    Command
+	// Principal is who sends the command through the API: the handler
+	// refuses it with ErrForbidden when the role may not (domain/access.go).
+	// nil is a trusted local caller (the CLI on the data dir).
+	Principal *Principal
+	Command   Command
 }
 
 type wireCommand struct {

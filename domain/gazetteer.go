@@ -20,6 +20,22 @@ var provinces = map[string][]string{
 // Provinces lists the gazetteer's provinces of a country (nil if unknown).
 func Provinces(country string) []string { return provinces[strings.ToUpper(country)] }
 
+// CanonicalProvince returns the gazetteer's spelling of name in country,
+// matched without regard to case; any name is accepted for a country
+// without a gazetteer.
+func CanonicalProvince(country, name string) (string, bool) {
+	list := Provinces(country)
+	if list == nil {
+		return name, name != ""
+	}
+	for _, p := range list {
+		if strings.EqualFold(p, name) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
 func knownProvince(c Context, field, name string) error {
 	list := Provinces(c.Country)
 	if list == nil || events.Contains(list, name) {

@@ -178,6 +178,24 @@ func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[even
 	return out, nil
 }
 
+// deployment returns a reader of deployment states for authorize, seeing the
+// pending state of a batch (overlay) first.
+func (h *Handler) deployment(ctx context.Context, c Context, overlay map[events.Ref]*snapshot) func(uuid.UUID) (Deployment, error) {
+	return func(id uuid.UUID) (Deployment, error) {
+		ref := deploymentRef(c, id)
+		if s, ok := overlay[ref]; ok {
+			d, _ := s.state.(Deployment)
+			return d, nil
+		}
+		s, err := h.load(ctx, ref, false)
+		if err != nil {
+			return Deployment{}, err
+		}
+		d, _ := s.state.(Deployment)
+		return d, nil
+	}
+}
+
 // envelopes wraps decided events for the store.
 func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs []events.Event) []events.Envelope {
 	out := make([]events.Envelope, len(evs))
@@ -188,6 +206,10 @@ func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs 
 	cause := env.CausationID
 	if cause == uuid.Nil {
 		cause = env.ID
+	}
+	actor := env.Actor
+	if env.Principal != nil {
+		actor = env.Principal.Name // a principal cannot speak as someone else
 	}
 	recorded := c.Now.UTC()
 	if !env.RecordedAt.IsZero() {
@@ -200,7 +222,7 @@ func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs 
 		}
 		out[i] = events.Envelope{
 			ID: events.DerivedID(env.ID, "event", i, c.Now), Type: e.EventType(), Schema: e.SchemaVersion(),
-			Aggregate: ref, OccurredOn: on, RecordedAt: recorded, Actor: env.Actor,
+			Aggregate: ref, OccurredOn: on, RecordedAt: recorded, Actor: actor,
 			CommandID: env.ID, CorrelationID: corr, CausationID: cause, Data: e,
 		}
 	}
@@ -248,6 +270,9 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 		}
 		reads, err := h.reads(ctx, env.Command.Reads(c), nil)
 		if err != nil {
+			return res, err
+		}
+		if err := Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, nil)); err != nil {
 			return res, err
 		}
 		evs, err := env.Command.Decide(c, s.state, reads)
