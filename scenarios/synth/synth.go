@@ -8,6 +8,7 @@ package synth
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -27,6 +28,9 @@ type Config struct {
 	Country  string
 	Start    events.Date // first registration date
 	Now      time.Time   // the clock the commands are decided with
+	// RegisterShare is the share of commands (after the first ten areas)
+	// that register a new area; 0 means one in three.
+	RegisterShare float64
 }
 
 // DefaultConfig returns a configuration for n commands.
@@ -211,22 +215,75 @@ func (g *Generator) Act() (domain.CommandEnvelope, bool) {
 // Mixed returns a history of cfg.Commands valid commands: the setup, then
 // registrations and follow-ups in a realistic mix.
 func Mixed(cfg Config) []domain.CommandEnvelope {
+	out := make([]domain.CommandEnvelope, 0, cfg.Commands)
+	_ = Stream(cfg, func(env domain.CommandEnvelope) error {
+		out = append(out, env)
+		return nil
+	})
+	return out
+}
+
+// Stream calls fn with each command of Mixed(cfg), in order, without holding
+// them all: for histories too large to keep as a slice. It stops at the
+// first error fn returns and returns it.
+func Stream(cfg Config, fn func(domain.CommandEnvelope) error) error {
 	g := New(cfg)
-	out := g.Setup()
-	for len(out) < cfg.Commands {
+	n := 0
+	for _, env := range g.Setup() {
+		if n == cfg.Commands {
+			return nil
+		}
+		if err := fn(env); err != nil {
+			return err
+		}
+		n++
+	}
+	for n < cfg.Commands {
 		var env domain.CommandEnvelope
 		var ok bool
-		if len(g.areas) < 10 || g.rng.IntN(3) == 0 {
+		if len(g.areas) < 10 || g.register() {
 			env, ok = g.Register()
 		} else {
 			env, ok = g.Act()
 		}
-		if ok {
-			out = append(out, env)
+		if !ok {
+			continue
 		}
+		if err := fn(env); err != nil {
+			return err
+		}
+		n++
 	}
-	return out[:cfg.Commands]
+	return nil
 }
+
+func (g *Generator) register() bool {
+	if g.cfg.RegisterShare == 0 {
+		return g.rng.IntN(3) == 0
+	}
+	return g.rng.Float64() < g.cfg.RegisterShare
+}
+
+// Size of the Cambodia demo (scenarios/cambodia): the 1× of National.
+const (
+	DemoCommands = 22_292
+	DemoAreas    = 5_489
+)
+
+// National returns the configuration of a mixed history scale times the
+// size of the Cambodia demo: DemoCommands × scale commands, of which a share
+// chosen so that about DemoAreas × scale areas are registered (1×: about
+// 5,500 areas and 25,000 events; 100×: 550,000 areas, 2.5 million events).
+func National(seed uint64, scale float64) Config {
+	cfg := DefaultConfig(seed, max(20, int(math.Round(DemoCommands*scale))))
+	cfg.RegisterShare = nationalRegisterShare
+	return cfg
+}
+
+// nationalRegisterShare makes National register about DemoAreas per
+// DemoCommands (Act also registers when it draws a reopening of an area
+// with nothing released, or a task in a province without deployment).
+const nationalRegisterShare = 0.21
 
 // Registrations returns n RegisterSuspectedArea commands (new areas).
 func Registrations(cfg Config) []domain.CommandEnvelope {

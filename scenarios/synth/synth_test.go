@@ -105,3 +105,27 @@ func TestAsOfMiddleOfHistory(t *testing.T) {
 		}
 	}
 }
+
+// National at 1× has the size of the Cambodia demo, and Stream yields the
+// commands Mixed returns, in the same order.
+func TestNationalHasTheDemoSize(t *testing.T) {
+	cfg := synth.National(3, 1)
+	want := synth.Mixed(cfg)
+	i, areas := 0, 0
+	err := synth.Stream(cfg, func(env domain.CommandEnvelope) error {
+		if env.ID != want[i].ID {
+			t.Fatalf("command %d: Stream gave %s, Mixed %s", i, env.ID, want[i].ID)
+		}
+		if _, ok := env.Command.(domain.RegisterSuspectedArea); ok {
+			areas++
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != synth.DemoCommands || len(want) != synth.DemoCommands {
+		t.Fatalf("Stream gave %d commands (%v), Mixed %d; want %d", i, err, len(want), synth.DemoCommands)
+	}
+	if lo, hi := synth.DemoAreas*9/10, synth.DemoAreas*11/10; areas < lo || areas > hi {
+		t.Errorf("1× registers %d areas; want %d–%d", areas, lo, hi)
+	}
+}
