@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/landrelease/landrelease/events"
 )
@@ -54,9 +55,11 @@ type Follower interface {
 }
 
 // Runner feeds events to the National fold and commits its changes with the
-// checkpoint. It never splits an atomic append across transactions.
+// checkpoint. It never splits an atomic append across transactions. One
+// goroutine runs it; others may read the fold through View meanwhile.
 type Runner struct {
 	store    Store
+	mu       sync.RWMutex // guards fold while the runner runs and View reads
 	fold     *National
 	maxBatch int
 	loaded   bool
@@ -72,15 +75,54 @@ func NewRunner(store Store, maxBatch int) *Runner {
 }
 
 // Fold returns the runner's in-memory state. Not safe to use while the
-// runner runs.
+// runner runs: use View then.
 func (r *Runner) Fold() *National { return r.fold }
 
-// Sequence returns the last sequence committed.
+// View calls fn with the fold while no event is being applied, so fn sees
+// a state between two events (and, after a commit, the committed one). fn
+// must not keep the fold or change it; it is nil before the first load.
+func (r *Runner) View(fn func(n *National)) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	fn(r.fold)
+}
+
+// Sequence returns the last sequence applied to the fold.
 func (r *Runner) Sequence() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	if r.fold == nil {
 		return 0
 	}
 	return r.fold.Sequence
+}
+
+// apply folds one event under the lock that View waits for.
+func (r *Runner) apply(e events.Envelope) {
+	r.mu.Lock()
+	r.fold.Apply(e)
+	r.mu.Unlock()
+}
+
+// drain takes the pending changes under the lock.
+func (r *Runner) drain() Changes {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fold.Drain()
+}
+
+// commit writes drained changes. When the store refuses or cannot be
+// reached, the fold holds events the store does not: the runner forgets
+// its state, so that the next CatchUp or Follow reloads from the store's
+// checkpoint and applies those events again. Nothing is skipped.
+func (r *Runner) commit(ctx context.Context, c Changes) error {
+	if err := r.store.Commit(ctx, c); err != nil {
+		r.mu.Lock()
+		r.loaded = false
+		r.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
 func (r *Runner) load(ctx context.Context, src Source) error {
@@ -95,9 +137,11 @@ func (r *Runner) load(ctx context.Context, src Source) error {
 		// The fold changed since the read model was written: start over.
 		return r.Rebuild(ctx, src, nil)
 	}
-	r.fold = NewNational()
-	r.fold.Restore(st.Areas, st.Deployments, st.WorkPlans, st.Stats, st.Sequence)
-	r.loaded = true
+	fold := NewNational()
+	fold.Restore(st.Areas, st.Deployments, st.WorkPlans, st.Stats, st.Sequence)
+	r.mu.Lock()
+	r.fold, r.loaded = fold, true
+	r.mu.Unlock()
 	return nil
 }
 
@@ -110,11 +154,11 @@ func (r *Runner) CatchUp(ctx context.Context, src Source, progress func(seq uint
 	}
 	n := 0
 	err := src.Replay(ctx, r.fold.Sequence+1, func(e events.Envelope) error {
-		r.fold.Apply(e)
+		r.apply(e)
 		n++
 		if n >= r.maxBatch && e.BatchEnd {
 			n = 0
-			if err := r.store.Commit(ctx, r.fold.Drain()); err != nil {
+			if err := r.commit(ctx, r.drain()); err != nil {
 				return err
 			}
 			if progress != nil {
@@ -127,7 +171,7 @@ func (r *Runner) CatchUp(ctx context.Context, src Source, progress func(seq uint
 		return fmt.Errorf("projections: catch up: %w", err)
 	}
 	if n > 0 {
-		if err := r.store.Commit(ctx, r.fold.Drain()); err != nil {
+		if err := r.commit(ctx, r.drain()); err != nil {
 			return fmt.Errorf("projections: commit: %w", err)
 		}
 		if progress != nil {
@@ -149,11 +193,11 @@ func (r *Runner) Follow(ctx context.Context, src interface {
 	}
 	n := 0
 	err := src.Follow(ctx, r.fold.Sequence+1, func(e events.Envelope, pending uint64) error {
-		r.fold.Apply(e)
+		r.apply(e)
 		n++
 		if e.BatchEnd && (pending == 0 || n >= r.maxBatch) {
 			n = 0
-			if err := r.store.Commit(ctx, r.fold.Drain()); err != nil {
+			if err := r.commit(ctx, r.drain()); err != nil {
 				return err
 			}
 			if onCommit != nil {
@@ -196,6 +240,8 @@ func (r *Runner) Rebuild(ctx context.Context, src Source, progress func(seq uint
 	if err != nil {
 		return fmt.Errorf("projections: rebuild: %w", err)
 	}
+	r.mu.Lock()
 	r.fold, r.loaded = fold, true
+	r.mu.Unlock()
 	return nil
 }
