@@ -25,19 +25,26 @@ const MinServerVersion = "2.12.0"
 
 // Config configures the store.
 type Config struct {
-	Stream          string        // stream name; StreamName by default
-	Replicas        int           // stream replicas: 1 on a single server, 3 in a cluster
+	Stream string // stream name; StreamName by default
+	// Replicas of the stream: 0 chooses (3 when the client sees a cluster
+	// of 3 or more servers, else 1) and keeps an existing stream's count; 1
+	// to 5 asks for that count, and changes an existing stream to it.
+	Replicas        int
 	DuplicateWindow time.Duration // how long JetStream remembers message IDs
-	Timeout         time.Duration // per request (publish, get)
-	PublishAttempts int           // tries of one append when the acknowledgement is lost
-	Registry        *events.Registry
+	Timeout         time.Duration // per request (publish, get, stream info)
+	// RetryFor is how long a call keeps retrying while the store cannot be
+	// reached (connection down, no stream leader, requests timing out)
+	// before it fails with domain.ErrUnavailable. It counts from the start
+	// of the outage, so during a long outage calls fail at once.
+	RetryFor time.Duration
+	Registry *events.Registry
 }
 
 // DefaultConfig returns the store configuration the engine runs with.
 func DefaultConfig() Config {
 	return Config{
-		Stream: StreamName, Replicas: 1, DuplicateWindow: 2 * time.Minute,
-		Timeout: 10 * time.Second, PublishAttempts: 4, Registry: events.NewRegistry(),
+		Stream: StreamName, DuplicateWindow: 2 * time.Minute,
+		Timeout: 5 * time.Second, RetryFor: 5 * time.Second, Registry: events.NewRegistry(),
 	}
 }
 
@@ -47,8 +54,8 @@ func (c Config) Validate() error {
 	if c.Stream == "" || strings.ContainsAny(c.Stream, ". *>") {
 		errs = append(errs, fmt.Errorf("stream name %q: must be non-empty without '.', ' ', '*' or '>'", c.Stream))
 	}
-	if c.Replicas < 1 || c.Replicas > 5 {
-		errs = append(errs, fmt.Errorf("replicas: must be between 1 and 5, got %d", c.Replicas))
+	if c.Replicas < 0 || c.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("replicas: must be between 1 and 5 (or 0 to choose), got %d", c.Replicas))
 	}
 	if c.DuplicateWindow < time.Second {
 		errs = append(errs, fmt.Errorf("duplicate window: must be at least 1s, got %s", c.DuplicateWindow))
@@ -56,8 +63,8 @@ func (c Config) Validate() error {
 	if c.Timeout <= 0 {
 		errs = append(errs, errors.New("timeout: must be positive"))
 	}
-	if c.PublishAttempts < 1 {
-		errs = append(errs, fmt.Errorf("publish attempts: must be at least 1, got %d", c.PublishAttempts))
+	if c.RetryFor < 0 {
+		errs = append(errs, fmt.Errorf("retry for: must not be negative, got %s", c.RetryFor))
 	}
 	if c.Registry == nil {
 		errs = append(errs, errors.New("registry: required"))
@@ -81,7 +88,7 @@ func StreamConfig(c Config) jetstream.StreamConfig {
 		MaxAge:             0,
 		MaxMsgsPerSubject:  -1,
 		MaxMsgSize:         -1,
-		Replicas:           c.Replicas,
+		Replicas:           max(c.Replicas, 1),
 		Duplicates:         c.DuplicateWindow,
 		DenyDelete:         true,
 		DenyPurge:          true,
@@ -91,18 +98,30 @@ func StreamConfig(c Config) jetstream.StreamConfig {
 }
 
 // Store is the JetStream event store. Safe for concurrent use.
+//
+// It rides out leader elections and reconnects: a call that finds the
+// store unreachable (no connection, no stream leader, a request timing out)
+// retries with backoff for up to Config.RetryFor and then fails with
+// domain.ErrUnavailable; a retry with the same event IDs is applied at most
+// once (Nats-Msg-Id and the expected sequence). Replay and Follow recreate
+// their ordered consumer when it is lost and resume after the last event
+// delivered.
 type Store struct {
 	cfg    Config
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
+	notice string // about the replica count, for the operator
+	down   outage
 }
 
 var _ domain.EventStore = (*Store)(nil)
 
-// Open checks the server, creates or updates the stream with the safe
-// configuration and returns the store. It refuses a server older than
-// MinServerVersion with an error that names the version required.
+// Open checks the server, creates the stream with the safe configuration or
+// brings an existing one to it, and returns the store. It refuses a server
+// older than MinServerVersion with an error that names the version
+// required. See Config.Replicas for how the replica count is chosen; Notice
+// tells when an existing stream has fewer replicas than the cluster allows.
 func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -114,12 +133,11 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := StreamConfig(cfg)
-	stream, err := js.CreateOrUpdateStream(ctx, sc)
-	if err != nil {
-		return nil, fmt.Errorf("create or update stream %s: %w", cfg.Stream, err)
+	s := &Store{cfg: cfg, nc: nc, js: js}
+	if err := s.ensureStream(ctx); err != nil {
+		return nil, err
 	}
-	return &Store{cfg: cfg, nc: nc, js: js, stream: stream}, nil
+	return s, nil
 }
 
 // VersionAtLeast compares dotted versions such as "2.15.2" (suffixes such as
@@ -153,7 +171,9 @@ func (s *Store) StreamName() string { return s.cfg.Stream }
 // Nats-Expected-Last-Subject-Sequence; each message carries its event ID as
 // Nats-Msg-Id. A lost acknowledgement is retried with the same IDs; if the
 // retry finds the events stored, Append returns sequence 0 (see
-// domain.EventStore).
+// domain.EventStore). When the store stays unreachable for Config.RetryFor
+// the error is a domain ErrUnavailable: the events may or may not be stored,
+// and appending them again (the same command ID) stores them at most once.
 func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, error) {
 	msgs := make([]*nats.Msg, 0, len(writes))
 	seen := make(map[string]bool, len(writes))
@@ -173,29 +193,21 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 	if len(msgs) == 0 {
 		return 0, errors.New("append: no events")
 	}
-	var lastErr error
-	for attempt := 1; attempt <= s.cfg.PublishAttempts; attempt++ {
-		first, err := s.publish(ctx, msgs)
+	var first uint64
+	err := s.retry(ctx, "append", func(ctx context.Context) error {
+		seq, err := s.publish(ctx, msgs)
 		if err == nil {
-			return first, nil
+			first = seq
+			return nil
 		}
-		if dup, cerr := classify(err); cerr != nil {
-			return 0, cerr
-		} else if dup {
-			return 0, nil
+		dup, err := classify(err)
+		if dup {
+			first = 0
+			return nil
 		}
-		lastErr = err
-		if ctx.Err() != nil {
-			break
-		}
-		// The acknowledgement was lost or the server was busy: the same IDs
-		// make the retry safe.
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
-		}
-	}
-	return 0, fmt.Errorf("append to %s after %d attempts: %w", s.cfg.Stream, s.cfg.PublishAttempts, lastErr)
+		return err
+	})
+	return first, err
 }
 
 func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
@@ -217,15 +229,12 @@ func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
 }
 
 // classify sorts a publish error: a concurrency conflict becomes a domain
-// ErrConflict, a duplicate means "already stored", another API error is
-// final; anything else (a lost acknowledgement) may be retried.
-func classify(err error) (duplicate bool, final error) {
+// ErrConflict, a duplicate means "already stored"; anything else is
+// returned for retry to judge (transient or final).
+func classify(err error) (duplicate bool, _ error) {
 	var apiErr *jetstream.APIError
 	if !errors.As(err, &apiErr) {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return false, err
-		}
-		return false, nil
+		return false, err
 	}
 	switch apiErr.ErrorCode {
 	case jetstream.JSErrCodeStreamWrongLastSequence, jetstream.JSErrCodeStreamWrongLastSequenceConstant:
@@ -233,45 +242,24 @@ func classify(err error) (duplicate bool, final error) {
 			Field: "aggregate", Reason: "another command changed the aggregate since it was read (" + apiErr.Description + ")"}}, Err: err}
 	case jetstreamext.JSErrCodeBatchPublishDuplicateMsgID:
 		return true, nil
-	case jetstreamext.JSErrCodeAtomicPublishTooManyInflight, jetstreamext.JSErrCodeBatchPublishTooManyInflight:
-		return false, nil // busy: retry
 	}
 	return false, fmt.Errorf("append: %w", err)
 }
 
+// errIncomplete: a batched direct get gave neither a message nor "no
+// messages", which is how a timed-out batch looks.
+var errIncomplete = errors.New("batched get ended early")
+
 // Load returns the events of one aggregate with batched direct gets.
 func (s *Store) Load(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
-	const batch = 256
-	subject := ref.Subject()
 	var out []events.Envelope
-	next := uint64(1)
-	for {
-		it, err := jetstreamext.GetBatch(ctx, s.js, s.cfg.Stream, batch,
-			jetstreamext.GetBatchSubject(subject), jetstreamext.GetBatchSeq(next))
-		if err != nil {
-			return nil, 0, fmt.Errorf("load %s: %w", subject, err)
-		}
-		n := 0
-		pending := uint64(0)
-		for msg, err := range it {
-			if errors.Is(err, jetstreamext.ErrNoMessages) {
-				break
-			}
-			if err != nil {
-				return nil, 0, fmt.Errorf("load %s: %w", subject, err)
-			}
-			e, err := decode(s.cfg.Registry, msg.Subject, msg.Sequence, msg.Header, msg.Data)
-			if err != nil {
-				return nil, 0, err
-			}
-			out = append(out, e)
-			n++
-			next = msg.Sequence + 1
-			pending, _ = strconv.ParseUint(msg.Header.Get("Nats-Num-Pending"), 10, 64)
-		}
-		if n < batch || pending == 0 {
-			break
-		}
+	err := s.retry(ctx, "load", func(ctx context.Context) error {
+		var err error
+		out, err = s.load(ctx, ref)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	var version uint64
 	if len(out) > 0 {
@@ -280,13 +268,66 @@ func (s *Store) Load(ctx context.Context, ref events.Ref) ([]events.Envelope, ui
 	return out, version, nil
 }
 
+func (s *Store) load(ctx context.Context, ref events.Ref) ([]events.Envelope, error) {
+	const batch = 256
+	subject := ref.Subject()
+	var out []events.Envelope
+	next := uint64(1)
+	for {
+		it, err := jetstreamext.GetBatch(ctx, s.js, s.cfg.Stream, batch,
+			jetstreamext.GetBatchSubject(subject), jetstreamext.GetBatchSeq(next))
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", subject, err)
+		}
+		n, empty := 0, false
+		pending := uint64(0)
+		for msg, err := range it {
+			if errors.Is(err, jetstreamext.ErrNoMessages) {
+				empty = true
+				break
+			}
+			if errors.Is(err, jetstreamext.ErrBatchUnsupported) {
+				// A status reply without Nats-Num-Pending: "no
+				// responders" during an election (the version was
+				// checked at Open).
+				return nil, fmt.Errorf("load %s: %w", subject, nats.ErrNoResponders)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("load %s: %w", subject, err)
+			}
+			e, err := decode(s.cfg.Registry, msg.Subject, msg.Sequence, msg.Header, msg.Data)
+			if err != nil {
+				return nil, permanent{err}
+			}
+			out = append(out, e)
+			n++
+			next = msg.Sequence + 1
+			pending, _ = strconv.ParseUint(msg.Header.Get("Nats-Num-Pending"), 10, 64)
+		}
+		switch {
+		case n == 0 && !empty:
+			// Neither a message nor "no messages": the batch timed out
+			// (its iterator then ends without an error).
+			return nil, fmt.Errorf("load %s: %w", subject, errIncomplete)
+		case n == 0 || pending == 0:
+			return out, nil
+		}
+		// More to read: the batch was full, capped or cut short.
+	}
+}
+
 // LastSequence returns the stream's last sequence.
 func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
-	info, err := s.stream.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("stream info: %w", err)
-	}
-	return info.State.LastSeq, nil
+	var last uint64
+	err := s.retry(ctx, "stream info", func(ctx context.Context) error {
+		info, err := s.stream.Info(ctx)
+		if err != nil {
+			return err
+		}
+		last = info.State.LastSeq
+		return nil
+	})
+	return last, err
 }
 
 // Replay reads the stream with an ordered consumer from sequence from up to
@@ -317,7 +358,7 @@ func (s *Store) ReplayRaw(ctx context.Context, from, upTo uint64, fn func(subjec
 	if from > upTo {
 		return nil
 	}
-	return s.consume(ctx, "replay", from, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
+	return s.consume(ctx, "replay", from, false, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
 		seq := meta.Sequence.Stream
 		if err := fn(msg.Subject(), seq, msg.Headers(), msg.Data()); err != nil {
 			return false, err
@@ -328,56 +369,21 @@ func (s *Store) ReplayRaw(ctx context.Context, from, upTo uint64, fn func(subjec
 
 // Follow reads the stream with an ordered consumer from sequence from and
 // keeps waiting for new events until ctx ends (it then returns ctx.Err()).
-// pending is the number of events the server holds after this one. The
-// ordered consumer recreates itself after a lost heartbeat or a reconnect,
-// resuming after the last sequence delivered.
+// pending is the number of events the server holds after this one. Follow
+// rides out outages of any length: it recreates its consumer after a lost
+// heartbeat, a reconnect or a leader change and resumes after the last event
+// it delivered, so fn sees every event once, in order. It returns early
+// only when fn fails or the history cannot be read (a decode error, the
+// stream deleted, the connection closed).
 func (s *Store) Follow(ctx context.Context, from uint64, fn func(e events.Envelope, pending uint64) error) error {
 	if from < 1 {
 		from = 1
 	}
-	return s.consume(ctx, "follow", from, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
+	return s.consume(ctx, "follow", from, true, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
 		e, err := decode(s.cfg.Registry, msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
 		if err != nil {
 			return false, err
 		}
 		return false, fn(e, meta.NumPending)
 	})
-}
-
-// consume reads the stream with an ordered consumer from sequence from and
-// calls fn for each message until fn says done, fn fails, or ctx ends (then
-// it returns ctx.Err()). The ordered consumer recreates itself after a lost
-// heartbeat or a reconnect, resuming after the last sequence delivered.
-func (s *Store) consume(ctx context.Context, op string, from uint64, fn func(jetstream.Msg, *jetstream.MsgMetadata) (done bool, err error)) error {
-	cons, err := s.js.OrderedConsumer(ctx, s.cfg.Stream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{events.SubjectPrefix + ".>"},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    from,
-	})
-	if err != nil {
-		return fmt.Errorf("%s: ordered consumer: %w", op, err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2048))
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	defer it.Stop()
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
-	for {
-		msg, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		if done, err := fn(msg, meta); err != nil || done {
-			return err
-		}
-	}
 }
