@@ -94,6 +94,7 @@ type Forecast struct {
 	ProbabilityByDeadline   float64          `json:"probability_by_deadline"`
 	OnTrack                 bool             `json:"on_track"`
 	Trajectory              []YearRemaining  `json:"trajectory"`
+	Band                    []YearBand       `json:"band"` // Monte Carlo spread of the trajectory; empty without trials
 	RemainingAtDeadlineM2   *int64           `json:"remaining_at_deadline_m2"`
 	CostToCompletionUSD     int64            `json:"cost_to_completion_usd"`
 	Milestones              []MilestoneCheck `json:"milestones"`
@@ -103,6 +104,16 @@ type Forecast struct {
 	Spread                  Spread           `json:"spread"`
 	DiscoveryYears          int              `json:"discovery_years"`
 	Horizon                 events.Date      `json:"horizon"`
+}
+
+// YearBand is the Monte Carlo spread of the area remaining at a year's end:
+// the 10th, 50th and 90th percentiles over the trials (low is the
+// optimistic edge of the burn-down band).
+type YearBand struct {
+	Year     int   `json:"year"`
+	LowM2    int64 `json:"low_m2"`
+	MedianM2 int64 `json:"median_m2"`
+	HighM2   int64 `json:"high_m2"`
 }
 
 // LastDate returns the latest occurred-on date of the fold's register,
@@ -461,8 +472,9 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 	}
 	f.OnTrack = f.DeterministicCompletion != nil && f.Deadline != nil && !f.DeterministicCompletion.After(deadline)
 	f.Milestones = checkMilestones(n, milestones, asOf, forecastRelease)
+	f.Band = []YearBand{}
 	if cfg.Trials > 0 {
-		f.Completion, f.ProbabilityByDeadline = md.monteCarlo(cfg, deadline)
+		f.Completion, f.ProbabilityByDeadline, f.Band = md.monteCarlo(cfg, deadline)
 	} else {
 		f.Completion = Completion{P10: f.DeterministicCompletion, P50: f.DeterministicCompletion, P90: f.DeterministicCompletion}
 		if f.OnTrack {
@@ -506,13 +518,16 @@ func draw(rng *rand.Rand, v, cv float64) float64 {
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 
-func (md *model) monteCarlo(cfg ForecastConfig, deadline events.Date) (Completion, float64) {
+func (md *model) monteCarlo(cfg ForecastConfig, deadline events.Date) (Completion, float64, []YearBand) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5deece66d))
 	base := md.baseTrial()
 	sp := cfg.Spread
 	idx := make([]int, cfg.Trials)
 	never := len(md.months) // sorts after every real month
 	met := 0
+	// remaining[y] collects each trial's remaining area at the end of year y;
+	// a trial that finished earlier counts as zero in the later years.
+	remaining := map[int][]float64{}
 	for i := range idx {
 		t := trial{
 			prod:      draw(rng, base.prod, sp.Productivity),
@@ -525,7 +540,7 @@ func (md *model) monteCarlo(cfg ForecastConfig, deadline events.Date) (Completio
 		if sp == (Spread{}) {
 			t.shortfall = 0
 		}
-		k, _ := md.simulate(t, nil, nil)
+		k, _ := md.simulate(t, func(y int, rem float64) { remaining[y] = append(remaining[y], rem) }, nil)
 		if k < 0 {
 			k = never
 		}
@@ -543,5 +558,17 @@ func (md *model) monteCarlo(cfg ForecastConfig, deadline events.Date) (Completio
 		d := md.months[k].last()
 		return &d
 	}
-	return Completion{P10: at(0.10), P50: at(0.50), P90: at(0.90)}, float64(met) / float64(cfg.Trials)
+	band := make([]YearBand, 0, len(remaining))
+	for y, rs := range remaining {
+		for len(rs) < cfg.Trials {
+			rs = append(rs, 0)
+		}
+		sort.Float64s(rs)
+		q := func(p float64) int64 {
+			return int64(math.Round(rs[int(math.Min(float64(len(rs)-1), math.Floor(p*float64(len(rs)))))]))
+		}
+		band = append(band, YearBand{Year: y, LowM2: q(0.10), MedianM2: q(0.50), HighM2: q(0.90)})
+	}
+	sort.Slice(band, func(i, j int) bool { return band[i].Year < band[j].Year })
+	return Completion{P10: at(0.10), P50: at(0.50), P90: at(0.90)}, float64(met) / float64(cfg.Trials), band
 }

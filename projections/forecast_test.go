@@ -123,9 +123,33 @@ func TestMonteCarlo(t *testing.T) {
 	if p.P10 == nil || p.P50 == nil || p.P90 == nil || p.P50.Before(*p.P10) || p.P90.Before(*p.P50) || *p.P10 == *p.P90 {
 		t.Fatalf("percentiles %v %v %v", p.P10, p.P50, p.P90)
 	}
+	if len(a.Band) == 0 || a.Band[0].Year != a.Trajectory[0].Year {
+		t.Fatalf("band %v does not start with the trajectory %v", a.Band, a.Trajectory)
+	}
+	wide := false
+	for i, b := range a.Band {
+		if b.LowM2 > b.MedianM2 || b.MedianM2 > b.HighM2 || (i > 0 && b.Year != a.Band[i-1].Year+1) {
+			t.Fatalf("band year %d out of order: %+v", b.Year, b)
+		}
+		wide = wide || b.LowM2 < b.HighM2
+	}
+	if !wide {
+		t.Fatal("with spread, the band has no width in any year")
+	}
 	c.Spread = projections.Spread{}
 	z := projections.RunForecast(n, c)
 	if z.DeterministicCompletion == nil || *z.Completion.P10 != *z.DeterministicCompletion || *z.Completion.P90 != *z.DeterministicCompletion {
 		t.Fatalf("zero spread: %v %v %v, deterministic %v", z.Completion.P10, z.Completion.P50, z.Completion.P90, z.DeterministicCompletion)
+	}
+	// Without spread every trial is the deterministic one: the band is the
+	// trajectory (zero after completion).
+	for i, b := range z.Band {
+		want := int64(0)
+		if i < len(z.Trajectory) {
+			want = z.Trajectory[i].RemainingM2
+		}
+		if b.LowM2 != want || b.HighM2 != want {
+			t.Fatalf("zero spread: band %+v, trajectory %d", b, want)
+		}
 	}
 }
