@@ -1,0 +1,480 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/nats-io/nats.go"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/landrelease/landrelease/adapters/sqlstore"
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/scenarios/synth"
+)
+
+// benchSeed seeds every generated history: runs are comparable.
+const benchSeed = 77
+
+// run measures every wanted group at b.scale in a directory of its own
+// under dir, removed at the end.
+func (b *bencher) run(ctx context.Context, dir string) error {
+	dir = filepath.Join(dir, "scale-"+strconv.FormatFloat(b.scale, 'f', -1, 64))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	history := filepath.Join(dir, "history.jsonl")
+	if err := b.writeHistory(history); err != nil {
+		return err
+	}
+	if b.cfg.wants("append") {
+		if err := b.rawAppends(ctx, filepath.Join(dir, "raw")); err != nil {
+			return err
+		}
+	}
+	store := filepath.Join(dir, "store")
+	err := b.measure("exec", func() (float64, error) {
+		n, err := b.exec(ctx, store, history)
+		b.res.Events = uint64(n)
+		return n, err
+	})
+	if err != nil {
+		return err
+	}
+	os.Remove(history)
+	if b.cfg.wants("import") {
+		if err := b.measure("import", func() (float64, error) { return b.importCSV(ctx, filepath.Join(dir, "import")) }); err != nil {
+			return err
+		}
+	}
+	if !b.cfg.wants("replay") && !b.cfg.wants("query") {
+		return nil
+	}
+	// A fresh engine for the reads, as a separate command would have.
+	eng, err := b.openEngine(ctx, store)
+	if err != nil {
+		return err
+	}
+	return b.reads(ctx, eng, dir)
+}
+
+func (b *bencher) openEngine(ctx context.Context, dir string) (*engine, error) {
+	g := defaultGlobals()
+	g.dataDir = dir
+	return openEngine(ctx, g, io.Discard)
+}
+
+// writeHistory writes the scale's synthetic national history as JSON Lines.
+func (b *bencher) writeHistory(path string) error {
+	cfg := synth.National(benchSeed, b.scale)
+	b.logf("generating the history: %d commands", cfg.Commands)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = synth.Stream(cfg, func(env domain.CommandEnvelope) error {
+		line, err := domain.EncodeCommand(env)
+		if err != nil {
+			return err
+		}
+		if _, ok := env.Command.(domain.RegisterSuspectedArea); ok {
+			b.res.Areas++
+		}
+		b.res.Commands++
+		w.Write(line)
+		return w.WriteByte('\n')
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	return err
+}
+
+// rawAppends measures, on a scratch store of their own so that their
+// events stay out of the history, the append ceilings (synchronous
+// publishes with the expected-sequence header, and atomic batches of
+// 1,000, of messages as the command path stores them) and the command path
+// (validate, decide, append new registrations one at a time).
+func (b *bencher) rawAppends(ctx context.Context, dir string) error {
+	eng, err := b.openEngine(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	defer eng.Close()
+	js := eng.store.JetStream()
+	msgs := make([]*nats.Msg, b.cfg.SyncMsgs)
+	for i := range msgs {
+		msgs[i] = rawEventMsg(i)
+	}
+	err = b.measure("raw_sync", func() (float64, error) {
+		for _, m := range msgs {
+			if _, err := js.PublishMsg(ctx, m); err != nil {
+				return 0, err
+			}
+		}
+		return float64(len(msgs)), nil
+	})
+	if err != nil {
+		return err
+	}
+	batches := make([][]*nats.Msg, b.cfg.Batches)
+	for i := range batches {
+		batches[i] = make([]*nats.Msg, 1000)
+		for j := range batches[i] {
+			batches[i][j] = rawEventMsg(j)
+		}
+	}
+	err = b.measure("raw_batch", func() (float64, error) {
+		for _, batch := range batches {
+			if _, err := jetstreamext.PublishMsgBatch(ctx, js, batch); err != nil {
+				return 0, err
+			}
+		}
+		return float64(len(batches) * 1000), nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := eng.handler.Warm(ctx); err != nil { // as exec and serve do, before the first command
+		return err
+	}
+	cmds := synth.Registrations(synth.DefaultConfig(benchSeed+1, b.cfg.CommandPath))
+	return b.measure("command_path", func() (float64, error) {
+		for _, env := range cmds {
+			if _, err := eng.handler.Handle(ctx, env); err != nil {
+				return 0, err
+			}
+		}
+		return float64(len(cmds)), nil
+	})
+}
+
+// rawEventMsg is a registration as the command path stores it (same size,
+// same headers), on a subject of its own.
+func rawEventMsg(i int) *nats.Msg {
+	ref := events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.Must(uuid.NewV7())}
+	ev := events.AreaRegistered{AreaID: ref.ID, Province: "Battambang", Hazard: "AP", Classification: "SHA",
+		SizeM2: int64(1000 + i), RegisteredOn: events.MustDate("2020-01-01"), Source: "BLS", LandUse: "AGRICULTURE", CasualtiesLast5y: 1}
+	data, _ := events.Encode(ev)
+	id := uuid.Must(uuid.NewV7()).String()
+	return &nats.Msg{Subject: ref.Subject(), Data: data, Header: nats.Header{
+		"Nats-Msg-Id": {id}, "Lr-Event-Type": {ev.EventType()}, "Lr-Schema": {"1"}, "Lr-Occurred-On": {"2020-01-01"},
+		"Lr-Recorded-At": {time.Now().UTC().Format(time.RFC3339Nano)}, "Lr-Actor": {"bench"}, "Lr-Command-Id": {id}, "Lr-Correlation-Id": {id},
+		"Nats-Expected-Last-Subject-Sequence": {"0"},
+	}}
+}
+
+// exec runs 'landrelease exec' of the history into a fresh data dir and
+// returns the events it stored.
+func (b *bencher) exec(ctx context.Context, store, history string) (float64, error) {
+	if err := runVerbIn(ctx, execVerb(), store, history); err != nil {
+		return 0, err
+	}
+	eng, err := b.openEngine(ctx, store)
+	if err != nil {
+		return 0, err
+	}
+	defer eng.Close()
+	n, err := eng.store.LastSequence(ctx)
+	return float64(n), err
+}
+
+// importCSV runs 'landrelease import' of a register of DemoAreas × scale
+// areas into a fresh data dir.
+func (b *bencher) importCSV(ctx context.Context, dir string) (float64, error) {
+	defer os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	rows := max(10, int(float64(synth.DemoAreas)*b.scale))
+	csvPath := filepath.Join(dir, "register.csv")
+	if err := writeRegisterCSV(csvPath, rows); err != nil {
+		return 0, err
+	}
+	if err := runVerbIn(ctx, importVerb(), filepath.Join(dir, "store"), csvPath); err != nil {
+		return 0, err
+	}
+	return float64(rows), nil
+}
+
+// runVerbIn runs a verb with its default flags on a data dir, as
+// 'landrelease --data-dir dataDir VERB args…' does (not through Main, which
+// would make the verb table depend on itself).
+func runVerbIn(ctx context.Context, v verb, dataDir string, args ...string) error {
+	fs := flag.NewFlagSet(v.name, flag.ContinueOnError)
+	opts := v.flags(fs)
+	if err := fs.Parse(nil); err != nil {
+		return err
+	}
+	a := &app{g: defaultGlobals(), stdout: io.Discard, stderr: &strings.Builder{}}
+	a.g.dataDir = dataDir
+	if code := v.run(ctx, a, opts, args); code != exitOK {
+		return fmt.Errorf("%s: exit %d: %s", v.name, code, strings.TrimSpace(a.stderr.(*strings.Builder).String()))
+	}
+	return nil
+}
+
+// writeRegisterCSV writes n areas as an IMSMA-style CSV register.
+func writeRegisterCSV(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "local_id,province,district,hazard,classification,estimated_area,remaining_area,area_unit,evidence,registered_on,land_use")
+	provinces := domain.Provinces("KH")
+	for i := 0; i < n; i++ {
+		size := int64(1000 + (i*7919)%400_000)
+		fmt.Fprintf(w, "B-%d,%s,District %d,AP,SHA,%d,%d,m2,WITNESS,2019-03-01,AGRICULTURE\n", i, provinces[i%len(provinces)], i%7, size, size)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// reads measures the replay and query groups on the history in eng, and
+// closes eng.
+func (b *bencher) reads(ctx context.Context, eng *engine, dir string) error {
+	defer eng.Close()
+	last := b.res.Events
+	if b.cfg.wants("replay") {
+		reg := events.NewRegistry()
+		read := func() (float64, error) {
+			n := uint64(0)
+			err := eng.store.ReplayRaw(ctx, 1, 0, func(subject string, seq uint64, h nats.Header, data []byte) error {
+				_, err := reg.Decode(h.Get("Lr-Event-Type"), 1, data)
+				n++
+				return err
+			})
+			if err == nil && n != last {
+				err = fmt.Errorf("read %d of %d events", n, last)
+			}
+			return float64(n), err
+		}
+		// A first, untimed read warms the server's caches and the page
+		// cache, as for the replays measured after the ceiling.
+		b.logf("warming up: reading the history once")
+		if _, err := read(); err != nil {
+			return err
+		}
+		if err := b.measure("raw_read", read); err != nil {
+			return err
+		}
+	}
+	// The SQLite rebuild's fold answers the queries: the National state of
+	// the whole history, as a read model holds it.
+	var fold *projections.National
+	rebuild := func(dsn string) (float64, error) {
+		db, err := sqlstore.Open(ctx, dsn)
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		r := projections.NewRunner(db, projectionBatch())
+		if err := r.Rebuild(ctx, eng.store, nil); err != nil {
+			return 0, err
+		}
+		fold = r.Fold()
+		return float64(r.Sequence()), nil
+	}
+	if b.cfg.wants("replay") {
+		if err := b.measure("rebuild_sqlite", func() (float64, error) { return rebuild(filepath.Join(dir, "readmodel.sqlite")) }); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if fold, err = projections.Replay(ctx, eng.store, nil); err != nil {
+			return err
+		}
+	}
+	if b.cfg.wants("query") {
+		if err := b.queries(ctx, eng, fold); err != nil {
+			return err
+		}
+	}
+	fold = nil
+	if !b.cfg.wants("replay") {
+		return nil
+	}
+	if b.cfg.PG == "" {
+		b.skip("rebuild_pg", "no PostgreSQL (--pg or LANDRELEASE_TEST_PG)")
+	} else {
+		dsn, drop, err := freshPGSchema(ctx, b.cfg.PG)
+		if err != nil {
+			b.skip("rebuild_pg", fmt.Sprintf("no PostgreSQL: %v", err))
+		} else {
+			err = b.measure("rebuild_pg", func() (float64, error) { return rebuild(dsn) })
+			fold = nil
+			drop()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return b.measure("as_of", func() (float64, error) {
+		n := 0
+		keep := projections.AsOf(benchMidHistory)
+		_, err := projections.Replay(ctx, countingSource{eng.store, &n}, keep)
+		return float64(n), err
+	})
+}
+
+// benchMidHistory is the middle of the generated histories (2018 to 2021).
+var benchMidHistory = events.MustDate("2020-01-01")
+
+// countingSource counts the events a replay reads.
+type countingSource struct {
+	projections.Source
+	n *int
+}
+
+func (c countingSource) Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
+	return c.Source.Replay(ctx, from, func(e events.Envelope) error {
+		*c.n++
+		return fn(e)
+	})
+}
+
+// queries measures loading aggregates, a work plan and forecasts.
+func (b *bencher) queries(ctx context.Context, eng *engine, fold *projections.National) error {
+	refs := make([]events.Ref, 0, b.cfg.Loads)
+	rng := rand.New(rand.NewPCG(benchSeed, 1))
+	ids := make([]uuid.UUID, 0, len(fold.Areas))
+	for id := range fold.Areas {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return fmt.Errorf("the history has no area")
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	for range b.cfg.Loads {
+		refs = append(refs, events.Ref{Country: "KH", Kind: events.KindArea, ID: ids[rng.IntN(len(ids))]})
+	}
+	ids = nil
+	stream, err := eng.store.JetStream().Stream(ctx, eng.store.StreamName())
+	if err != nil {
+		return err
+	}
+	for _, r := range refs { // warm: the replays above left the blocks cold
+		if _, err := stream.GetLastMsgForSubject(ctx, r.Subject()); err != nil {
+			return err
+		}
+	}
+	err = b.measure("raw_get", func() (float64, error) {
+		for _, r := range refs {
+			if _, err := stream.GetLastMsgForSubject(ctx, r.Subject()); err != nil {
+				return 0, err
+			}
+		}
+		return float64(len(refs)), nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.measure("load", func() (float64, error) {
+		for _, r := range refs {
+			if _, _, err := eng.store.Load(ctx, r); err != nil {
+				return 0, err
+			}
+		}
+		return float64(len(refs)), nil
+	})
+	if err != nil {
+		return err
+	}
+	areas := float64(len(fold.Areas))
+	province, year := largestProvince(fold), projections.LastDate(fold).Year()
+	err = b.measure("workplan", func() (float64, error) {
+		plan := projections.PlanWorkPlan(fold, province, year, projections.DefaultCriteria(), projections.DefaultForecastConfig())
+		if len(plan.Areas) == 0 {
+			return 0, fmt.Errorf("the work plan of %s %d is empty", province, year)
+		}
+		return areas, nil
+	})
+	if err != nil {
+		return err
+	}
+	forecast := func(key string, trials int) error {
+		return b.measure(key, func() (float64, error) {
+			c := projections.DefaultForecastConfig()
+			c.Trials = trials
+			f := projections.RunForecast(fold, c)
+			if f.Trials != trials {
+				return 0, fmt.Errorf("ran %d trials of %d", f.Trials, trials)
+			}
+			if trials == 0 {
+				if f.RemainingM2 == 0 {
+					return 0, fmt.Errorf("nothing left to forecast")
+				}
+				return areas, nil
+			}
+			return float64(trials) * areas, nil
+		})
+	}
+	if err := forecast("forecast", 0); err != nil {
+		return err
+	}
+	if err := forecast("monte_carlo_1k", 1_000); err != nil {
+		return err
+	}
+	return forecast("monte_carlo", b.cfg.Trials)
+}
+
+// largestProvince is the province with the most areas.
+func largestProvince(n *projections.National) string {
+	count := map[string]int{}
+	best := ""
+	for _, a := range n.Areas {
+		count[a.Province]++
+		if c := count[a.Province]; c > count[best] || (c == count[best] && a.Province < best) {
+			best = a.Province
+		}
+	}
+	return best
+}
+
+// freshPGSchema creates a schema of its own on the server of dsn and
+// returns a DSN that uses it, and a function that drops it.
+func freshPGSchema(ctx context.Context, dsn string) (string, func(), error) {
+	schema := fmt.Sprintf("lr_bench_%d", time.Now().UnixNano())
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	drop := func() {
+		admin.ExecContext(context.WithoutCancel(ctx), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema, drop, nil
+}

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// benchConfig says what landrelease bench measures.
+type benchConfig struct {
+	Scales []float64 // 1 is the size of the Cambodia demo
+	Groups []string  // phase groups to measure; empty: all
+	PG     string    // PostgreSQL DSN; empty skips the PostgreSQL rebuild
+	Dir    string    // scratch directory; empty: a temporary one, removed
+	Trials int       // Monte Carlo trials of the large forecast
+
+	// Sizes of the fixed-size phases (the ceilings and the command path do
+	// not grow with the history).
+	SyncMsgs    int // raw synchronous publishes
+	Batches     int // raw atomic batches of 1,000 events
+	CommandPath int // commands handled one at a time
+	Loads       int // aggregates loaded
+}
+
+// benchGroups are the phase groups, in the order they run.
+var benchGroups = []string{"append", "import", "replay", "query"}
+
+func defaultBenchConfig() benchConfig {
+	return benchConfig{Scales: []float64{1}, PG: os.Getenv("LANDRELEASE_TEST_PG"), Trials: 10_000,
+		SyncMsgs: 1_000, Batches: 20, CommandPath: 1_000, Loads: 200}
+}
+
+// Validate reports every problem at once.
+func (c benchConfig) Validate() error {
+	var errs []error
+	if len(c.Scales) == 0 {
+		errs = append(errs, errors.New("--scales: want at least one scale"))
+	}
+	for _, g := range c.Groups {
+		if !slices.Contains(benchGroups, g) {
+			errs = append(errs, fmt.Errorf("--only %q: want a comma-separated list of %v", g, benchGroups))
+		}
+	}
+	if c.Trials < 1 || c.Trials > 1_000_000 {
+		errs = append(errs, errors.New("--trials: want 1 to 1,000,000"))
+	}
+	if c.SyncMsgs < 1 || c.Batches < 1 || c.CommandPath < 1 || c.Loads < 1 {
+		errs = append(errs, errors.New("phase sizes must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c benchConfig) wants(group string) bool {
+	return len(c.Groups) == 0 || slices.Contains(c.Groups, group)
+}
+
+// benchReport is the result of a run: the --json document.
+type benchReport struct {
+	Machine machineInfo  `json:"machine"`
+	Started time.Time    `json:"started"`
+	Seconds float64      `json:"seconds"`
+	Scales  []benchScale `json:"scales"`
+	Growth  []growthRow  `json:"growth,omitempty"`
+}
+
+// benchScale is what one scale measured.
+type benchScale struct {
+	Scale    float64       `json:"scale"`
+	Commands int           `json:"commands"` // of the generated history
+	Areas    int           `json:"areas"`    // registered by it
+	Events   uint64        `json:"events"`   // in the store after the append phases
+	Phases   []phaseResult `json:"phases"`
+}
+
+// phaseResult is one measured phase.
+type phaseResult struct {
+	Key        string  `json:"key"`
+	Group      string  `json:"group"`
+	Name       string  `json:"name"`
+	Units      float64 `json:"units"` // work done, in Unit
+	Unit       string  `json:"unit"`
+	Seconds    float64 `json:"seconds"`
+	Rate       float64 `json:"rate"`              // units per second
+	Ceiling    string  `json:"ceiling,omitempty"` // key of the phase it is compared with
+	Ratio      float64 `json:"ratio,omitempty"`   // rate ÷ the ceiling's rate
+	Target     string  `json:"target,omitempty"`
+	Met        *bool   `json:"met,omitempty"`
+	PeakRSSMiB float64 `json:"peak_rss_mib"`
+	Skipped    string  `json:"skipped,omitempty"`
+}
+
+// growthRow is how a phase's cost per unit grows with the scale.
+type growthRow struct {
+	Key    string             `json:"key"`
+	Name   string             `json:"name"`
+	Growth map[string]float64 `json:"growth"` // scale → cost per unit ÷ that at the smallest scale
+}
+
+// runBenchmarks measures every scale of cfg, one after the other, writing
+// progress to progress.
+func runBenchmarks(ctx context.Context, cfg benchConfig, progress io.Writer) (benchReport, error) {
+	rep := benchReport{Machine: describeMachine(), Started: time.Now().UTC()}
+	dir := cfg.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "landrelease-bench-")
+		if err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return rep, err
+	}
+	rep.Machine.FsyncMillis = fsyncMillis(dir)
+	for _, s := range cfg.Scales {
+		b := &bencher{cfg: cfg, scale: s, progress: progress, res: benchScale{Scale: s}}
+		if err := b.run(ctx, dir); err != nil {
+			return rep, fmt.Errorf("%s: %w", scaleName(s), err)
+		}
+		rep.Scales = append(rep.Scales, b.res)
+	}
+	rep.Growth = growth(rep.Scales)
+	return rep, nil
+}
+
+func scaleName(s float64) string { return strconv.FormatFloat(s, 'f', -1, 64) + "×" }
+
+// growth compares each phase's cost per unit with the smallest scale's.
+func growth(scales []benchScale) []growthRow {
+	if len(scales) < 2 {
+		return nil
+	}
+	base := scales[0]
+	for _, s := range scales[1:] {
+		if s.Scale < base.Scale {
+			base = s
+		}
+	}
+	var rows []growthRow
+	for _, p := range base.Phases {
+		if p.Skipped != "" || p.Units == 0 || p.Seconds == 0 {
+			continue
+		}
+		row := growthRow{Key: p.Key, Name: p.Name, Growth: map[string]float64{}}
+		for _, s := range scales {
+			if q, ok := findPhase(s.Phases, p.Key); ok && q.Skipped == "" && q.Units > 0 {
+				row.Growth[scaleName(s.Scale)] = (q.Seconds / q.Units) / (p.Seconds / p.Units)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func findPhase(ps []phaseResult, key string) (phaseResult, bool) {
+	for _, p := range ps {
+		if p.Key == key {
+			return p, true
+		}
+	}
+	return phaseResult{}, false
+}
+
+// bencher measures one scale.
+type bencher struct {
+	cfg      benchConfig
+	scale    float64
+	progress io.Writer
+	res      benchScale
+}
+
+func (b *bencher) logf(format string, args ...any) {
+	fmt.Fprintf(b.progress, "bench %s %s: %s\n", time.Now().Format("15:04:05"), scaleName(b.scale), fmt.Sprintf(format, args...))
+}
+
+// measure runs fn as phase key after releasing what earlier phases left,
+// with the peak RSS reset, and records its time and peak. fn returns the
+// units of work done.
+func (b *bencher) measure(key string, fn func() (float64, error)) error {
+	spec := phaseSpecs[key]
+	b.logf("%s …", spec.name)
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	start := time.Now()
+	units, err := fn()
+	d := time.Since(start)
+	if err != nil {
+		return fmt.Errorf("%s: %w", spec.name, err)
+	}
+	p := phaseResult{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Units: units, Seconds: d.Seconds(),
+		Rate: units / d.Seconds(), PeakRSSMiB: peakRSSMiB()}
+	b.judge(&p, spec)
+	b.res.Phases = append(b.res.Phases, p)
+	b.logf("%s: %s in %s (%s)", spec.name, formatCount(units, spec.unit), formatSeconds(p.Seconds), formatRate(p))
+	return nil
+}
+
+// skip records a phase that could not be measured.
+func (b *bencher) skip(key, why string) {
+	spec := phaseSpecs[key]
+	b.res.Phases = append(b.res.Phases, phaseResult{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Skipped: why})
+	b.logf("%s: skipped: %s", spec.name, why)
+}
+
+// judge sets the ratio to the ceiling and whether the targets are met.
+func (b *bencher) judge(p *phaseResult, spec phaseSpec) {
+	met, judged := true, false
+	var targets []string
+	if spec.ceiling != "" {
+		p.Ceiling = spec.ceiling
+		if c, ok := findPhase(b.res.Phases, spec.ceiling); ok && c.Rate > 0 {
+			p.Ratio = p.Rate / c.Rate
+			if spec.minRatio > 0 {
+				targets = append(targets, fmt.Sprintf("ratio ≥ %g", spec.minRatio))
+				met, judged = met && p.Ratio >= spec.minRatio, true
+			}
+		}
+	}
+	if spec.maxSeconds > 0 && b.scale <= 1 {
+		targets = append(targets, fmt.Sprintf("< %g s at 1×", spec.maxSeconds))
+		met, judged = met && p.Seconds < spec.maxSeconds, true
+	}
+	if spec.maxRSSMiB > 0 {
+		targets = append(targets, fmt.Sprintf("peak < %g GiB", spec.maxRSSMiB/1024))
+		met, judged = met && p.PeakRSSMiB < spec.maxRSSMiB, true
+	}
+	if judged {
+		p.Target = joinTargets(targets)
+		p.Met = &met
+	}
+}
+
+func joinTargets(ts []string) string {
+	out := ""
+	for i, t := range ts {
+		if i > 0 {
+			out += ", "
+		}
+		out += t
+	}
+	return out
+}
+
+// phaseSpec describes a phase: its name, unit, ceiling and targets.
+type phaseSpec struct {
+	group, name, unit string
+	ceiling           string  // key of the raw phase it is compared with
+	minRatio          float64 // target ratio to the ceiling
+	maxSeconds        float64 // target time at 1× (and below)
+	maxRSSMiB         float64 // target peak RSS at every scale
+}
+
+// phaseSpecs holds every phase by key; the targets are issue 8's.
+var phaseSpecs = map[string]phaseSpec{
+	"raw_sync":       {group: "append", name: "raw synchronous publish", unit: "events"},
+	"raw_batch":      {group: "append", name: "raw atomic batches of 1,000", unit: "events"},
+	"exec":           {group: "append", name: "exec of the history", unit: "events", ceiling: "raw_batch", minRatio: 0.5},
+	"command_path":   {group: "append", name: "command path, one at a time", unit: "events", ceiling: "raw_sync", minRatio: 0.5},
+	"import":         {group: "import", name: "import of a CSV register", unit: "events", ceiling: "raw_batch", minRatio: 0.5},
+	"raw_read":       {group: "replay", name: "raw read + decode", unit: "events"},
+	"rebuild_sqlite": {group: "replay", name: "rebuild into SQLite", unit: "events", ceiling: "raw_read", minRatio: 0.3, maxRSSMiB: 2048},
+	"rebuild_pg":     {group: "replay", name: "rebuild into PostgreSQL", unit: "events", ceiling: "raw_read", minRatio: 0.2, maxRSSMiB: 2048},
+	"as_of":          {group: "replay", name: "state --as-of mid-history", unit: "events", ceiling: "raw_read"},
+	"raw_get":        {group: "query", name: "raw last message of a subject", unit: "loads"},
+	"load":           {group: "query", name: "load one aggregate", unit: "loads", ceiling: "raw_get"},
+	"workplan":       {group: "query", name: "one work plan", unit: "areas"},
+	"forecast":       {group: "query", name: "deterministic forecast", unit: "areas"},
+	"monte_carlo_1k": {group: "query", name: "Monte Carlo, 1,000 trials", unit: "trial-areas"},
+	"monte_carlo":    {group: "query", name: "Monte Carlo, 10,000 trials", unit: "trial-areas", maxSeconds: 2},
+}

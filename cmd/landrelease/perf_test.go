@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// landrelease bench at a tiny scale measures every phase (PostgreSQL when
+// the test server answers), prints well-formed JSON with a figure for each,
+// and rewrites only the generated section of a Markdown file.
+func TestBenchMeasuresEveryPhase(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "performance.md")
+	prose := "# Performance\n\nHand-written method.\n\n## Latest run\n\n" + benchBegin + "\nold table\n" + benchEnd + "\n\n## After\n\nMore prose.\n"
+	if err := os.WriteFile(doc, []byte(prose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pg := os.Getenv("LANDRELEASE_TEST_PG")
+	code, out, errOut := run(t, "", "bench", "--scales", "0.02,0.04", "--json", "--dir", filepath.Join(dir, "scratch"),
+		"--markdown", doc, "--pg", pg)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	if len(rep.Scales) != 2 || rep.Machine.Cores == 0 {
+		t.Fatalf("want two scales and the machine: %+v", rep)
+	}
+	for _, s := range rep.Scales {
+		if s.Events == 0 || s.Areas == 0 || s.Commands == 0 {
+			t.Errorf("%s: empty history: %+v", scaleName(s.Scale), s)
+		}
+		seen := map[string]bool{}
+		for _, p := range s.Phases {
+			seen[p.Key] = true
+			if p.Skipped != "" {
+				if p.Key != "rebuild_pg" || pg != "" {
+					t.Errorf("%s: %s skipped: %s", scaleName(s.Scale), p.Key, p.Skipped)
+				}
+				continue
+			}
+			if p.Units <= 0 || p.Seconds <= 0 || p.Rate <= 0 {
+				t.Errorf("%s: %s has no figure: %+v", scaleName(s.Scale), p.Key, p)
+			}
+			if p.Ceiling != "" && p.Ratio <= 0 {
+				t.Errorf("%s: %s has no ratio to %s", scaleName(s.Scale), p.Key, p.Ceiling)
+			}
+			if p.PeakRSSMiB <= 0 {
+				t.Errorf("%s: %s has no peak RSS", scaleName(s.Scale), p.Key)
+			}
+		}
+		for key := range phaseSpecs {
+			if !seen[key] {
+				t.Errorf("%s: phase %s missing", scaleName(s.Scale), key)
+			}
+		}
+	}
+	if len(rep.Growth) == 0 {
+		t.Error("no growth table with two scales")
+	}
+	md, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Hand-written method.", "## After\n\nMore prose.\n", "| rebuild into SQLite |", "**Growth:", benchEnd} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if bytes.Contains(md, []byte("old table")) || strings.Count(string(md), "<!-- bench:begin") != 1 {
+		t.Errorf("the generated section was not replaced:\n%s", md)
+	}
+}
+
+func TestBenchRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"bench", "--scales", "0"}, {"bench", "--only", "everything"}, {"bench", "extra"}} {
+		if code, _, _ := run(t, "", args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
