@@ -1,0 +1,208 @@
+// landrelease dashboard: charts drawn with the vendored Chart.js (vendor/).
+// Areas are plotted in km²; x axes are years (category scales, no date
+// adapter needed). A small plugin draws the Article 5 deadline as a vertical
+// line at its place within the year.
+"use strict";
+
+const Charts = (() => {
+  const COLOURS = {
+    sha: "#e0a526", cha: "#c0392b", released: "#2e8b57",
+    nts: "#4e79a7", desk: "#9ecae9", reduced: "#f28e2b", cleared: "#59a14f", reopened: "#b07aa1",
+    actual: "#1f3b57", forecast: "#7f8c8d", band: "rgba(127,140,141,0.25)", deadline: "#c0392b",
+  };
+  const SERIES = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
+
+  if (window.Chart) {
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.animation = false; // pages redraw on live updates and for print
+    Chart.defaults.maintainAspectRatio = false;
+  }
+
+  const km2 = (m2) => (m2 == null ? null : m2 / 1e6);
+  const km2Tick = (v) => LR.fmt.int(v) + " km²";
+  const km2Tooltip = (ctx) => `${ctx.dataset.label}: ${LR.fmt.km2(ctx.parsed.y * 1e6)}`;
+
+  // deadlinePlugin draws options.plugins.deadline = {year: fractional year,
+  // label} as a vertical line on a category x axis of whole years (each
+  // label standing for the end of that year).
+  const deadlinePlugin = {
+    id: "deadline",
+    afterDatasetsDraw(chart, _args, opts) {
+      if (!opts || opts.year == null) return;
+      const x = chart.scales.x, area = chart.chartArea;
+      const labels = chart.data.labels.map(Number);
+      // A label Y stands for 31 December of Y, i.e. fractional year Y+1.
+      const pos = opts.year - 1;
+      let px = null;
+      for (let i = 0; i + 1 < labels.length; i++) {
+        if (pos >= labels[i] && pos <= labels[i + 1]) {
+          const f = (pos - labels[i]) / (labels[i + 1] - labels[i]);
+          px = x.getPixelForValue(i) + f * (x.getPixelForValue(i + 1) - x.getPixelForValue(i));
+        }
+      }
+      if (px == null) return;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = COLOURS.deadline;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(px, area.top);
+      ctx.lineTo(px, area.bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = COLOURS.deadline;
+      ctx.font = "bold 12px " + Chart.defaults.font.family;
+      ctx.textAlign = px > (area.left + area.right) / 2 ? "right" : "left";
+      ctx.fillText(opts.label || "deadline", px + (ctx.textAlign === "right" ? -6 : 6), area.top + 14);
+      ctx.restore();
+    },
+  };
+
+  function make(canvas, config) {
+    const old = Chart.getChart(canvas);
+    if (old) old.destroy();
+    return new Chart(canvas, config);
+  }
+
+  // burndown draws remaining area by year: recorded, forecast median and
+  // deterministic, the P10–P90 band, and the deadline line.
+  function burndown(canvas, b) {
+    const years = new Set();
+    for (const p of b.actual || []) years.add(p.year);
+    for (const p of b.forecast || []) years.add(p.year);
+    const labels = Array.from(years).sort((a, c) => a - c);
+    const at = (list, key) => labels.map((y) => {
+      const p = (list || []).find((q) => q.year === y);
+      return p ? km2(p[key]) : null;
+    });
+    return make(canvas, {
+      type: "line",
+      data: {
+        labels,
+        datasets: [
+          { label: "Forecast P10–P90 (low)", data: at(b.forecast, "low_m2"), borderWidth: 0, pointRadius: 0, fill: false },
+          { label: "Forecast P10–P90", data: at(b.forecast, "high_m2"), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
+          { label: "Forecast median", data: at(b.forecast, "median_m2"), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
+          { label: "Deterministic forecast", data: at(b.forecast, "deterministic_m2"), borderColor: COLOURS.actual, borderDash: [2, 3], pointRadius: 0 },
+          { label: "Recorded", data: at(b.actual, "remaining_m2"), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 3 },
+        ],
+      },
+      options: {
+        spanGaps: false,
+        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end" } } },
+        plugins: {
+          legend: { labels: { filter: (item) => !item.text.endsWith("(low)") } },
+          tooltip: { callbacks: { label: km2Tooltip } },
+          deadline: b.deadline ? { year: LR.fractionalYear(b.deadline), label: "Article 5 deadline " + LR.fmt.date(b.deadline) } : {},
+        },
+      },
+      plugins: [deadlinePlugin],
+    });
+  }
+
+  // byProvince draws remaining SHA and CHA per province as stacked bars.
+  function byProvince(canvas, provinces) {
+    const rows = provinces.slice().sort((a, c) => c.remaining_m2 - a.remaining_m2);
+    return make(canvas, {
+      type: "bar",
+      data: {
+        labels: rows.map((p) => p.province),
+        datasets: [
+          { label: "CHA (confirmed)", data: rows.map((p) => km2(p.remaining_cha_m2)), backgroundColor: COLOURS.cha },
+          { label: "SHA (suspected)", data: rows.map((p) => km2(p.remaining_sha_m2)), backgroundColor: COLOURS.sha },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: { stacked: true, ticks: { callback: km2Tick } }, y: { stacked: true } },
+        plugins: { tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${LR.fmt.km2(ctx.parsed.x * 1e6)}` } } },
+      },
+    });
+  }
+
+  // releaseByYear draws land released per year by method, stacked.
+  function releaseByYear(canvas, years) {
+    const rows = years.slice().sort((a, c) => a.year - c.year);
+    const ds = (label, key, colour) => ({ label, data: rows.map((r) => km2(r[key])), backgroundColor: colour, stack: "released" });
+    return make(canvas, {
+      type: "bar",
+      data: {
+        labels: rows.map((r) => r.year),
+        datasets: [
+          ds("Cancelled by NTS", "cancelled_nts_m2", COLOURS.nts),
+          ds("Cancelled by desk analysis", "cancelled_desk_m2", COLOURS.desk),
+          ds("Reduced by TS", "reduced_m2", COLOURS.reduced),
+          ds("Cleared", "cleared_m2", COLOURS.cleared),
+          { label: "Reopened", data: rows.map((r) => km2(r.reopened_m2)), backgroundColor: COLOURS.reopened, stack: "reopened" },
+        ],
+      },
+      options: {
+        scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: km2Tick } } },
+        plugins: { tooltip: { callbacks: { label: km2Tooltip } } },
+      },
+    });
+  }
+
+  // trajectories draws each scenario's remaining area by year, with the deadline.
+  function trajectories(canvas, scenarios, deadline) {
+    const years = new Set();
+    for (const s of scenarios) for (const p of s.forecast.trajectory || []) years.add(p.year);
+    const labels = Array.from(years).sort((a, c) => a - c);
+    return make(canvas, {
+      type: "line",
+      data: {
+        labels,
+        datasets: scenarios.map((s, i) => ({
+          label: s.name,
+          data: labels.map((y) => { const p = (s.forecast.trajectory || []).find((q) => q.year === y); return p ? km2(p.remaining_m2) : null; }),
+          borderColor: SERIES[i % SERIES.length], backgroundColor: SERIES[i % SERIES.length], pointRadius: 2,
+        })),
+      },
+      options: {
+        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end (deterministic)" } } },
+        plugins: {
+          tooltip: { callbacks: { label: km2Tooltip } },
+          deadline: deadline ? { year: LR.fractionalYear(deadline), label: "deadline " + LR.fmt.date(deadline) } : {},
+        },
+      },
+      plugins: [deadlinePlugin],
+    });
+  }
+
+  // completion draws each scenario's P10–P90 completion range as a floating
+  // bar, with the median as a point.
+  function completion(canvas, scenarios) {
+    const fy = LR.fractionalYear;
+    const range = scenarios.map((s) => {
+      const c = s.forecast.completion || {};
+      return c.p10 && c.p90 ? [fy(c.p10), fy(c.p90)] : null;
+    });
+    return make(canvas, {
+      type: "bar",
+      data: {
+        labels: scenarios.map((s) => s.name),
+        datasets: [
+          { type: "bar", label: "P10–P90 completion", data: range, backgroundColor: scenarios.map((_, i) => SERIES[i % SERIES.length] + "99") },
+          { type: "line", label: "P50 completion", data: scenarios.map((s) => (s.forecast.completion && s.forecast.completion.p50 ? fy(s.forecast.completion.p50) : null)), showLine: false, pointRadius: 6, pointStyle: "rectRot", borderColor: "#000", backgroundColor: "#000" },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: { beginAtZero: false, ticks: { callback: (v) => String(Math.floor(v)) }, title: { display: true, text: "year of completion" } } },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: (ctx) => {
+                const c = scenarios[ctx.dataIndex].forecast.completion || {};
+                return ctx.datasetIndex === 0 ? `P10 ${LR.fmt.date(c.p10)} – P90 ${LR.fmt.date(c.p90)}` : `P50 ${LR.fmt.date(c.p50)}`;
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  return { COLOURS, burndown, byProvince, releaseByYear, trajectories, completion };
+})();

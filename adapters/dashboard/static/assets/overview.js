@@ -1,0 +1,80 @@
+// National overview: GET /api/v1/overview.
+"use strict";
+
+(() => {
+  const { el, fmt, figure, table, link, $ } = LR;
+
+  function kpi(label, value, sub, name) {
+    return el("div", { class: "kpi", "data-kpi": name }, el("div", { class: "label" }, label), el("div", { class: "value" }, value), sub ? el("div", { class: "sub" }, sub) : null);
+  }
+
+  const released = (r) => (r.cancelled_nts_m2 || 0) + (r.cancelled_desk_m2 || 0) + (r.reduced_m2 || 0) + (r.cleared_m2 || 0);
+
+  function render(o) {
+    const n = o.national, b = o.burndown || {};
+    $("#asof").textContent = `As recorded up to ${fmt.date(o.as_of)} (event ${fmt.int(o.sequence)}).`;
+    const c = b.completion || {};
+    $("#kpis").replaceChildren(
+      kpi("Remaining contamination", figure(n.remaining_m2, fmt.km2, "national-remaining"),
+        el("span", null, "SHA ", figure(n.remaining_sha_m2, fmt.km2, "national-sha"), " · CHA ", figure(n.remaining_cha_m2, fmt.km2, "national-cha")), "remaining"),
+      kpi("Open hazard areas", el("span", { "data-figure": "open-areas" }, fmt.int(n.open_areas)), `${fmt.int(n.open_sha)} SHA · ${fmt.int(n.open_cha)} CHA · ${fmt.int(n.areas)} recorded`, "areas"),
+      kpi("Land released", figure(released(n), fmt.km2, "national-released"),
+        `NTS ${fmt.km2(n.cancelled_nts_m2)} · desk ${fmt.km2(n.cancelled_desk_m2)} · TS ${fmt.km2(n.reduced_m2)} · cleared ${fmt.km2(n.cleared_m2)}`, "released"),
+      kpi("Article 5 deadline", b.deadline ? fmt.date(b.deadline) : "not set",
+        el("span", null, el("span", { class: "badge " + (b.on_track ? "good" : "bad"), "data-figure": "on-track" }, b.on_track ? "on track" : "off track"),
+          ` · ${fmt.pct(b.probability_by_deadline)} chance to finish by then`), "deadline"),
+      kpi("Forecast completion (P50)", el("span", { "data-figure": "p50" }, fmt.date(c.p50)),
+        `P10 ${fmt.date(c.p10)} – P90 ${fmt.date(c.p90)} · deterministic ${fmt.date(b.deterministic_completion)}`, "completion"),
+    );
+    $("#burndown-note").textContent = "Remaining suspected and confirmed area at each year's end: as recorded, then forecast (median and the P10–P90 band of the Monte Carlo trials)" + (b.deadline ? `; the dashed red line is the deadline, ${fmt.date(b.deadline)}.` : ".");
+    Charts.burndown($("#burndown-chart"), b);
+    const years = new Map();
+    for (const p of b.actual || []) years.set(p.year, { year: p.year, actual: p.remaining_m2 });
+    for (const p of b.forecast || []) years.set(p.year, Object.assign(years.get(p.year) || { year: p.year }, p));
+    $("#burndown-table").replaceChildren(table([
+      { label: "Year end", value: (r) => String(r.year) },
+      { label: "Recorded", num: true, value: (r) => (r.actual == null ? "" : fmt.km2(r.actual)) },
+      { label: "Deterministic", num: true, value: (r) => (r.deterministic_m2 == null ? "" : fmt.km2(r.deterministic_m2)) },
+      { label: "P10–P90 low", num: true, value: (r) => (r.low_m2 == null ? "" : fmt.km2(r.low_m2)) },
+      { label: "Median", num: true, value: (r) => (r.median_m2 == null ? "" : fmt.km2(r.median_m2)) },
+      { label: "P10–P90 high", num: true, value: (r) => (r.high_m2 == null ? "" : fmt.km2(r.high_m2)) },
+    ], Array.from(years.values()).sort((a, c2) => a.year - c2.year)));
+
+    const provinces = (o.provinces || []).slice().sort((a, c2) => c2.remaining_m2 - a.remaining_m2);
+    Charts.byProvince($("#province-chart"), provinces);
+    const total = Object.assign({ province: "All provinces", total: true }, n);
+    $("#province-table").replaceChildren(table([
+      { label: "Province", value: (p) => (p.total ? el("strong", null, p.province) : link(LR.provinceHref(p.province), p.province)) },
+      { label: "Remaining", num: true, value: (p) => figure(p.remaining_m2, fmt.km2, "remaining:" + p.province) },
+      { label: "SHA", num: true, value: (p) => fmt.km2(p.remaining_sha_m2) },
+      { label: "CHA", num: true, value: (p) => fmt.km2(p.remaining_cha_m2) },
+      { label: "Open areas", num: true, value: (p) => fmt.int(p.open_areas) },
+      { label: "Released", num: true, value: (p) => fmt.km2(released(p)) },
+      { label: "Without evidence", num: true, value: (p) => fmt.int(p.areas_without_evidence) },
+      { label: "AP mines destroyed", num: true, value: (p) => fmt.int(p.ap_mines_destroyed) },
+    ], provinces.concat([total]), { id: "provinces" }));
+    const last = $("#province-table tbody tr:last-child");
+    if (last) last.classList.add("total");
+
+    const rby = (o.release_by_year || []).slice().sort((a, c2) => a.year - c2.year);
+    Charts.releaseByYear($("#release-chart"), rby);
+    $("#release-table").replaceChildren(table([
+      { label: "Year", value: (r) => String(r.year) },
+      { label: "Cancelled (NTS)", num: true, value: (r) => fmt.km2(r.cancelled_nts_m2) },
+      { label: "Cancelled (desk)", num: true, value: (r) => fmt.km2(r.cancelled_desk_m2) },
+      { label: "Reduced (TS)", num: true, value: (r) => fmt.km2(r.reduced_m2) },
+      { label: "Cleared", num: true, value: (r) => fmt.km2(r.cleared_m2) },
+      { label: "Released", num: true, value: (r) => figure(released(r), fmt.km2, "released:" + r.year) },
+      { label: "Reopened", num: true, value: (r) => fmt.km2(r.reopened_m2) },
+      { label: "Newly registered", num: true, value: (r) => fmt.km2(r.registered_m2) },
+      { label: "AP mines destroyed", num: true, value: (r) => fmt.int(r.ap_mines_destroyed) },
+    ], rby));
+    document.body.dataset.sequence = String(o.sequence);
+  }
+
+  const box = $("#overview-error");
+  LR.start((seq) => LR.guarded(box, async () => {
+    render(await LR.api("/api/v1/overview", { minSequence: seq }));
+    box.hidden = true;
+  }));
+})();

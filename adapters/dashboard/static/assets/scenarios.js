@@ -1,0 +1,72 @@
+// Scenario comparison: GET /api/v1/scenarios, then POST
+// /api/v1/scenarios/compare {"scenarios": [...], "trials": N}.
+"use strict";
+
+(() => {
+  const { el, fmt, $ } = LR;
+  let last = null; // the last comparison asked for, redone on live updates
+
+  function monthsBetween(a, b) {
+    const m = (s) => { const x = /^(\d{4})-(\d{2})/.exec(s || ""); return x ? +x[1] * 12 + +x[2] : null; };
+    return m(a) == null || m(b) == null ? null : m(b) - m(a);
+  }
+
+  function render(doc) {
+    const list = doc.scenarios || [];
+    const base = list.find((s) => s.name === "baseline") || list[0];
+    const deadline = list.length ? list[0].forecast.deadline : null;
+    $("#compare-table").replaceChildren(LR.table([
+      { label: "Scenario", value: (s) => el("span", null, el("strong", null, s.name), el("br"), el("span", { class: "muted" }, s.description || "")) },
+      { label: "Completion (deterministic)", value: (s) => el("span", { "data-figure": "completion:" + s.name }, fmt.date(s.forecast.deterministic_completion) === "–" ? "never" : fmt.date(s.forecast.deterministic_completion)) },
+      { label: "P10", value: (s) => fmt.date((s.forecast.completion || {}).p10) },
+      { label: "P50", value: (s) => fmt.date((s.forecast.completion || {}).p50) },
+      { label: "P90", value: (s) => fmt.date((s.forecast.completion || {}).p90) },
+      { label: "Chance by deadline", num: true, value: (s) => fmt.pct(s.forecast.probability_by_deadline) },
+      { label: "Remaining at deadline", num: true, value: (s) => LR.figure(s.forecast.remaining_at_deadline_m2, fmt.km2, "at-deadline:" + s.name) },
+      { label: "Cost to completion", num: true, value: (s) => fmt.usd(s.forecast.cost_to_completion_usd) },
+      { label: "vs baseline", num: true, value: (s) => {
+        if (s === base) return "–";
+        const d = monthsBetween(base.forecast.deterministic_completion, s.forecast.deterministic_completion);
+        return d == null ? "–" : (d > 0 ? "+" : "") + d + " months";
+      } },
+    ], list, { id: "comparison" }));
+    Charts.trajectories($("#trajectory-chart"), list, deadline);
+    Charts.completion($("#completion-chart"), list);
+    $("#compare-status").textContent = `${list.length} scenarios, ${fmt.int(list.length ? list[0].forecast.trials : 0)} trials each, as of ${fmt.date(list.length ? list[0].forecast.as_of : "")}` + (deadline ? `; deadline ${fmt.date(deadline)}.` : ".");
+  }
+
+  async function compare(req) {
+    const box = $("#compare-error");
+    const button = $("#compare-button");
+    button.disabled = true;
+    $("#compare-status").textContent = "Running the forecasts…";
+    await LR.guarded(box, async () => {
+      render(await LR.api("/api/v1/scenarios/compare", { method: "POST", body: req }));
+      box.hidden = true;
+    });
+    button.disabled = false;
+  }
+
+  function request() {
+    const names = Array.from(document.querySelectorAll("#scenario-list input:checked")).map((i) => i.value);
+    return { scenarios: names, trials: Number($("#trials").value) || 500 };
+  }
+
+  $("#compare").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    last = request();
+    compare(last);
+  });
+
+  LR.start(async () => {
+    if (last) { await compare(last); return; }
+    await LR.guarded($("#compare-error"), async () => {
+      const doc = await LR.api("/api/v1/scenarios");
+      const wanted = new Set((LR.param("scenarios") || "baseline,rcaf-2000").split(","));
+      $("#scenario-list").replaceChildren(el("legend", null, "Scenarios"), ...(doc.scenarios || []).map((s) =>
+        el("label", { class: "choice", title: s.description || "" }, el("span", null, el("input", { type: "checkbox", name: "scenario", value: s.name, checked: wanted.has(s.name) }), " ", s.name))));
+      last = request();
+    });
+    if (last && last.scenarios.length) await compare(last);
+  });
+})();
