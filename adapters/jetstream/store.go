@@ -44,7 +44,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Stream: StreamName, DuplicateWindow: 2 * time.Minute,
-		Timeout: 5 * time.Second, RetryFor: 5 * time.Second, Registry: events.NewRegistry(),
+		Timeout: 2 * time.Second, RetryFor: 5 * time.Second, Registry: events.NewRegistry(),
 	}
 }
 

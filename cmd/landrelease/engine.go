@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -41,8 +40,7 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		}
 		e.nc, err = e.srv.Connect()
 	} else {
-		e.nc, err = nats.Connect(g.natsURL, nats.Name("landrelease"),
-			nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond), nats.Timeout(5*time.Second), nats.SyncQueueLen(512))
+		e.nc, err = lrjs.Dial(g.natsURL) // reconnects for ever; no publish buffered while down
 		if err != nil {
 			err = fmt.Errorf("connect to --nats-url %s: %w", g.natsURL, err)
 		}
@@ -51,9 +49,14 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		e.Close()
 		return nil, err
 	}
-	if e.store, err = lrjs.Open(ctx, e.nc, lrjs.DefaultConfig()); err != nil {
+	sc := lrjs.DefaultConfig()
+	sc.Replicas = g.replicas
+	if e.store, err = lrjs.Open(ctx, e.nc, sc); err != nil {
 		e.Close()
 		return nil, err
+	}
+	if n := e.store.Notice(); n != "" {
+		fmt.Fprintf(stderr, "landrelease: %s\n", n)
 	}
 	hc := domain.DefaultHandlerConfig()
 	hc.Country = g.country

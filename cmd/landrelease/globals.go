@@ -15,6 +15,7 @@ type globals struct {
 	natsListen string
 	db         string
 	country    string
+	replicas   int // 0: let the store choose (3 on a cluster of 3 or more servers, else 1)
 }
 
 func defaultGlobals() globals {
@@ -27,6 +28,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.natsListen, "nats-listen", g.natsListen, "expose the embedded server on `host:port` so any NATS client can read the history (default: in-process only)")
 	fs.StringVar(&g.db, "db", g.db, "read-model database: a SQLite file `path` or a postgres:// DSN (default: SQLite in the data dir)")
 	fs.StringVar(&g.country, "country", g.country, "ISO 3166-1 alpha-2 `code` of the programme")
+	fs.IntVar(&g.replicas, "replicas", g.replicas, "replicas of the history stream on a --nats-url cluster (1 to 5); 0 chooses 3 on a cluster of 3 or more servers, else 1, and keeps an existing stream's count; a number changes an existing stream to it")
 }
 
 func (g *globals) validate() error {
@@ -40,6 +42,11 @@ func (g *globals) validate() error {
 	}
 	if g.natsURL != "" && g.natsListen != "" {
 		errs = append(errs, errors.New("--nats-listen applies to the embedded server only; drop it or --nats-url"))
+	}
+	if g.replicas < 0 || g.replicas > 5 {
+		errs = append(errs, fmt.Errorf("--replicas %d: want 1 to 5, or 0 to choose", g.replicas))
+	} else if g.replicas > 1 && g.natsURL == "" {
+		errs = append(errs, fmt.Errorf("--replicas %d needs a cluster: the embedded server is a single node (use --nats-url)", g.replicas))
 	}
 	return errors.Join(errs...)
 }
