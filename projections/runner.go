@@ -15,6 +15,9 @@ type State struct {
 	Deployments []DeploymentRow
 	WorkPlans   []WorkPlanRow
 	Stats       []StatRow
+	Pledges     []PledgeRow
+	Shortfalls  []ShortfallRow
+	Deadlines   []DeadlineRow
 	Sequence    uint64 // the checkpoint
 	Version     int    // NationalVersion of the fold that wrote it; 0 if empty
 }
@@ -139,6 +142,9 @@ func (r *Runner) load(ctx context.Context, src Source) error {
 	}
 	fold := NewNational()
 	fold.Restore(st.Areas, st.Deployments, st.WorkPlans, st.Stats, st.Sequence)
+	// Funding and deadlines too: forecasts and work plans read them from
+	// the live fold.
+	fold.Pledges, fold.Shortfalls, fold.Deadlines = st.Pledges, st.Shortfalls, st.Deadlines
 	r.mu.Lock()
 	r.fold, r.loaded = fold, true
 	r.mu.Unlock()

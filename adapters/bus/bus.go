@@ -249,6 +249,7 @@ func (b *Bus) apply(ctx context.Context, c *commandMessage) (domain.Result, erro
 		return domain.Result{}, err
 	}
 	env.CausationID = c.causation
+	env.Principal = c.principal
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.HandleTimeout)
 	defer cancel()
 	return b.handler.Handle(hctx, env)
@@ -327,7 +328,7 @@ func (b *Bus) Send(ctx context.Context, env domain.CommandEnvelope) (domain.Resu
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.ReplyTimeout)
 	defer cancel()
 	defer context.AfterFunc(b.closed, cancel)()
-	msg := &commandMessage{wire: wire, command: op, correlation: correlation.String(), causation: env.CausationID}
+	msg := &commandMessage{wire: wire, command: op, correlation: correlation.String(), causation: env.CausationID, principal: env.Principal}
 	replies, stop, err := requestreply.SendWithReplies(ctx, b.commands, b.backend, msg)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -8,6 +8,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/domain"
 )
 
 // Metadata keys of a command message (NATS headers over JetStream). The
@@ -16,6 +18,10 @@ const (
 	MetadataMessage     = "Lr-Message"      // always CommandMessageName
 	MetadataCommand     = "Lr-Command"      // the command's wire name, e.g. "CancelArea"
 	MetadataCausationID = "Lr-Causation-Id" // the message that caused the command, if any
+	// The principal who sent the command through the API: the replica that
+	// handles it checks the role (domain.Authorize), wherever it was sent.
+	MetadataPrincipalName = "Lr-Principal-Name"
+	MetadataPrincipalRole = "Lr-Principal-Role"
 )
 
 // commandMessage is the one type the CQRS components carry: a command in its
@@ -27,6 +33,7 @@ type commandMessage struct {
 	command     string
 	correlation string
 	causation   uuid.UUID
+	principal   *domain.Principal
 }
 
 // commandMarshaler is the cqrs.CommandEventMarshaler of the bus. Every
@@ -47,6 +54,10 @@ func (commandMarshaler) Marshal(v any) (*message.Message, error) {
 	if c.causation != uuid.Nil {
 		msg.Metadata.Set(MetadataCausationID, c.causation.String())
 	}
+	if c.principal != nil {
+		msg.Metadata.Set(MetadataPrincipalName, c.principal.Name)
+		msg.Metadata.Set(MetadataPrincipalRole, c.principal.Role.String())
+	}
 	middleware.SetCorrelationID(c.correlation, msg)
 	return msg, nil
 }
@@ -62,6 +73,16 @@ func (commandMarshaler) Unmarshal(msg *message.Message, v any) error {
 	// A malformed causation ID is dropped rather than refused: it is
 	// provenance, not part of the command.
 	c.causation, _ = uuid.Parse(msg.Metadata.Get(MetadataCausationID))
+	c.principal = nil
+	if role := msg.Metadata.Get(MetadataPrincipalRole); role != "" {
+		// The role was checked against the gazetteer when its token was made.
+		r, err := domain.ParseRole(role, "")
+		if err != nil {
+			// An unreadable role must not pass as a trusted local caller.
+			r = domain.Role{Kind: domain.RoleAnalyst}
+		}
+		c.principal = &domain.Principal{Name: msg.Metadata.Get(MetadataPrincipalName), Role: r}
+	}
 	return nil
 }
 

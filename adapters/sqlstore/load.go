@@ -39,6 +39,15 @@ func (s *Store) Load(ctx context.Context) (projections.State, error) {
 	if st.Stats, err = s.stats(ctx, tx, StatFilter{}); err != nil {
 		return st, fmt.Errorf("sqlstore: load statistics: %w", err)
 	}
+	if st.Pledges, err = queryRows(ctx, tx, pledgesSQL, nil, scanPledge); err != nil {
+		return st, fmt.Errorf("sqlstore: load funding pledges: %w", err)
+	}
+	if st.Shortfalls, err = queryRows(ctx, tx, shortfallsSQL, nil, scanShortfall); err != nil {
+		return st, fmt.Errorf("sqlstore: load funding shortfalls: %w", err)
+	}
+	if st.Deadlines, err = queryRows(ctx, tx, deadlinesSQL, nil, scanDeadline); err != nil {
+		return st, fmt.Errorf("sqlstore: load Article 5 deadlines: %w", err)
+	}
 	return st, nil
 }
 

@@ -126,39 +126,18 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		return fail(a, "audit", err)
 	}
 	defer rm.Close()
-	rows, err := rm.db.Audit(ctx, f)
+	doc, err := auditDoc(ctx, rm.db, rm.runner.Fold(), f, opts.idleYears)
 	if err != nil {
 		return fail(a, "audit", err)
 	}
-	share := evidenceShare(rm.runner.Fold(), f.From, f.To)
-	var idle []idleJSON
-	if opts.idleYears > 0 {
-		idle = idleAreas(rm.runner.Fold(), opts.idleYears)
-	}
-	entries := make([]auditEntryJSON, 0, len(rows))
-	for _, r := range rows {
-		ev := r.Evidence
-		if ev == nil {
-			ev = []events.Evidence{}
-		}
-		flags := r.Flags
-		if flags == nil {
-			flags = []string{}
-		}
-		entries = append(entries, auditEntryJSON{r.Sequence, r.EventID.String(), r.AreaID.String(), r.Province, r.Action,
-			r.OccurredOn.String(), r.RecordedAt.UTC().Format("2006-01-02T15:04:05Z"), r.Actor, r.CommandID.String(),
-			r.FromClass, r.ToClass, r.SizeM2, r.Method, r.Reason, ev, r.EvidenceCount, flags})
-	}
 	if opts.json {
-		doc := map[string]any{"entries": entries, "evidence_share": share}
-		if opts.idleYears > 0 {
-			doc["idle_areas"] = idle
-		}
 		if err := writeJSON(a.stdout, doc); err != nil {
 			return fail(a, "audit", err)
 		}
 		return exitOK
 	}
+	entries, share := doc["entries"].([]auditEntryJSON), doc["evidence_share"].(evidenceShareJSON)
+	idle, _ := doc["idle_areas"].([]idleJSON)
 	w := a.stdout
 	period := "all time"
 	if share.From != "" || share.To != "" {
@@ -187,6 +166,35 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		}
 	}
 	return exitOK
+}
+
+// auditDoc is the audit document of the CLI and the API: the entries that
+// match f, the evidence share of the areas added in f's period and, with
+// idleYears > 0, the open areas idle that long.
+func auditDoc(ctx context.Context, db *sqlstore.Store, fold *projections.National, f sqlstore.AuditFilter, idleYears int) (map[string]any, error) {
+	rows, err := db.Audit(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]auditEntryJSON, 0, len(rows))
+	for _, r := range rows {
+		ev := r.Evidence
+		if ev == nil {
+			ev = []events.Evidence{}
+		}
+		flags := r.Flags
+		if flags == nil {
+			flags = []string{}
+		}
+		entries = append(entries, auditEntryJSON{r.Sequence, r.EventID.String(), r.AreaID.String(), r.Province, r.Action,
+			r.OccurredOn.String(), r.RecordedAt.UTC().Format("2006-01-02T15:04:05Z"), r.Actor, r.CommandID.String(),
+			r.FromClass, r.ToClass, r.SizeM2, r.Method, r.Reason, ev, r.EvidenceCount, flags})
+	}
+	doc := map[string]any{"entries": entries, "evidence_share": evidenceShare(fold, f.From, f.To)}
+	if idleYears > 0 {
+		doc["idle_areas"] = idleAreas(fold, idleYears)
+	}
+	return doc, nil
 }
 
 // evidenceShare answers "how much of the area added in the period came with

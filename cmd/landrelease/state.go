@@ -99,8 +99,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 		defer rm.Close()
 		fold = rm.runner.Fold()
 	}
-	s := projections.Summarize(fold)
-	doc.Sequence, doc.National, doc.Provinces, doc.Years = fold.Sequence, s.National, s.Provinces, projections.ByYear(fold.Stats)
+	doc = fillState(doc, fold)
 	if opts.json {
 		if err := writeJSON(a.stdout, doc); err != nil {
 			return fail(a, "state", err)
@@ -109,6 +108,14 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 	}
 	writeState(a.stdout, doc)
 	return exitOK
+}
+
+// fillState completes the state document from a fold (the CLI and the API
+// answer with the same document).
+func fillState(doc stateJSON, fold *projections.National) stateJSON {
+	s := projections.Summarize(fold)
+	doc.Sequence, doc.National, doc.Provinces, doc.Years = fold.Sequence, s.National, s.Provinces, projections.ByYear(fold.Stats)
+	return doc
 }
 
 func writeState(w io.Writer, d stateJSON) {

@@ -1,0 +1,195 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/landrelease/landrelease/domain"
+)
+
+// CommandResult is one command's answer, as 'landrelease exec --json'
+// prints it.
+type CommandResult struct {
+	Line      int        `json:"line"`
+	Command   string     `json:"command,omitempty"`
+	CommandID string     `json:"command_id,omitempty"`
+	Status    string     `json:"status"` // ok, already-applied or refused
+	Sequence  uint64     `json:"sequence,omitempty"`
+	EventIDs  []string   `json:"event_ids,omitempty"`
+	Error     *errorJSON `json:"error,omitempty"`
+}
+
+// commandsAnswer is the answer to POST /api/v1/commands.
+type commandsAnswer struct {
+	Results  []CommandResult `json:"results"`
+	Sequence uint64          `json:"sequence"` // the last stored event of these commands; read with ?min_sequence=
+	Applied  int             `json:"applied"`
+	Already  int             `json:"already_applied"`
+	Refused  int             `json:"refused"`
+}
+
+// maxBatchCommands bounds one JSON Lines request.
+const maxBatchCommands = 10_000
+
+// commands takes one command (a JSON object) or a batch (JSON Lines, one
+// command per line, with Content-Type application/x-ndjson or several
+// lines). One command goes through the command bus and a refusal answers
+// with its error status; a batch goes through the bulk path and answers
+// 200 with a result per line, as exec does.
+func (s *Server) commands(w http.ResponseWriter, r *http.Request, p *domain.Principal) error {
+	if err := newQuery(r).err; err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return badRequest("", "empty body: send one command as a JSON object, or JSON Lines")
+	}
+	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	batch := ctype == "application/x-ndjson" || ctype == "application/jsonl" || (bytes.IndexByte(body, '\n') >= 0 && !json.Valid(body))
+	if !batch {
+		env, err := domain.DecodeCommand(body)
+		if err != nil {
+			return commandDecodeError(err)
+		}
+		env.Principal = p
+		res, err := s.backend.Handle(r.Context(), env)
+		if err != nil {
+			return err
+		}
+		out := result(1, env, domain.Outcome{Result: res})
+		writeJSON(w, http.StatusOK, answerOf([]CommandResult{out}))
+		return nil
+	}
+	var lines []int
+	var envs []domain.CommandEnvelope
+	var results []CommandResult
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 0, 64<<10), len(body)+1)
+	n := 0
+	for sc.Scan() {
+		n++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 || text[0] == '#' {
+			continue
+		}
+		if len(envs)+len(results) >= maxBatchCommands {
+			return badRequest("", "more than %d commands in one request; split the batch or use 'landrelease exec'", maxBatchCommands)
+		}
+		env, err := domain.DecodeCommand(text)
+		if err != nil {
+			results = append(results, result(n, env, domain.Outcome{Err: commandDecodeError(err)}))
+			continue
+		}
+		env.Principal = p
+		envs, lines = append(envs, env), append(lines, n)
+	}
+	if len(envs)+len(results) == 0 {
+		return badRequest("", "no command in the body (only blank or # comment lines)")
+	}
+	var firstErr error
+	for _, r := range results {
+		firstErr = decodeFailure(r)
+		break
+	}
+	outcomes := s.backend.HandleBatch(r.Context(), envs)
+	for i, o := range outcomes {
+		if o.Err != nil && firstErr == nil {
+			firstErr = o.Err
+		}
+		results = append(results, result(lines[i], envs[i], o))
+	}
+	sortByLine(results)
+	a := answerOf(results)
+	status := http.StatusOK
+	if a.Refused == len(results) && firstErr != nil {
+		// Nothing was accepted: the batch answers with the status of a
+		// refusal, so that a client that checks only the status sees it.
+		status = toError(firstErr).Status
+	}
+	writeJSON(w, status, a)
+	return nil
+}
+
+// decodeFailure is the error of a line that did not decode.
+func decodeFailure(r CommandResult) error {
+	e := &Error{Status: http.StatusBadRequest, Kind: r.Error.Kind, Message: r.Error.Message}
+	if r.Error.Kind == KindInvalid {
+		e.Status = http.StatusUnprocessableEntity
+	}
+	return e
+}
+
+// commandDecodeError is the answer to a command that cannot be decoded:
+// malformed JSON, an unknown command or field, or a value of the wrong type
+// is a 400; a value that breaks a rule is a 422, as the domain says.
+func commandDecodeError(err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Kind != domain.ErrInvalid {
+		return err
+	}
+	for _, p := range de.Problems {
+		if p.Field == "command" || p.Field == "data" || strings.HasPrefix(p.Reason, "malformed JSON") ||
+			p.Reason == "unknown field" || strings.HasPrefix(p.Reason, "wrong type") || strings.HasPrefix(p.Reason, "more than one JSON") {
+			e := toError(err)
+			e.Status, e.Kind = http.StatusBadRequest, KindBadRequest
+			return e
+		}
+	}
+	return err
+}
+
+func result(line int, env domain.CommandEnvelope, o domain.Outcome) CommandResult {
+	r := CommandResult{Line: line}
+	if env.Command != nil {
+		r.Command = env.Command.CommandName()
+	}
+	if o.Err != nil {
+		e := toError(o.Err)
+		r.Status, r.Error = "refused", &errorJSON{Kind: e.Kind, Message: e.Message, Field: e.Field, Problems: e.Problems}
+		return r
+	}
+	r.CommandID, r.Sequence = o.CommandID.String(), o.Sequence
+	if o.Duplicate {
+		r.Status = "already-applied"
+		return r
+	}
+	r.Status = "ok"
+	for _, e := range o.Events {
+		r.EventIDs = append(r.EventIDs, e.ID.String())
+	}
+	return r
+}
+
+func answerOf(results []CommandResult) commandsAnswer {
+	a := commandsAnswer{Results: results}
+	for _, r := range results {
+		switch r.Status {
+		case "ok":
+			a.Applied++
+		case "already-applied":
+			a.Already++
+		default:
+			a.Refused++
+		}
+		a.Sequence = max(a.Sequence, r.Sequence)
+	}
+	return a
+}
+
+func sortByLine(rs []CommandResult) {
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].Line < rs[j-1].Line; j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}

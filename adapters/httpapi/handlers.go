@@ -1,0 +1,359 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/events"
+)
+
+// query reads a route's query parameters: an unknown one is a 400 (a typo
+// must not silently widen a filter), and every value is checked.
+type query struct {
+	v   url.Values
+	err error
+}
+
+func newQuery(r *http.Request, allowed ...string) *query {
+	q := &query{v: r.URL.Query()}
+	allowed = append(allowed, "min_sequence")
+	for k := range q.v {
+		if !slices.Contains(allowed, k) {
+			q.fail(badRequest(k, "unknown query parameter %q; this route takes %s", k, strings.Join(allowed, ", ")))
+		}
+	}
+	return q
+}
+
+func (q *query) fail(err error) {
+	if q.err == nil {
+		q.err = err
+	}
+}
+
+func (q *query) str(name string) string { return strings.TrimSpace(q.v.Get(name)) }
+
+func (q *query) integer(name string, def, lo, hi int) int {
+	s := q.str(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		q.fail(badRequest(name, "want a whole number from %d to %d, got %q", lo, hi, s))
+		return def
+	}
+	return n
+}
+
+func (q *query) date(name string) *events.Date {
+	s := q.str(name)
+	if s == "" {
+		return nil
+	}
+	d, err := events.ParseDate(s)
+	if err != nil {
+		q.fail(badRequest(name, "want a date YYYY-MM-DD: %v", err))
+		return nil
+	}
+	return &d
+}
+
+func (q *query) oneOf(name string, values ...string) string {
+	s := strings.ToUpper(q.str(name))
+	if s != "" && !slices.Contains(values, s) {
+		q.fail(badRequest(name, "want one of %s, got %q", strings.Join(values, ", "), q.str(name)))
+		return ""
+	}
+	return s
+}
+
+// province checks a province name against the gazetteer and returns its
+// canonical spelling.
+func (q *query) province(country, name, value string) string {
+	if value == "" {
+		return ""
+	}
+	p, ok := domain.CanonicalProvince(country, value)
+	if !ok {
+		q.fail(badRequest(name, "unknown province %q; one of %s", value, strings.Join(domain.Provinces(country), ", ")))
+	}
+	return p
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	stored, err := s.backend.Stored(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sequence": stored, "projected": s.backend.Projected()})
+	return nil
+}
+
+func (s *Server) whoami(w http.ResponseWriter, _ *http.Request, p *domain.Principal) error {
+	writeJSON(w, http.StatusOK, map[string]string{"name": p.Name, "role": p.Role.String()})
+	return nil
+}
+
+func (s *Server) areas(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "province", "status", "limit", "offset")
+	aq := AreaQuery{
+		Province: q.province(s.cfg.Country, "province", q.str("province")),
+		Status:   q.oneOf("status", "SHA", "CHA", "RELEASED"),
+		Limit:    q.integer("limit", 100, 1, 10_000),
+		Offset:   q.integer("offset", 0, 0, 1<<31-1),
+	}
+	if q.err != nil {
+		return q.err
+	}
+	return s.answer(w)(s.backend.Areas(r.Context(), aq))
+}
+
+func (s *Server) area(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	if err := newQuery(r).err; err != nil {
+		return err
+	}
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return badRequest("id", "want an area ID (a UUID), got %q", r.PathValue("id"))
+	}
+	return s.answer(w)(s.backend.Area(r.Context(), id))
+}
+
+func (s *Server) state(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "as_of", "as_recorded")
+	sq := StateQuery{AsOf: q.date("as_of")}
+	if v := q.str("as_recorded"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			q.fail(badRequest("as_recorded", "want an RFC 3339 instant such as 2021-06-30T00:00:00Z, got %q", v))
+		}
+		sq.AsRecorded = &t
+	}
+	if sq.AsOf != nil && sq.AsRecorded != nil {
+		q.fail(badRequest("as_recorded", "give as_of or as_recorded, not both"))
+	}
+	if q.err != nil {
+		return q.err
+	}
+	return s.answer(w)(s.backend.State(r.Context(), sq))
+}
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "year", "province")
+	sq := StatsQuery{Year: q.integer("year", 0, 1990, 2100), Province: q.province(s.cfg.Country, "province", q.str("province"))}
+	if q.err != nil {
+		return q.err
+	}
+	return s.answer(w)(s.backend.Stats(r.Context(), sq))
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "area", "from", "to", "action", "flag", "limit")
+	aq := AuditQuery{
+		Action: q.oneOf("action", "REGISTERED", "CONFIRMED", "RECLASSIFIED", "CANCELLED", "CORRECTED", "REOPENED", "EVIDENCE"),
+		Flag: q.oneOf("flag", "NO_EVIDENCE", "DESK_CANCELLATION", "CANCELLED_CHA", "DOWNGRADED", "CHA_WITHOUT_DIRECT",
+			"SIZE_CORRECTION", "SIZE_CORRECTED_10X", "RESIDUAL_CONTAMINATION"),
+		Limit: q.integer("limit", 1000, 1, 100_000),
+	}
+	if v := q.str("area"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			q.fail(badRequest("area", "want an area ID (a UUID), got %q", v))
+		}
+		aq.Area = id
+	}
+	if d := q.date("from"); d != nil {
+		aq.From = *d
+	}
+	if d := q.date("to"); d != nil {
+		aq.To = *d
+	}
+	if q.err != nil {
+		return q.err
+	}
+	return s.answer(w)(s.backend.Audit(r.Context(), aq))
+}
+
+func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "format")
+	wq := WorkPlanQuery{Format: strings.ToLower(q.str("format"))}
+	if wq.Format == "json" {
+		wq.Format = ""
+	}
+	if wq.Format != "" && wq.Format != "csv" && wq.Format != "html" {
+		q.fail(badRequest("format", "want json, csv or html, got %q", q.str("format")))
+	}
+	wq.Province = q.province(s.cfg.Country, "province", r.PathValue("province"))
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil || year < 1990 || year > 2100 {
+		q.fail(badRequest("year", "want a year from 1990 to 2100, got %q", r.PathValue("year")))
+	}
+	wq.Year = year
+	if q.err != nil {
+		return q.err
+	}
+	doc, ctype, body, err := s.backend.WorkPlan(r.Context(), wq)
+	if err != nil {
+		return err
+	}
+	if wq.Format == "" {
+		writeJSON(w, http.StatusOK, doc)
+		return nil
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if wq.Format == "csv" {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="workplan-%s-%d.csv"`, strings.ReplaceAll(wq.Province, " ", "_"), wq.Year))
+	}
+	_, err = w.Write(body)
+	return err
+}
+
+func (s *Server) forecast(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "as_of", "trials", "seed")
+	fq := ForecastQuery{AsOf: q.date("as_of"), Trials: q.integer("trials", 1000, 0, 100_000)}
+	if v := q.str("seed"); v != "" {
+		seed, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			q.fail(badRequest("seed", "want a whole number, got %q", v))
+		}
+		fq.Seed = &seed
+	}
+	if q.err != nil {
+		return q.err
+	}
+	return s.answer(w)(s.backend.Forecast(r.Context(), fq))
+}
+
+func (s *Server) scenarios(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	if err := newQuery(r).err; err != nil {
+		return err
+	}
+	return s.answer(w)(s.backend.Scenarios(r.Context()))
+}
+
+func (s *Server) compare(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	if err := newQuery(r).err; err != nil {
+		return err
+	}
+	var cq CompareQuery
+	if err := decodeBody(r, &cq); err != nil {
+		return err
+	}
+	if len(cq.Scenarios) == 0 || len(cq.Scenarios) > 8 {
+		return badRequest("scenarios", "want 1 to 8 scenario names or YAML documents, got %d", len(cq.Scenarios))
+	}
+	if cq.Trials < 0 || cq.Trials > 20_000 {
+		return badRequest("trials", "want 0 to 20,000, got %d", cq.Trials)
+	}
+	return s.answer(w)(s.backend.CompareScenarios(r.Context(), cq))
+}
+
+func (s *Server) overview(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	if err := newQuery(r).err; err != nil {
+		return err
+	}
+	return s.answer(w)(s.backend.Overview(r.Context()))
+}
+
+// answer writes a backend document, or returns its error.
+func (s *Server) answer(w http.ResponseWriter) func(doc any, err error) error {
+	return func(doc any, err error) error {
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, doc)
+		return nil
+	}
+}
+
+// decodeBody reads one JSON object into v, refusing unknown fields and
+// trailing data.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return badRequest("", "one JSON object expected; found more after it")
+	}
+	return nil
+}
+
+// jsonError turns a JSON decoding error into a 400 that names the field
+// and where, or a 413 for a body over the limit.
+func jsonError(err error) error {
+	var mbe *http.MaxBytesError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.Is(err, io.EOF):
+		return badRequest("", "empty body; a JSON object is expected")
+	case errors.As(err, &se):
+		return badRequest("", "malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		return badRequest(te.Field, "%s: want a JSON %s, got %s", te.Field, te.Type, te.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest(f, "unknown field %q", f)
+	}
+	return badRequest("", "malformed JSON: %v", err)
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	list, err := s.tokens.List(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": list})
+	return nil
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	var req struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	token, info, err := s.tokens.Create(r.Context(), req.Name, req.Role)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "name": info.Name, "role": info.Role, "created_at": info.CreatedAt,
+		"note": "the token is shown once; keep it secret"})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	info, err := s.tokens.Revoke(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+// openapi serves the OpenAPI document.
+func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ *domain.Principal) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, err := io.Copy(w, bytes.NewReader(OpenAPI))
+	return err
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/landrelease/landrelease/adapters/bus"
+	"github.com/landrelease/landrelease/adapters/httpapi"
+	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
+)
+
+func serveVerb() verb {
+	return verb{
+		name:    "serve",
+		summary: "the HTTP API and the dashboard, with the projections kept live",
+		usage:   "serve [--http ADDR] [--insecure-local] [--bus local|nats]",
+		help: `Serves the HTTP API under /api/v1/ (docs/api.md; the OpenAPI document is at
+/api/v1/openapi.json) and the dashboard at /, from one process. The
+projections follow the event history live: a command accepted through the
+API is visible in the reads within a second, and at once for a read that
+passes ?min_sequence=N (the "sequence" of the command's answer).
+
+Every request needs 'Authorization: Bearer <token>'; make tokens with
+'landrelease token create --role ROLE --name NAME' (roles: admin, planner,
+mapu:<province>, operator:<name>, analyst). --insecure-local serves
+without tokens, everyone acting as the admin "local", on a loopback
+address only; it says so at start.
+
+Commands go through the command bus: in process by default, or over the
+NATS work queue LANDRELEASE_COMMANDS with --bus nats (the default with
+--nats-url), so that several serve replicas on one cluster share the work.
+Stop with Ctrl-C: requests in flight finish first.`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &serveOpts{}
+			fs.StringVar(&o.http, "http", "127.0.0.1:8080", "listen on `host:port` (port 0 picks a free one)")
+			fs.BoolVar(&o.insecureLocal, "insecure-local", false, "serve without tokens, as admin, on a loopback address only")
+			fs.StringVar(&o.bus, "bus", "", "command bus: `local` (in process) or nats (shared by replicas); default nats with --nats-url, else local")
+			fs.BoolVar(&o.verbose, "verbose", false, "log every request on stderr")
+			return o
+		},
+		run: runServe,
+	}
+}
+
+type serveOpts struct {
+	http          string
+	insecureLocal bool
+	bus           string
+	verbose       bool
+	// ready, if set (tests), gets the base URL once the server listens.
+	ready func(url string)
+}
+
+func runServe(ctx context.Context, a *app, o any, args []string) int {
+	opts := o.(*serveOpts)
+	if len(args) > 0 {
+		fmt.Fprintln(a.stderr, "landrelease serve: takes no arguments")
+		return exitUsage
+	}
+	if opts.bus == "" {
+		opts.bus = "local"
+		if a.g.natsURL != "" {
+			opts.bus = "nats"
+		}
+	}
+	if opts.bus != "local" && opts.bus != "nats" {
+		fmt.Fprintf(a.stderr, "landrelease serve: --bus %q: want local or nats\n", opts.bus)
+		return exitUsage
+	}
+	if err := serve(ctx, a, opts); err != nil {
+		return fail(a, "serve", err)
+	}
+	return exitOK
+}
+
+// serve runs the API until ctx ends.
+func serve(ctx context.Context, a *app, opts *serveOpts) error {
+	ln, err := net.Listen("tcp", opts.http)
+	if err != nil {
+		return fmt.Errorf("--http %s: %w", opts.http, err)
+	}
+	defer ln.Close()
+	if opts.insecureLocal {
+		if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+			return fmt.Errorf("--insecure-local serves without tokens and is allowed on a loopback address only (such as 127.0.0.1:8080), not %s", opts.http)
+		}
+	}
+	rm, err := openReadModel(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer rm.Close()
+	if err := rm.handler.Warm(ctx); err != nil {
+		return err
+	}
+	bcfg := bus.DefaultConfig()
+	if opts.bus == "nats" {
+		bcfg.Transport, bcfg.Conn, bcfg.StreamReplicas = bus.TransportNATS, rm.nc, rm.replicas()
+	}
+	b, err := bus.New(ctx, bcfg, rm.handler)
+	if err != nil {
+		return fmt.Errorf("command bus: %w", err)
+	}
+	defer b.Close()
+	bucket, err := lrjs.OpenBucket(ctx, rm.nc, lrjs.TokensBucket, rm.replicas())
+	if err != nil {
+		return err
+	}
+	backend := newAPIBackend(rm, b, a.g.country)
+	follow, stopFollow := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		backend.follow(follow, a.stderr)
+	}()
+	defer func() { stopFollow(); <-followed }()
+
+	level := slog.LevelWarn
+	if opts.verbose {
+		level = slog.LevelDebug
+	}
+	srv := httpapi.New(httpapi.Config{
+		Country:       a.g.country,
+		InsecureLocal: opts.insecureLocal,
+		Log:           slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
+	}, backend, httpapi.NewTokens(bucket, a.g.country), dashboardHandler())
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(a.stderr, "landrelease: serving the API at %s/api/v1/ and the dashboard at %s/ (bus: %s)\n", url, url, opts.bus)
+	if opts.insecureLocal {
+		fmt.Fprintln(a.stderr, "landrelease: WARNING: --insecure-local: no token is asked; every request acts as the admin \"local\". For this machine only.")
+	}
+	if opts.ready != nil {
+		opts.ready(url)
+	}
+	err = srv.Serve(ctx, ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	fmt.Fprintln(a.stderr, "landrelease: stopped serving")
+	return err
+}
+
+// replicas is the replica count for the streams and buckets the serve verb
+// creates besides the event stream: the event stream's own.
+func (e *engine) replicas() int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := e.store.JetStream().Stream(ctx, e.store.StreamName())
+	if err != nil {
+		return 1
+	}
+	return max(1, st.CachedInfo().Config.Replicas)
+}
+
+// waitFor polls check until it is true or d has passed (tests and startup).
+func waitFor(d time.Duration, check func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if check() {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return check()
+}

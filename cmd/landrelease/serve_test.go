@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lineWatcher is an io.Writer that keeps what is written and reports the
+// first match of a pattern.
+type lineWatcher struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	re    *regexp.Regexp
+	found chan string
+	once  sync.Once
+}
+
+func (w *lineWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if m := w.re.FindStringSubmatch(w.buf.String()); m != nil {
+		w.once.Do(func() { w.found <- m[1] })
+	}
+	return len(p), nil
+}
+
+func (w *lineWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// startServe runs 'landrelease serve --http 127.0.0.1:0 --data-dir dataDir
+// args...' in process until the test ends and returns its base URL, read
+// from what serve prints at start.
+func startServe(t *testing.T, dataDir string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lineWatcher{re: regexp.MustCompile(`serving the API at (http://[^/\s]+)/api/v1/`), found: make(chan string, 1)}
+	done := make(chan int, 1)
+	argv := append([]string{"--data-dir", dataDir, "serve", "--http", "127.0.0.1:0"}, args...)
+	go func() { done <- Main(ctx, argv, strings.NewReader(""), io.Discard, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("serve exited %d:\n%s", code, stderr)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("serve did not stop within 30 s of its context ending")
+		}
+	})
+	select {
+	case url := <-stderr.found:
+		return url
+	case code := <-done:
+		t.Fatalf("serve exited %d before serving:\n%s", code, stderr)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start within 60 s:\n%s", stderr)
+	}
+	return ""
+}
+
+// loadDemo loads the Cambodia demo history into dataDir (no scenarios, few
+// trials: only the history matters).
+func loadDemo(t *testing.T, dataDir string) {
+	t.Helper()
+	if code, _, errOut := run(t, "", "--data-dir", dataDir, "demo", "--no-scenarios", "--trials", "10"); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s", code, errOut)
+	}
+}
+
+// client calls the API with a token ("" sends none).
+type client struct {
+	t     testing.TB
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newClient(t testing.TB, base, token string) *client {
+	return &client{t: t, base: base, token: token, http: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// do sends a request and returns the status and body; body may be nil, a
+// string (sent as is) or a value (sent as JSON).
+func (c *client) do(method, path string, body any) (int, []byte) {
+	c.t.Helper()
+	var r io.Reader
+	ctype := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+		if strings.Count(strings.TrimSpace(b), "\n") > 0 {
+			ctype = "application/x-ndjson"
+		}
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if r != nil {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return resp.StatusCode, out
+}
+
+// getJSON GETs path, wants 200 and decodes the answer into v.
+func (c *client) getJSON(path string, v any) {
+	c.t.Helper()
+	code, body := c.do("GET", path, nil)
+	if code != http.StatusOK {
+		c.t.Fatalf("GET %s: %d %s", path, code, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		c.t.Fatalf("GET %s: %v\n%s", path, err, body)
+	}
+}
+
+// apiError is the error document of the API.
+type apiError struct {
+	Error struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+		Field   string `json:"field"`
+	} `json:"error"`
+}
+
+func decodeAPIError(t testing.TB, body []byte) apiError {
+	t.Helper()
+	var e apiError
+	if err := json.Unmarshal(body, &e); err != nil || e.Error.Kind == "" || e.Error.Message == "" {
+		t.Fatalf("not an API error document (%v): %s", err, body)
+	}
+	return e
+}
+
+// commandAnswer is the answer to POST /api/v1/commands.
+type commandAnswer struct {
+	Results []struct {
+		Line      int      `json:"line"`
+		Command   string   `json:"command"`
+		CommandID string   `json:"command_id"`
+		Status    string   `json:"status"`
+		Sequence  uint64   `json:"sequence"`
+		EventIDs  []string `json:"event_ids"`
+	} `json:"results"`
+	Sequence uint64 `json:"sequence"`
+	Applied  int    `json:"applied"`
+	Refused  int    `json:"refused"`
+}
+
+// createToken makes a token with the CLI (serve must not run on dataDir).
+func createToken(t *testing.T, dataDir, role, name string) string {
+	t.Helper()
+	code, out, errOut := run(t, "", "--data-dir", dataDir, "token", "create", "--role", role, "--name", name)
+	if code != exitOK {
+		t.Fatalf("token create %s: exit %d\n%s", role, code, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+func cmdJSON(name string, data map[string]any) map[string]any {
+	return map[string]any{"command": name, "data": data}
+}
+
+func mustStatus(t *testing.T, what string, code int, body []byte, want int) {
+	t.Helper()
+	if code != want {
+		t.Fatalf("%s: status %d, want %d: %s", what, code, want, body)
+	}
+}
+
+var _ = fmt.Sprint
