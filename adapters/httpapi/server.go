@@ -61,11 +61,11 @@ type Server struct {
 type access int
 
 const (
-	public    access = iota // no token needed
-	readers                 // any principal
-	planners                // admin and planner
-	admins                  // admin only
-	commands                // any principal; the domain decides per command
+	public   access = iota // no token needed
+	readers                // any principal
+	planners               // admin and planner
+	admins                 // admin only
+	commands               // any principal; the domain decides per command
 )
 
 type route struct {
