@@ -87,7 +87,7 @@ func (b *batch) decide(ctx context.Context, i int) {
 		o.Duplicate, o.Sequence = true, a.lastSeq
 		return
 	}
-	reads, err := h.reads(ctx, env.Command.Reads(c), b.overlay)
+	reads, err := h.reads(ctx, env.Command.Reads(c), b.overlay, false)
 	if err != nil {
 		o.Err = err
 		return
@@ -97,6 +97,14 @@ func (b *batch) decide(ctx context.Context, i int) {
 		return
 	}
 	evs, err := env.Command.Decide(c, s.state, reads)
+	if errors.Is(err, ErrNotFound) && h.cache.isComplete() {
+		// The cache may not know an aggregate another engine replica created
+		// a moment ago: store what is pending and let Handle ask the store.
+		b.flush(ctx)
+		res, err := h.Handle(ctx, *env)
+		*o = Outcome{Result: res, Err: err}
+		return
+	}
 	if err != nil {
 		o.Err = opError(op, err)
 		return

@@ -159,7 +159,7 @@ func (h *Handler) load(ctx context.Context, ref events.Ref, fresh bool) (snapsho
 	return s, nil
 }
 
-func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[events.Ref]*snapshot) (Reads, error) {
+func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[events.Ref]*snapshot, fresh bool) (Reads, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -169,7 +169,7 @@ func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[even
 			out[ref] = s.state
 			continue
 		}
-		s, err := h.load(ctx, ref, false)
+		s, err := h.load(ctx, ref, fresh)
 		if err != nil {
 			return nil, err
 		}
@@ -257,9 +257,10 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 	unlock := h.locks.Lock(ref)
 	defer unlock()
 	res := Result{CommandID: env.ID, Command: op, Aggregate: ref}
-	fresh := false
+	fresh, rechecked := false, false
 	for attempt := 1; ; attempt++ {
 		s, err := h.load(ctx, ref, fresh)
+		readFresh := fresh
 		fresh = true // every later attempt follows a conflict or a lost ack
 		if err != nil {
 			return res, err
@@ -268,7 +269,7 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 			res.Duplicate, res.Sequence = true, a.lastSeq
 			return res, nil
 		}
-		reads, err := h.reads(ctx, env.Command.Reads(c), nil)
+		reads, err := h.reads(ctx, env.Command.Reads(c), nil, readFresh)
 		if err != nil {
 			return res, err
 		}
@@ -276,6 +277,12 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 			return res, err
 		}
 		evs, err := env.Command.Decide(c, s.state, reads)
+		if errors.Is(err, ErrNotFound) && !readFresh && !rechecked {
+			// The cache may not know an aggregate another engine replica
+			// created a moment ago: ask the store before refusing.
+			rechecked = true
+			continue
+		}
 		if err != nil {
 			return res, opError(op, err)
 		}

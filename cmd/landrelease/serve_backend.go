@@ -47,23 +47,12 @@ func newAPIBackend(rm *readModel, b *bus.Bus, country string) *apiBackend {
 }
 
 // follow keeps the projections live until ctx ends; when the event store or
-// the database fails, it waits (1 s doubling to 30 s) and follows again
-// from the last committed checkpoint.
+// the database fails, it waits (growing to 5 s) and follows again from the
+// last committed checkpoint, saying so on stderr.
 func (b *apiBackend) follow(ctx context.Context, stderr io.Writer) {
-	wait := time.Second
-	for ctx.Err() == nil {
-		err := b.rm.runner.Follow(ctx, b.rm.store, b.committed)
-		if ctx.Err() != nil {
-			return
-		}
-		fmt.Fprintf(stderr, "landrelease: projections paused: %v; retrying in %s\n", err, wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 30*time.Second)
-	}
+	_ = projections.FollowRetrying(ctx, b.rm.runner, b.rm.store, projections.Backoff{}, b.committed, func(err error, attempt int) {
+		fmt.Fprintf(stderr, "landrelease: projections paused (attempt %d): %v; they resume from the last checkpoint\n", attempt, err)
+	})
 }
 
 // committed publishes a new projected sequence to waiters and subscribers.
