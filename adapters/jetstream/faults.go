@@ -60,10 +60,11 @@ type permanent struct{ err error }
 func (p permanent) Error() string { return p.err.Error() }
 func (p permanent) Unwrap() error { return p.err }
 
-// unavailable wraps err as a domain ErrUnavailable for op.
+// unavailable wraps err as a domain ErrUnavailable; op names what was
+// tried (the caller adds the command).
 func unavailable(op string, since time.Duration, err error) error {
-	return &domain.Error{Op: op, Kind: domain.ErrUnavailable, Problems: []domain.Problem{{Field: "event_store",
-		Reason: fmt.Sprintf("the event store has not answered for %s (no connection or no stream leader); retry with the same command_id", since.Round(10*time.Millisecond))}},
+	return &domain.Error{Kind: domain.ErrUnavailable, Problems: []domain.Problem{{Field: "event_store",
+		Reason: fmt.Sprintf("%s: no answer for %s (no connection or no stream leader); retry with the same command_id", op, since.Round(10*time.Millisecond))}},
 		Err: err}
 }
 
