@@ -36,6 +36,9 @@ func ParseDate(s string) (Date, error) {
 		}
 		return Date{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
 	}
+	if t.IsZero() { // 0001-01-01 is the zero Date, which means "no date"
+		return Date{}, fmt.Errorf("%q is not a usable date: it stands for no date", s)
+	}
 	return Date{t}, nil
 }
 
