@@ -125,13 +125,14 @@ func (c *Cluster) StreamLeader(stream string) int {
 	return -1
 }
 
-// WaitStreamCurrent waits until every running node holds a current replica
-// of stream and one of them leads it.
+// WaitStreamCurrent waits until every running node that holds a replica of
+// stream has it current and one of them leads it.
 func (c *Cluster) WaitStreamCurrent(stream string) {
 	c.tb.Helper()
 	c.waitFor(60*time.Second, "stream "+stream+" current on every node", func() bool {
 		for _, srv := range c.nodes {
-			if srv != nil && !srv.JetStreamIsStreamCurrent(server.DEFAULT_GLOBAL_ACCOUNT, stream) {
+			if srv != nil && srv.JetStreamIsStreamAssigned(server.DEFAULT_GLOBAL_ACCOUNT, stream) &&
+				!srv.JetStreamIsStreamCurrent(server.DEFAULT_GLOBAL_ACCOUNT, stream) {
 				return false
 			}
 		}
