@@ -27,7 +27,22 @@ type query struct {
 }
 
 func newQuery(r *http.Request, allowed ...string) *query {
-	q := &query{v: r.URL.Query()}
+	q := &query{v: url.Values{}}
+	// Parsed here rather than by url.Values, which drops what it cannot
+	// parse (a ';', a bad escape): a filter must never vanish silently.
+	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(rawKey)
+		value, err2 := url.QueryUnescape(rawValue)
+		if err1 != nil || err2 != nil {
+			q.fail(badRequest(key, "malformed query parameter %q: bad %%-escape", pair))
+			continue
+		}
+		q.v.Add(key, value)
+	}
 	allowed = append(allowed, "min_sequence")
 	for k := range q.v {
 		if !slices.Contains(allowed, k) {
