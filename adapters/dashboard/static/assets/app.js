@@ -250,8 +250,15 @@ const LR = (() => {
     }, 250);
   }
 
+  // The stream is closed when the page is left: an open fetch would hold one
+  // of the browser's few connections to the server after the page is gone.
+  let streamAbort = null;
+  window.addEventListener("pagehide", () => { if (streamAbort) streamAbort.abort(); });
+  window.addEventListener("pageshow", (ev) => { if (ev.persisted && refresh) scheduleRefresh(); });
+
   async function followStream() {
-    const res = await fetch("/api/v1/stream", { headers: authHeaders({ "Accept": "text/event-stream" }), cache: "no-store" });
+    streamAbort = new AbortController();
+    const res = await fetch("/api/v1/stream", { headers: authHeaders({ "Accept": "text/event-stream" }), cache: "no-store", signal: streamAbort.signal });
     if (!res.ok || !res.body) throw new Error("stream: HTTP " + res.status);
     setLive("stream");
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

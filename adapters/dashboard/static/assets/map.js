@@ -25,7 +25,7 @@ const AreaMap = (() => {
     opts = opts || {};
     const shapes = items.map((it) => ({ it, polys: polygons(it.geometry) })).filter((s) => s.polys.length);
     if (!shapes.length) {
-      container.replaceChildren(LR.el("p", { class: "muted" }, opts.empty || "No polygon recorded."));
+      container.replaceChildren(LR.el("p", { class: "muted empty" }, opts.empty || "No polygon recorded."));
       return 0;
     }
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;

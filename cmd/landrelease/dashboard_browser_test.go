@@ -1,0 +1,650 @@
+//go:build dashboardbrowser
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+)
+
+// The dashboard in headless Chromium (Debian's chromium package) against a
+// real `serve` on the demo data: each page's key figures against the API's
+// JSON, a command sent through the area page and seen through the API and on
+// the page, a refusal shown with the API's message, a live update pushed by
+// another client, printing, a phone-width layout, and no script error or
+// blocked load anywhere. Screenshots go to $LANDRELEASE_ARTIFACTS (default a
+// temporary directory).
+func TestDashboardInBrowser(t *testing.T) {
+	chromium := needChromium(t)
+	dir := t.TempDir()
+	loadDemo(t, dir)
+	base := startServe(t, dir, "--insecure-local")
+	b := openBrowser(t, chromium, base)
+	api := apiClient{t: t, base: base}
+
+	var overview struct {
+		Sequence  uint64 `json:"sequence"`
+		AsOf      string `json:"as_of"`
+		National  provinceFigures
+		Provinces []provinceFigures `json:"provinces"`
+		Burndown  struct {
+			Deadline *string `json:"deadline"`
+			Actual   []struct {
+				Year        int   `json:"year"`
+				RemainingM2 int64 `json:"remaining_m2"`
+			} `json:"actual"`
+			Forecast []struct {
+				Year int `json:"year"`
+			} `json:"forecast"`
+		} `json:"burndown"`
+	}
+	api.get("/api/v1/overview", &overview)
+	province := func(name string) provinceFigures {
+		for _, p := range overview.Provinces {
+			if p.Province == name {
+				return p
+			}
+		}
+		t.Fatalf("the overview has no province %s", name)
+		return provinceFigures{}
+	}
+
+	t.Run("overview", func(t *testing.T) {
+		b.open(t, "/", `[data-figure="national-remaining"]`)
+		b.figure(t, `[data-figure="national-remaining"]`, overview.National.RemainingM2, pageKm2(overview.National.RemainingM2, 1))
+		b.figure(t, `[data-figure="national-sha"]`, overview.National.RemainingSHAM2, pageKm2(overview.National.RemainingSHAM2, 1))
+		bb := province("Battambang")
+		b.figure(t, `[data-figure="remaining:Battambang"]`, bb.RemainingM2, pageKm2(bb.RemainingM2, 1))
+		if got, want := b.count(t, "#provinces tbody tr"), len(overview.Provinces)+1; got != want {
+			t.Errorf("province table: %d rows, want %d provinces and the total", got, want)
+		}
+		// The burn-down chart holds the recorded series the API sent.
+		last := overview.Burndown.Actual[len(overview.Burndown.Actual)-1]
+		got := evaluate[float64](t, b, fmt.Sprintf(`(() => { const c = Chart.getChart("burndown-chart");
+			const i = c.data.labels.indexOf(%d); return c.data.datasets.find((d) => d.label === "Recorded").data[i]; })()`, last.Year))
+		if math.Abs(got-float64(last.RemainingM2)/1e6) > 1e-6 {
+			t.Errorf("burn-down chart: recorded %d = %v km², want %v", last.Year, got, float64(last.RemainingM2)/1e6)
+		}
+		if n := evaluate[int](t, b, `Chart.getChart("release-chart").data.labels.length`); n == 0 {
+			t.Error("the release-per-year chart has no year")
+		}
+		b.screenshot(t, "overview")
+
+		// At phone width nothing runs off the side of the page.
+		b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+		b.open(t, "/", `[data-figure="national-remaining"]`)
+		if w := evaluate[int](t, b, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("at 390 px wide the page is %d px wide", w)
+		}
+		b.screenshot(t, "overview-phone")
+		b.do(t, chromedp.EmulateViewport(1280, 900))
+	})
+
+	var plan struct {
+		Areas []struct {
+			AreaID string `json:"area_id"`
+		} `json:"areas"`
+		ProposedForNTS []json.RawMessage `json:"proposed_for_nts"`
+		PlannedM2      int64             `json:"planned_to_clear_m2"`
+	}
+	api.get("/api/v1/workplans/Battambang/2022", &plan)
+	if len(plan.Areas) == 0 {
+		t.Fatal("the demo's Battambang 2022 work plan has no area")
+	}
+
+	t.Run("province", func(t *testing.T) {
+		b.open(t, "/province.html?province=Battambang&year=2022", `[data-figure="workplan-areas"]`)
+		if got := b.text(t, `[data-figure="workplan-areas"]`); got != strconv.Itoa(len(plan.Areas)) {
+			t.Errorf("work plan: page says %s areas, the API %d", got, len(plan.Areas))
+		}
+		if got := b.count(t, "#plan tbody tr"); got != len(plan.Areas) {
+			t.Errorf("work plan table: %d rows, want %d", got, len(plan.Areas))
+		}
+		if got := b.count(t, "#nts tbody tr"); got != len(plan.ProposedForNTS) {
+			t.Errorf("proposed for NTS: %d rows, want %d", got, len(plan.ProposedForNTS))
+		}
+		b.figure(t, `[data-figure="workplan-planned"]`, plan.PlannedM2, pageKm2(plan.PlannedM2, 1))
+		b.figure(t, `[data-figure="province-remaining"]`, province("Battambang").RemainingM2, pageKm2(province("Battambang").RemainingM2, 1))
+		// The map draws every Battambang area that has a polygon.
+		want := api.withGeometry("Battambang")
+		b.wait(t, `document.querySelector("svg.area-map") !== null`)
+		if got := b.attr(t, "svg.area-map", "data-drawn"); got != strconv.Itoa(want) {
+			t.Errorf("map: %s polygons drawn, want %d", got, want)
+		}
+		b.screenshot(t, "province")
+
+		// Printed, the page drops the navigation and forms and keeps the plan.
+		b.media(t, "print")
+		if d := evaluate[string](t, b, `getComputedStyle(document.querySelector("header.top")).display`); d != "none" {
+			t.Errorf("print: the header is displayed (%s)", d)
+		}
+		if d := evaluate[string](t, b, `getComputedStyle(document.querySelector("#plan")).display`); d == "none" {
+			t.Error("print: the work plan table is hidden")
+		}
+		b.media(t, "")
+		pdf := inBrowser(t, b, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+			r, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69})
+			return r.Data, err
+		})
+		if !bytes.HasPrefix(pdf, []byte("%PDF")) {
+			t.Errorf("print to PDF: %.20q, want a PDF", pdf)
+		}
+		b.artifact(t, "province-print.pdf", pdf)
+	})
+
+	areaID := plan.Areas[0].AreaID
+	t.Run("area", func(t *testing.T) {
+		before := api.area(areaID)
+		n := len(before.History)
+		b.open(t, "/area.html?id="+areaID, `[data-figure="event-count"]`)
+		if got := b.text(t, `[data-figure="event-count"]`); got != strconv.Itoa(n) {
+			t.Errorf("events: page %s, API %d", got, n)
+		}
+		if got := b.count(t, "#timeline > li"); got != n {
+			t.Errorf("timeline: %d entries, want %d", got, n)
+		}
+		b.figure(t, `[data-figure="area-remaining"]`, before.Area.RemainingM2, "")
+		b.wait(t, `document.querySelector("#form-qa") !== null`)
+		b.screenshot(t, "area")
+
+		// A QA visit sent through the page arrives through the API ...
+		notes := "QA visit from the browser test " + uuid.NewString()[:8]
+		b.do(t, chromedp.SetValue(`#form-qa [name="operator"]`, "CMAC"))
+		b.do(t, chromedp.SetValue(`#form-qa [name="notes"]`, notes))
+		b.do(t, chromedp.Click(`#form-qa button[type="submit"]`))
+		b.wait(t, `document.querySelector("#command-result").dataset.sequence !== undefined`)
+		seq, err := strconv.ParseUint(b.attr(t, "#command-result", "data-sequence"), 10, 64)
+		if err != nil || seq == 0 {
+			t.Fatalf("the QA visit was not accepted: %q", b.text(t, "#command-result"))
+		}
+		after := api.area(areaID, "min_sequence", strconv.FormatUint(seq, 10))
+		if len(after.History) != n+1 {
+			t.Fatalf("after the QA visit the API has %d events, want %d", len(after.History), n+1)
+		}
+		h := after.History[n]
+		if h.Type != "QAVisitRecorded" || h.Sequence != seq || h.Actor != "local" || !strings.Contains(string(h.Data), notes) {
+			t.Errorf("the API's last event: %s #%d by %s %s; want QAVisitRecorded #%d by local with %q", h.Type, h.Sequence, h.Actor, h.Data, seq, notes)
+		}
+		// ... and on the page.
+		b.wait(t, fmt.Sprintf(`document.querySelector('[data-figure="event-count"]').textContent === "%d"`, n+1))
+		if !strings.Contains(b.text(t, `#timeline li[data-type="QAVisitRecorded"]:last-child`), notes) {
+			t.Error("the timeline does not show the QA visit")
+		}
+
+		// A refused command shows the API's own message.
+		tooMuch := after.Area.RemainingM2 + 1000
+		status, refusal := api.command("CancelArea", map[string]any{"area_id": areaID, "method": "NTS", "on": "2022-01-10", "reason": "browser test", "size_m2": tooMuch})
+		if status < 400 || refusal.Error.Message == "" {
+			t.Fatalf("cancelling more than remains: status %d %+v, want a refusal", status, refusal)
+		}
+		b.do(t, chromedp.SetValue(`#form-cancel [name="size_m2"]`, strconv.FormatInt(tooMuch, 10)))
+		b.do(t, chromedp.SetValue(`#form-cancel [name="reason"]`, "browser test"))
+		b.do(t, chromedp.Click(`#form-cancel button[type="submit"]`))
+		b.wait(t, `document.querySelector("#command-result").classList.contains("error")`)
+		if got := b.text(t, "#command-result"); !strings.Contains(got, refusal.Error.Message) {
+			t.Errorf("refusal on the page: %q, want the API's message %q", got, refusal.Error.Message)
+		}
+		b.screenshot(t, "area-refused")
+
+		// Another client's command reaches the open page without a reload.
+		if status, _ := api.command("RecordEvidence", map[string]any{"area_id": areaID, "kind": "WITNESS", "observed_on": "2022-01-11", "description": "from another client"}); status != http.StatusOK {
+			t.Fatalf("RecordEvidence through the API: status %d", status)
+		}
+		b.wait(t, fmt.Sprintf(`document.querySelector('[data-figure="event-count"]').textContent === "%d"`, n+2))
+		if got := b.attr(t, "#live", "data-state"); got != "stream" {
+			t.Errorf("live updates came by %q, want the event stream", got)
+		}
+		b.screenshot(t, "area-after")
+	})
+
+	t.Run("audit", func(t *testing.T) {
+		for _, q := range []string{"area=" + areaID, "flag=NO_EVIDENCE&from=2020-01-01&to=2020-12-31"} {
+			var doc struct {
+				Entries []json.RawMessage `json:"entries"`
+			}
+			api.get("/api/v1/audit?"+q, &doc)
+			b.open(t, "/audit.html?"+q, `[data-figure="audit-entries"]`)
+			if got := b.text(t, `[data-figure="audit-entries"]`); got != groupDigits(int64(len(doc.Entries))) {
+				t.Errorf("audit %s: page shows %s entries, the API %d", q, got, len(doc.Entries))
+			}
+			if got := b.count(t, "#audit tbody tr"); got != len(doc.Entries) {
+				t.Errorf("audit %s: %d rows, want %d", q, got, len(doc.Entries))
+			}
+		}
+		b.screenshot(t, "audit")
+	})
+
+	t.Run("scenarios", func(t *testing.T) {
+		var cmp struct {
+			Scenarios []struct {
+				Name     string `json:"name"`
+				Forecast struct {
+					DeterministicCompletion *string `json:"deterministic_completion"`
+					RemainingAtDeadlineM2   *int64  `json:"remaining_at_deadline_m2"`
+				} `json:"forecast"`
+			} `json:"scenarios"`
+		}
+		api.post("/api/v1/scenarios/compare", map[string]any{"scenarios": []string{"baseline", "rcaf-2000"}, "trials": 500}, &cmp)
+		b.open(t, "/scenarios.html", "#comparison")
+		for _, s := range cmp.Scenarios {
+			want := "never"
+			if d := s.Forecast.DeterministicCompletion; d != nil {
+				want = longDate(*d)
+			}
+			if got := b.text(t, `[data-figure="completion:`+s.Name+`"]`); got != want {
+				t.Errorf("scenario %s: completion %q on the page, %q from the API", s.Name, got, want)
+			}
+			// Absent once the deadline is past (the area page's QA visit is dated today).
+			if r := s.Forecast.RemainingAtDeadlineM2; r != nil {
+				b.figure(t, `[data-figure="at-deadline:`+s.Name+`"]`, *r, pageKm2(*r, 1))
+			} else if got := b.text(t, `[data-figure="at-deadline:`+s.Name+`"]`); got != "–" {
+				t.Errorf("scenario %s: remaining at deadline %q on the page, none from the API", s.Name, got)
+			}
+		}
+		if n := evaluate[int](t, b, `Chart.getChart("trajectory-chart").data.datasets.length`); n != len(cmp.Scenarios) {
+			t.Errorf("trajectory chart: %d series, want %d", n, len(cmp.Scenarios))
+		}
+		b.screenshot(t, "scenarios")
+	})
+
+	t.Run("map", func(t *testing.T) {
+		want := api.withGeometry("Pailin")
+		b.open(t, "/map.html?province=Pailin", "svg.area-map, #map p.empty")
+		if got := b.attr(t, "#map svg", "data-drawn"); got != strconv.Itoa(want) {
+			t.Errorf("Pailin map: %s polygons, want %d", got, want)
+		}
+		if want > 0 {
+			href := b.attr(t, "#map svg a", "href")
+			if !strings.HasPrefix(href, "/area.html?id=") {
+				t.Errorf("a polygon links to %q, want its area page", href)
+			}
+		}
+		b.screenshot(t, "map")
+	})
+
+	t.Run("login", func(t *testing.T) {
+		b.open(t, "/login.html", "#whoami .who")
+		if got := b.text(t, "#whoami .who"); got != "local · admin" {
+			t.Errorf("signed-in bar: %q, want the insecure-local principal", got)
+		}
+		// A token the server does not know: the page says what the API says.
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/whoami", nil)
+		req.Header.Set("Authorization", "Bearer not-a-token")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		b.do(t, chromedp.SetValue("#token", "not-a-token"))
+		b.do(t, chromedp.Click(`#login button[type="submit"]`))
+		if res.StatusCode == http.StatusOK {
+			b.wait(t, `location.pathname === "/"`)
+		} else {
+			b.wait(t, `document.querySelector("#login-result").classList.contains("error")`)
+			if stored := evaluate[string](t, b, `localStorage.getItem("landrelease.token") || ""`); stored != "" {
+				t.Errorf("a refused token was kept: %q", stored)
+			}
+		}
+		b.screenshot(t, "login")
+		b.do(t, chromedp.Evaluate[chromedp.Void](`localStorage.clear()`))
+	})
+}
+
+type provinceFigures struct {
+	Province       string `json:"province"`
+	RemainingM2    int64  `json:"remaining_m2"`
+	RemainingSHAM2 int64  `json:"remaining_sha_m2"`
+	OpenAreas      int    `json:"open_areas"`
+}
+
+// needChromium answers Debian's chromium, or skips the test where it is
+// missing, unless CI=true: there it must be installed (.ci/run does).
+func needChromium(t *testing.T) string {
+	t.Helper()
+	const path = "/usr/bin/chromium"
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing under CI: .ci/run installs Debian's chromium for the dashboard's browser tests", path)
+		}
+		t.Skipf("%s not found: the dashboard's browser tests need Debian's chromium (apt-get install chromium)", path)
+	}
+	return path
+}
+
+// browser is one headless Chromium tab on the dashboard at base.
+type browser struct {
+	ctx       context.Context
+	base      string
+	artifacts string
+}
+
+// problemCatcher records, from the first script on, what a page must never
+// have: an uncaught error, a rejected promise nobody handled, or a load that
+// the Content-Security-Policy blocked (something from another origin).
+const problemCatcher = `window.__problems = [];
+addEventListener("error", (e) => __problems.push("error: " + e.message + " at " + e.filename + ":" + e.lineno));
+addEventListener("unhandledrejection", (e) => __problems.push("unhandled rejection: " + (e.reason && e.reason.message || e.reason)));
+document.addEventListener("securitypolicyviolation", (e) => __problems.push("blocked by CSP: " + e.violatedDirective + " " + e.blockedURI));`
+
+func openBrowser(t *testing.T, chromium, base string) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("no-proxy-server", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("password-store", "basic"),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first Run starts the browser; it must not carry a timeout.
+	if _, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: problemCatcher})
+		return chromedp.Void{}, err
+	}); err != nil {
+		t.Fatalf("starting %s: %v", chromium, err)
+	}
+	dir := os.Getenv("LANDRELEASE_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	dir = filepath.Join(dir, "dashboard")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return &browser{ctx: ctx, base: base, artifacts: dir}
+}
+
+const browserStep = 30 * time.Second
+
+func inBrowser[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+func evaluate[T any](t *testing.T, b *browser, js string) T {
+	t.Helper()
+	return inBrowser(t, b, chromedp.Evaluate[T](js))
+}
+
+func (b *browser) do(t *testing.T, a chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	inBrowser(t, b, a)
+}
+
+// open loads a page and waits until ready matches, or fails with what the
+// page shows instead (an error box) and any script problem.
+func (b *browser) open(t *testing.T, path, ready string) {
+	t.Helper()
+	b.do(t, chromedp.Navigate(b.base+path))
+	sel, _ := json.Marshal(ready)
+	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
+	defer cancel()
+	state, err := chromedp.Run(ctx, chromedp.Poll[string](fmt.Sprintf(`document.querySelector(%s) ? "ready" :
+		(document.querySelector(".error:not([hidden])") ? "error: " + document.querySelector(".error:not([hidden])").textContent : "")`, sel),
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil || state != "ready" {
+		// What the page shows instead, for the log and as a screenshot.
+		body := evaluate[string](t, b, `document.body.innerText.slice(0, 600)`)
+		b.screenshot(t, "failed-"+strings.Trim(strings.NewReplacer("/", "-", "?", "-", "=", "-", "&", "-", ".", "-").Replace(path), "-"))
+		t.Fatalf("%s: waiting for %s: %v %s\npage: %s", path, ready, err, state, body)
+	}
+	b.noProblems(t, path)
+}
+
+// wait polls a JavaScript condition until it holds (20 s at most).
+func (b *browser) wait(t *testing.T, cond string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("waiting for %s: %v", cond, err)
+	}
+}
+
+func (b *browser) noProblems(t *testing.T, where string) {
+	t.Helper()
+	for _, p := range evaluate[[]string](t, b, `window.__problems || []`) {
+		t.Errorf("%s: %s", where, p)
+	}
+}
+
+func (b *browser) text(t *testing.T, sel string) string {
+	t.Helper()
+	q, _ := json.Marshal(sel)
+	return evaluate[string](t, b, fmt.Sprintf(`(document.querySelector(%s) || {textContent: "(no %s)"}).textContent.trim()`, q, strings.ReplaceAll(sel, `"`, `'`)))
+}
+
+func (b *browser) attr(t *testing.T, sel, name string) string {
+	t.Helper()
+	q, _ := json.Marshal(sel)
+	n, _ := json.Marshal(name)
+	return evaluate[string](t, b, fmt.Sprintf(`((e) => e ? e.getAttribute(%s) || "" : "(no element)")(document.querySelector(%s))`, n, q))
+}
+
+func (b *browser) count(t *testing.T, sel string) int {
+	t.Helper()
+	q, _ := json.Marshal(sel)
+	return evaluate[int](t, b, fmt.Sprintf(`document.querySelectorAll(%s).length`, q))
+}
+
+// figure checks a figure's exact value (data-m2) and, unless text is empty,
+// how it reads.
+func (b *browser) figure(t *testing.T, sel string, m2 int64, text string) {
+	t.Helper()
+	if got := b.attr(t, sel, "data-m2"); got != strconv.FormatInt(m2, 10) {
+		t.Errorf("%s: %s m² on the page, %d from the API", sel, got, m2)
+	}
+	if text != "" {
+		if got := b.text(t, sel); got != text {
+			t.Errorf("%s reads %q, want %q", sel, got, text)
+		}
+	}
+}
+
+func (b *browser) media(t *testing.T, media string) {
+	t.Helper()
+	inBrowser(t, b, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+		return chromedp.Void{}, err
+	})
+}
+
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	b.artifact(t, "dashboard-"+name+".png", inBrowser(t, b, chromedp.FullScreenshot(100)))
+}
+
+func (b *browser) artifact(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(b.artifacts, name), data, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+// apiClient reads the same API the pages read, from Go.
+type apiClient struct {
+	t    *testing.T
+	base string
+}
+
+func (c apiClient) do(method, path string, body, into any) int {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if into != nil {
+		if err := json.Unmarshal(raw, into); err != nil {
+			c.t.Fatalf("%s %s: %d %.300s: %v", method, path, res.StatusCode, raw, err)
+		}
+	}
+	return res.StatusCode
+}
+
+func (c apiClient) get(path string, into any) {
+	c.t.Helper()
+	if status := c.do(http.MethodGet, path, nil, into); status != http.StatusOK {
+		c.t.Fatalf("GET %s: status %d", path, status)
+	}
+}
+
+func (c apiClient) post(path string, body, into any) {
+	c.t.Helper()
+	if status := c.do(http.MethodPost, path, body, into); status != http.StatusOK {
+		c.t.Fatalf("POST %s: status %d", path, status)
+	}
+}
+
+type apiRefusal struct {
+	Error struct {
+		Kind, Message, Field string
+	} `json:"error"`
+}
+
+func (c apiClient) command(name string, data map[string]any) (int, apiRefusal) {
+	c.t.Helper()
+	var r apiRefusal
+	status := c.do(http.MethodPost, "/api/v1/commands", map[string]any{"command": name, "command_id": uuid.NewString(), "data": data}, &r)
+	return status, r
+}
+
+type areaDoc struct {
+	Area struct {
+		RemainingM2 int64 `json:"remaining_m2"`
+	} `json:"area"`
+	History []struct {
+		Sequence uint64          `json:"sequence"`
+		Type     string          `json:"type"`
+		Actor    string          `json:"actor"`
+		Data     json.RawMessage `json:"data"`
+	} `json:"history"`
+}
+
+func (c apiClient) area(id string, query ...string) areaDoc {
+	c.t.Helper()
+	q := url.Values{}
+	for i := 0; i+1 < len(query); i += 2 {
+		q.Set(query[i], query[i+1])
+	}
+	var doc areaDoc
+	path := "/api/v1/areas/" + id
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	c.get(path, &doc)
+	return doc
+}
+
+// withGeometry counts a province's areas that have a polygon.
+func (c apiClient) withGeometry(province string) int {
+	c.t.Helper()
+	var doc struct {
+		Areas []struct {
+			Geometry json.RawMessage `json:"geometry"`
+		} `json:"areas"`
+		Total int `json:"total"`
+	}
+	c.get("/api/v1/areas?limit=10000&province="+url.QueryEscape(province), &doc)
+	if len(doc.Areas) != doc.Total {
+		c.t.Fatalf("%s: %d of %d areas in one page", province, len(doc.Areas), doc.Total)
+	}
+	n := 0
+	for _, a := range doc.Areas {
+		if len(a.Geometry) > 0 && string(a.Geometry) != "null" {
+			n++
+		}
+	}
+	return n
+}
+
+// km2 formats square metres as the pages do: "1,079.9 km²".
+func pageKm2(m2 int64, digits int) string {
+	s := strconv.FormatFloat(float64(m2)/1e6, 'f', digits, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	n, _ := strconv.ParseInt(whole, 10, 64)
+	out := groupDigits(n)
+	if frac != "" {
+		out += "." + frac
+	}
+	return out + " km²"
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// longDate formats YYYY-MM-DD as the pages do: "31 Aug 2031".
+func longDate(s string) string {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return d.Format("2 Jan 2006")
+}
