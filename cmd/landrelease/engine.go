@@ -27,8 +27,8 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	e := &engine{}
 	var err error
 	if g.natsURL == "" {
-		if err := os.MkdirAll(g.dataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("data dir: %w", err)
+		if err := checkDataDir(g.dataDir, 4<<10); err != nil {
+			return nil, err
 		}
 		cfg := lrjs.DefaultEmbeddedConfig(g.dataDir)
 		cfg.Listen = g.natsListen
@@ -80,4 +80,34 @@ func (e *engine) Close() {
 	if e.srv != nil {
 		e.srv.Close()
 	}
+}
+
+// checkDataDir creates the data dir and proves it takes a write of size
+// bytes (synced), so that a read-only, full or misnamed data dir is refused
+// at start with its path and cause, before the embedded server (which would
+// only time out) and before anything is written; after failed appends a
+// larger probe tells a full disk, which the server reports only as a failed
+// batch. Tested in datadir_test.go.
+func checkDataDir(dir string, size int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("data dir %s is not writable: %w", dir, err)
+	}
+	_, err = f.Write(make([]byte, size))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.Remove(f.Name()); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return fmt.Errorf("data dir %s is not writable: %w", dir, err)
+	}
+	return nil
 }

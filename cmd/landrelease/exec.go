@@ -116,6 +116,13 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 	fmt.Fprintf(a.stderr, "landrelease exec: %d commands in %s: %d applied, %d already applied (nothing written), %d refused\n",
 		stats.total(), time.Since(start).Round(time.Millisecond), stats.applied, stats.duplicate, stats.refused)
 	if stats.refused > 0 {
+		// The server reports a full or read-only disk only as a failed
+		// append ("batch is incomplete"): say what is wrong with the data dir.
+		if eng.srv != nil {
+			if err := checkDataDir(a.g.dataDir, 1<<20); err != nil {
+				fmt.Fprintf(a.stderr, "landrelease exec: %v\n", err)
+			}
+		}
 		return exitRefused
 	}
 	return exitOK
