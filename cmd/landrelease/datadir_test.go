@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
@@ -30,8 +31,21 @@ func mountTmpfs(t *testing.T, size string) string {
 		t.Skipf("cannot mount a tmpfs on %s (%v): this test needs root with CAP_SYS_ADMIN", dir, err)
 	}
 	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
+		// Busy means a file in it is still open after the CLI returned: a
+		// server or database left running. Report it, then detach the
+		// mount so the temporary directory can go.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			err := syscall.Unmount(dir, 0)
+			if err == nil {
+				return
+			}
+			if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
+				t.Errorf("unmount %s: %v", dir, err)
+				_ = syscall.Unmount(dir, syscall.MNT_DETACH)
+				return
+			}
+			time.Sleep(50 * time.Millisecond) // polling the kernel; no event to wait on
 		}
 	})
 	return dir
