@@ -134,6 +134,10 @@ func decodeFields(data json.RawMessage, dst any, probs *Problems) {
 	for _, key := range sortedKeys(obj) {
 		i, ok := fields[key]
 		if !ok {
+			if key == "" { // {"": ...}: name the object, not an empty field
+				probs.Add("data", "unknown field with an empty name")
+				continue
+			}
 			probs.Add(key, "unknown field")
 			continue
 		}
