@@ -51,6 +51,7 @@ type National struct {
 	Untracked bool
 
 	pending Changes
+	strs    map[string]string // one copy of each attribute value (see intern)
 	dirtyA  map[uuid.UUID]bool
 	dirtyD  map[uuid.UUID]bool
 	dirtyW  map[WorkPlanKey]bool
@@ -80,7 +81,7 @@ func (c Changes) Empty() bool {
 func NewNational() *National {
 	return &National{
 		Areas: make(map[uuid.UUID]*AreaRow), Deployments: make(map[uuid.UUID]*DeploymentRow),
-		WorkPlans: make(map[WorkPlanKey]*WorkPlanRow), Stats: make(map[StatKey]*StatRow),
+		WorkPlans: make(map[WorkPlanKey]*WorkPlanRow), Stats: make(map[StatKey]*StatRow), strs: make(map[string]string),
 		dirtyA: make(map[uuid.UUID]bool), dirtyD: make(map[uuid.UUID]bool),
 		dirtyW: make(map[WorkPlanKey]bool), deltaS: make(map[StatKey]*StatRow),
 	}
@@ -91,6 +92,10 @@ func (n *National) Restore(areas []AreaRow, deployments []DeploymentRow, plans [
 	for i := range areas {
 		a := areas[i]
 		a.Geometry = nil
+		for _, f := range []*string{&a.Province, &a.District, &a.Commune, &a.Village, &a.Hazard, &a.Classification,
+			&a.Status, &a.Source, &a.LandUse, &a.LastOperator} {
+			*f = n.intern(*f)
+		}
 		n.Areas[a.ID] = &a
 	}
 	for i := range deployments {
@@ -152,6 +157,33 @@ func (a StatKey) Less(b StatKey) bool {
 	}
 	return a.Method < b.Method
 }
+
+// intern returns the fold's copy of s. Decoding gives every event its own
+// copy of each string; an area row keeps about ten of them for as long as
+// the fold lives, and they take few distinct values (provinces, districts,
+// hazards, classifications, land uses, operators), so the register holds
+// one copy of each value instead of one per area (a fifth of a row's
+// memory).
+func (n *National) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := n.strs[s]; ok {
+		return v
+	}
+	if n.strs == nil {
+		n.strs = make(map[string]string)
+	}
+	if len(n.strs) >= maxInterned {
+		return s
+	}
+	n.strs[s] = s
+	return s
+}
+
+// maxInterned bounds the interned values: free-text values that never
+// repeat stop being interned once it is reached.
+const maxInterned = 1 << 16
 
 func (n *National) stat(key StatKey, d StatRow) {
 	d.StatKey = key
@@ -231,10 +263,10 @@ func (n *National) Apply(e events.Envelope) {
 	year := e.OccurredOn.Year()
 	switch d := e.Data.(type) {
 	case events.AreaRegistered:
-		a := &AreaRow{ID: d.AreaID, Province: d.Province, District: d.District, Commune: d.Commune, Village: d.Village,
-			Hazard: string(d.Hazard), Classification: string(d.Classification), Source: string(d.Source),
+		a := &AreaRow{ID: d.AreaID, Province: n.intern(d.Province), District: n.intern(d.District), Commune: n.intern(d.Commune),
+			Village: n.intern(d.Village), Hazard: n.intern(string(d.Hazard)), Classification: n.intern(string(d.Classification)), Source: n.intern(string(d.Source)),
 			SizeM2: d.SizeM2, RemainingM2: d.SizeM2, EvidenceCount: len(d.Evidence), DirectEvidence: hasDirect(d.Evidence),
-			LandUse: string(d.LandUse), CasualtiesLast5y: d.CasualtiesLast5y, CommunityRequest: d.CommunityRequest,
+			LandUse: n.intern(string(d.LandUse)), CasualtiesLast5y: d.CasualtiesLast5y, CommunityRequest: d.CommunityRequest,
 			Geometry: d.Geometry, RegisteredOn: d.RegisteredOn, FirstRecordedAt: e.RecordedAt}
 		a.setStatus(d.RegisteredOn)
 		n.Areas[a.ID] = a
@@ -285,7 +317,7 @@ func (n *National) Apply(e events.Envelope) {
 			}
 			a.RemainingM2 -= d.SizeM2
 			if d.Operator != "" {
-				a.LastOperator = d.Operator
+				a.LastOperator = n.intern(d.Operator)
 			}
 			a.setStatus(d.On)
 			n.touch(a, e, d.On)
@@ -303,7 +335,7 @@ func (n *National) Apply(e events.Envelope) {
 		if a := n.Areas[d.AreaID]; a != nil {
 			a.ReducedM2 += d.SizeM2
 			a.RemainingM2 -= d.SizeM2
-			a.LastOperator = d.Operator
+			a.LastOperator = n.intern(d.Operator)
 			a.setStatus(d.On)
 			n.touch(a, e, d.On)
 			n.stat(StatKey{year, a.Province, d.Operator, MethodTS}, StatRow{AreaM2: d.SizeM2})
@@ -315,7 +347,7 @@ func (n *National) Apply(e events.Envelope) {
 			a.APMinesDestroyed += d.APMinesDestroyed
 			a.ATMinesDestroyed += d.ATMinesDestroyed
 			a.ERWDestroyed += d.ERWDestroyed
-			a.LastOperator = d.Operator
+			a.LastOperator = n.intern(d.Operator)
 			a.setStatus(d.On)
 			n.touch(a, e, d.On)
 			n.stat(StatKey{year, a.Province, d.Operator, MethodClearance}, StatRow{AreaM2: d.SizeM2,
@@ -326,7 +358,7 @@ func (n *National) Apply(e events.Envelope) {
 			if d.To == events.CHA {
 				n.stat(StatKey{year, a.Province, "", MethodConfirmed}, StatRow{AreaM2: a.RemainingM2})
 			}
-			a.Classification = string(d.To)
+			a.Classification = n.intern(string(d.To))
 			a.Reclassifications++
 			a.setStatus(d.On)
 			n.touch(a, e, d.On)
@@ -347,7 +379,7 @@ func (n *National) Apply(e events.Envelope) {
 		if a := n.Areas[d.AreaID]; a != nil {
 			a.ReopenedM2 += d.SizeM2
 			a.RemainingM2 += d.SizeM2
-			a.Classification = string(d.To)
+			a.Classification = n.intern(string(d.To))
 			a.EvidenceCount += len(d.Evidence)
 			a.DirectEvidence += hasDirect(d.Evidence)
 			a.setStatus(d.On)
@@ -363,7 +395,7 @@ func (n *National) Apply(e events.Envelope) {
 	case events.TaskAssigned:
 		if a := n.Areas[d.AreaID]; a != nil {
 			if d.Operator != "" {
-				a.LastOperator = d.Operator
+				a.LastOperator = n.intern(d.Operator)
 			}
 			n.touch(a, e, d.On)
 		}
@@ -447,16 +479,16 @@ func (n *National) applyCorrection(e events.Envelope, a *AreaRow, d events.AreaR
 	if s.Province != nil && *s.Province != a.Province {
 		// Move the area's registered and released figures with it? The
 		// statistics keep history where it happened; the register moves.
-		a.Province = *s.Province
+		a.Province = n.intern(*s.Province)
 	}
-	setIf(&a.District, s.District)
-	setIf(&a.Commune, s.Commune)
-	setIf(&a.Village, s.Village)
+	n.setIf(&a.District, s.District)
+	n.setIf(&a.Commune, s.Commune)
+	n.setIf(&a.Village, s.Village)
 	if s.Hazard != nil {
-		a.Hazard = string(*s.Hazard)
+		a.Hazard = n.intern(string(*s.Hazard))
 	}
 	if s.LandUse != nil {
-		a.LandUse = string(*s.LandUse)
+		a.LandUse = n.intern(string(*s.LandUse))
 	}
 	if len(s.Geometry) > 0 {
 		a.Geometry = s.Geometry
@@ -466,8 +498,8 @@ func (n *National) applyCorrection(e events.Envelope, a *AreaRow, d events.AreaR
 	n.audit(e, a, r)
 }
 
-func setIf(dst *string, v *string) {
+func (n *National) setIf(dst *string, v *string) {
 	if v != nil {
-		*dst = *v
+		*dst = n.intern(*v)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -31,13 +33,14 @@ import (
 // replay an area changes in many batches, and area rows are the widest the
 // store writes. The held rows are written out when they reach
 // rebuildBufferRows areas or rebuildBufferBytes (about 500 bytes an area
-// plus its geometry): a million areas cost about as much memory as the
-// fold's own copy of them.
+// plus its geometry), so the buffer stays a bounded fraction of the fold's
+// own copy of the areas.
 //
 // commit must not be called after fill returns. One Rebuild at a time per
 // database; Commit calls made meanwhile write the live tables, which the
 // swap then replaces.
 func (s *Store) Rebuild(ctx context.Context, fill func(commit func(projections.Changes) error) error) error {
+	defer limitMemory()()
 	if err := s.createShadows(ctx); err != nil {
 		return fmt.Errorf("sqlstore: rebuild: create the shadow tables: %w", err)
 	}
@@ -57,6 +60,27 @@ func (s *Store) Rebuild(ctx context.Context, fill func(commit func(projections.C
 		return err
 	}
 	return nil
+}
+
+// rebuildMemoryLimit is the soft limit of the Go runtime's memory while a
+// rebuild runs, unless the process has one (GOMEMLIMIT). A rebuild's live
+// heap grows with the register (the fold holds every area) and, left to
+// GOGC alone, the heap grows to twice the live size before a collection:
+// 2.5 million events of 550,000 areas peaked above 2 GiB. With the limit
+// the collector runs more often as the heap nears it, and returns freed
+// memory to the system sooner; a live heap above it only makes the
+// collector busier (Go caps its share of the CPU), never fails.
+const rebuildMemoryLimit = 1 << 30
+
+// limitMemory sets the rebuild's soft memory limit when none is set and
+// returns the function that restores the previous one.
+func limitMemory() (restore func()) {
+	prev := debug.SetMemoryLimit(-1)
+	if prev != math.MaxInt64 {
+		return func() {}
+	}
+	debug.SetMemoryLimit(rebuildMemoryLimit)
+	return func() { debug.SetMemoryLimit(prev) }
 }
 
 func (s *Store) createShadows(ctx context.Context) error {
@@ -219,10 +243,13 @@ func (w *shadowWriter) failed() error {
 	return w.err
 }
 
-// Bounds of the area rows a rebuild holds back.
+// Bounds of the area rows a rebuild holds back: enough that an area
+// changed in many batches is mostly written once, small enough that the
+// buffer does not grow with the register (the fold already holds every
+// area; a buffer of all of them doubled a rebuild's memory).
 const (
-	rebuildBufferRows  = 1_000_000
-	rebuildBufferBytes = 512 << 20
+	rebuildBufferRows  = 100_000
+	rebuildBufferBytes = 64 << 20
 	areaRowBytes       = 500 // a row without geometry in the map, roughly
 )
 

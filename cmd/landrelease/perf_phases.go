@@ -31,13 +31,15 @@ import (
 const benchSeed = 77
 
 // run measures every wanted group at b.scale in a directory of its own
-// under dir, removed at the end.
+// under dir, removed at the end unless kept.
 func (b *bencher) run(ctx context.Context, dir string) error {
 	dir = filepath.Join(dir, "scale-"+strconv.FormatFloat(b.scale, 'f', -1, 64))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if !b.cfg.Keep {
+		defer os.RemoveAll(dir)
+	}
 	history := filepath.Join(dir, "history.jsonl")
 	if err := b.writeHistory(history); err != nil {
 		return err

@@ -20,6 +20,7 @@ type benchConfig struct {
 	PG     string    // PostgreSQL DSN; empty skips the PostgreSQL rebuild
 	Dir    string    // scratch directory; empty: a temporary one, removed
 	Trials int       // Monte Carlo trials of the large forecast
+	Keep   bool      // keep each scale's store and read model in Dir
 
 	// Sizes of the fixed-size phases (the ceilings and the command path do
 	// not grow with the history).
@@ -47,6 +48,9 @@ func (c benchConfig) Validate() error {
 		if !slices.Contains(benchGroups, g) {
 			errs = append(errs, fmt.Errorf("--only %q: want a comma-separated list of %v", g, benchGroups))
 		}
+	}
+	if c.Keep && c.Dir == "" {
+		errs = append(errs, errors.New("--keep needs --dir"))
 	}
 	if c.Trials < 1 || c.Trials > 1_000_000 {
 		errs = append(errs, errors.New("--trials: want 1 to 1,000,000"))
