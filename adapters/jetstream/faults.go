@@ -15,12 +15,14 @@ import (
 )
 
 // JetStream API errors that pass by themselves: the meta layer or the stream
-// has no leader yet, or a new leader is not ready to check expected
-// sequences.
+// has no leader yet, a new leader is not ready to check expected sequences,
+// or the same message ID is still being proposed (a retry while the first
+// try waits for a quorum: it may yet be stored, or not).
 const (
 	errCodeClusterNotAvailable ErrorCode = 10008
 	errCodeClusterNotLeader    ErrorCode = 10009
 	errCodeExpectedSeqNotReady ErrorCode = 10163
+	errCodeDuplicateInProcess  ErrorCode = 10158
 )
 
 // ErrorCode is a JetStream API error code.
@@ -43,7 +45,7 @@ func transient(ctx context.Context, err error) bool {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode {
-		case errCodeClusterNotAvailable, errCodeClusterNotLeader, errCodeExpectedSeqNotReady,
+		case errCodeClusterNotAvailable, errCodeClusterNotLeader, errCodeExpectedSeqNotReady, errCodeDuplicateInProcess,
 			jetstreamext.JSErrCodeAtomicPublishTooManyInflight, jetstreamext.JSErrCodeBatchPublishTooManyInflight:
 			return true
 		}

@@ -15,8 +15,8 @@ import (
 )
 
 // A three-node cluster, an R3 stream: commands flow from several clients
-// while the stream leader's node is shut down and later restarted, and
-// while the new leader is stepped down. Every command acknowledged to a
+// while the stream leader's node is shut down and later restarted, while
+// the new leader is stepped down, and while two nodes are down (no quorum). Every command acknowledged to a
 // client is in the history exactly once (those refused as unavailable and
 // retried with the same command ID included), nothing else is, and the live
 // read model, which followed the stream through the faults, equals a fresh
@@ -80,6 +80,29 @@ func TestClusterRidesOutNodeLossAndStepdown(t *testing.T) {
 	}
 	load.waitFor(t, 200, 60*time.Second, "after the stepdown")
 	gapStepdown := load.longestGap(steppedDown)
+
+	// Two of three nodes down: no quorum, no leader. Commands fail as
+	// unavailable (the clients retry them with the same command IDs)
+	// until the nodes are back.
+	unavailableBefore := load.unavailableCount()
+	quorumLost := time.Now()
+	others := []int{}
+	for i := range c.Size() {
+		if i != c.StreamLeader(lrjs.StreamName) && len(others) < 2 {
+			others = append(others, i)
+		}
+	}
+	c.Stop(others[0])
+	c.Stop(others[1])
+	pollUntil(t, 60*time.Second, "command refused as unavailable without quorum", func() bool {
+		load.checkFailures(t)
+		return load.unavailableCount() > unavailableBefore
+	})
+	c.Start(others[0])
+	c.Start(others[1])
+	c.WaitStreamCurrent(lrjs.StreamName)
+	load.waitFor(t, 200, 60*time.Second, "after quorum came back")
+	gapQuorum := load.longestGap(quorumLost)
 	load.finish(t)
 	after := c.StreamLeader(lrjs.StreamName)
 
@@ -91,7 +114,10 @@ func TestClusterRidesOutNodeLossAndStepdown(t *testing.T) {
 	}
 	checkRebuildEqual(t, db, eng.store)
 	t.Logf("%d commands acknowledged, %d of them after a retry; %d refusals as unavailable; slowest call %s; "+
-		"longest pause: %s after the leader's node stopped, %s after the stepdown (leader node %d -> %d); projections restarted %d times",
+		"longest pause: %s after the leader's node stopped, %s after the stepdown (leader node %d -> %d), %s with two nodes down; projections restarted %d times",
 		len(load.acked), load.retried, load.unavailable, load.slowest.Round(time.Millisecond),
-		gapNodeLoss.Round(time.Millisecond), gapStepdown.Round(time.Millisecond), before, after, followErrors.Load())
+		gapNodeLoss.Round(time.Millisecond), gapStepdown.Round(time.Millisecond), before, after, gapQuorum.Round(time.Millisecond), followErrors.Load())
+	if load.retried == 0 {
+		t.Fatal("no command was retried after being refused: the exactly-once check of retries tested nothing")
+	}
 }
