@@ -12,7 +12,7 @@ import (
 )
 
 // run runs the CLI in process and returns its exit status and output.
-func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+func run(t testing.TB, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = Main(context.Background(), args, strings.NewReader(stdin), &out, &errb)

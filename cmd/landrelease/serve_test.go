@@ -43,7 +43,7 @@ func (w *lineWatcher) String() string {
 // startServe runs 'landrelease serve --http 127.0.0.1:0 --data-dir dataDir
 // args...' in process until the test ends and returns its base URL, read
 // from what serve prints at start.
-func startServe(t *testing.T, dataDir string, args ...string) string {
+func startServe(t testing.TB, dataDir string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &lineWatcher{re: regexp.MustCompile(`serving the API at (http://[^/\s]+)/api/v1/`), found: make(chan string, 1)}
@@ -74,7 +74,7 @@ func startServe(t *testing.T, dataDir string, args ...string) string {
 
 // loadDemo loads the Cambodia demo history into dataDir (no scenarios, few
 // trials: only the history matters).
-func loadDemo(t *testing.T, dataDir string) {
+func loadDemo(t testing.TB, dataDir string) {
 	t.Helper()
 	if code, _, errOut := run(t, "", "--data-dir", dataDir, "demo", "--no-scenarios", "--trials", "10"); code != exitOK {
 		t.Fatalf("demo: exit %d\n%s", code, errOut)
@@ -183,7 +183,7 @@ type commandAnswer struct {
 }
 
 // createToken makes a token with the CLI (serve must not run on dataDir).
-func createToken(t *testing.T, dataDir, role, name string) string {
+func createToken(t testing.TB, dataDir, role, name string) string {
 	t.Helper()
 	code, out, errOut := run(t, "", "--data-dir", dataDir, "token", "create", "--role", role, "--name", name)
 	if code != exitOK {
@@ -196,7 +196,7 @@ func cmdJSON(name string, data map[string]any) map[string]any {
 	return map[string]any{"command": name, "data": data}
 }
 
-func mustStatus(t *testing.T, what string, code int, body []byte, want int) {
+func mustStatus(t testing.TB, what string, code int, body []byte, want int) {
 	t.Helper()
 	if code != want {
 		t.Fatalf("%s: status %d, want %d: %s", what, code, want, body)
