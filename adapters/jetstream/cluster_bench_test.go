@@ -25,12 +25,19 @@ import (
 // publishes through the raw JetStream client (the ceiling) and commands
 // through domain.Handler with group commit (the engine's path), one client
 // and 16 clients; then how long the engine cannot append when the R3
-// stream's leader steps down, and when the leader's node is shut down.
+// stream's leader steps down, and when the leader's node is shut down. It
+// runs once with nats-server's default sync and once with every write
+// synced (as deploy/nats/cluster.conf runs).
 //
 //	go test -run '^$' -bench Cluster -benchtime 1x ./adapters/jetstream/
 func BenchmarkCluster(b *testing.B) {
+	b.Run("DefaultSync", func(b *testing.B) { benchCluster(b, false) })
+	b.Run("SyncAlways", func(b *testing.B) { benchCluster(b, true) })
+}
+
+func benchCluster(b *testing.B, syncAlways bool) {
 	const perRun = 3000
-	c := jetstreamtest.MustCluster(b, 3)
+	c := jetstreamtest.MustClusterConfig(b, jetstreamtest.ClusterConfig{Nodes: 3, SyncAlways: syncAlways})
 	nc, err := lrjs.Dial(c.URL())
 	if err != nil {
 		b.Fatal(err)
@@ -57,7 +64,7 @@ func BenchmarkCluster(b *testing.B) {
 			rows[3]: commandPath(b, store, 16, perRun),
 		}
 	}
-	b.Logf("appends on a 3-node in-process cluster (nats-server default sync), %d per run", perRun)
+	b.Logf("appends on a 3-node in-process cluster (sync always: %v), %d per run", syncAlways, perRun)
 	b.Logf("%-24s %11s %11s %7s %10s %10s %7s", "", "R1 /s", "R3 /s", "R3/R1", "R1 p99", "R3 p99", "R3/R1")
 	for _, name := range rows {
 		f1, f3 := figures[1][name], figures[3][name]

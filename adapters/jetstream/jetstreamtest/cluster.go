@@ -22,10 +22,24 @@ type Cluster struct {
 	nodes  []*server.Server // nil while stopped
 }
 
-// MustCluster starts an n-node cluster and waits until JetStream has a meta
-// leader and every node is current. It shuts down at the end of the test.
+// ClusterConfig describes a test cluster.
+type ClusterConfig struct {
+	Nodes      int
+	SyncAlways bool // fsync every write, as the embedded server does; off is nats-server's default
+}
+
+// MustCluster starts an n-node cluster (nats-server's default sync) and
+// waits until JetStream has a meta leader and every node is current. It
+// shuts down at the end of the test.
 func MustCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
+	return MustClusterConfig(tb, ClusterConfig{Nodes: n})
+}
+
+// MustClusterConfig is MustCluster with a configuration.
+func MustClusterConfig(tb testing.TB, cfg ClusterConfig) *Cluster {
+	tb.Helper()
+	n := cfg.Nodes
 	c := &Cluster{tb: tb, nodes: make([]*server.Server, n)}
 	clientPorts, routePorts := freePorts(tb, n), freePorts(tb, n)
 	var routes []string
@@ -42,6 +56,7 @@ func MustCluster(tb testing.TB, n int) *Cluster {
 			JetStream:  true,
 			StoreDir:   filepath.Join(base, fmt.Sprintf("n%d", i)),
 			Cluster:    server.ClusterOpts{Name: "lr-test", Host: "127.0.0.1", Port: routePorts[i]},
+			SyncAlways: cfg.SyncAlways,
 			NoSigs:     true,
 			NoLog:      true,
 		})
