@@ -18,7 +18,7 @@ func demoVerb() verb {
 	return verb{
 		name:    "demo",
 		summary: "load the Cambodia demo history and show the national picture and the Article 5 forecast",
-		usage:   "demo [--trials N] [--no-scenarios]",
+		usage:   "demo [--trials N] [--no-scenarios] [--serve [--http ADDR] [--insecure-local]]",
 		help: `Loads the shipped Cambodia demo history (scenarios/cambodia/demo.yaml,
 expanded by a fixed-seed generator into about 5,000 hazard areas in 12
 provinces, the operators and deployments, funding and shortfalls, and the
@@ -28,11 +28,17 @@ second run adds nothing. Then it brings the read model up to date and
 prints the national picture, capacity and funding, the Article 5 forecast
 with its deadline verdict, and the shipped what-if scenarios side by side.
 The figures follow DOMAIN.md section 5: sourced where marked [S], invented
-where marked [I].`,
+where marked [I].
+
+With --serve it then serves the API and the dashboard, as 'landrelease
+serve' does (--http, --insecure-local; see 'landrelease serve --help').`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &demoOpts{}
 			fs.IntVar(&o.trials, "trials", 10_000, "Monte Carlo `trials` of the forecast")
 			fs.BoolVar(&o.noScenarios, "no-scenarios", false, "skip the scenario comparison")
+			fs.BoolVar(&o.serve, "serve", false, "then serve the API and the dashboard until interrupted")
+			fs.StringVar(&o.serveOpts.http, "http", "127.0.0.1:8080", "with --serve: listen on `host:port`")
+			fs.BoolVar(&o.serveOpts.insecureLocal, "insecure-local", false, "with --serve: no tokens, everyone the admin \"local\", loopback only")
 			return o
 		},
 		run: runDemo,
@@ -42,6 +48,8 @@ where marked [I].`,
 type demoOpts struct {
 	trials      int
 	noScenarios bool
+	serve       bool
+	serveOpts   serveOpts
 }
 
 func runDemo(ctx context.Context, a *app, o any, args []string) int {
@@ -50,6 +58,26 @@ func runDemo(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintln(a.stderr, "landrelease demo: takes no arguments")
 		return exitUsage
 	}
+	code := loadAndShowDemo(ctx, a, opts)
+	if code != exitOK || !opts.serve {
+		return code
+	}
+	opts.serveOpts.bus = "local"
+	if a.g.natsURL != "" {
+		opts.serveOpts.bus = "nats"
+	}
+	if !opts.serveOpts.insecureLocal {
+		fmt.Fprintln(a.stderr, "landrelease demo: the dashboard asks for a token: stop here and run 'landrelease token create --role planner --name NAME',\n"+
+			"or run 'landrelease demo --serve --insecure-local' to look around on this machine without tokens.")
+	}
+	if err := serve(ctx, a, &opts.serveOpts); err != nil {
+		return fail(a, "demo", err)
+	}
+	return exitOK
+}
+
+// loadAndShowDemo loads the demo history and prints the national picture.
+func loadAndShowDemo(ctx context.Context, a *app, opts *demoOpts) int {
 	start := time.Now()
 	spec, err := cambodia.DefaultSpec()
 	if err != nil {

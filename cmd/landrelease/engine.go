@@ -21,6 +21,7 @@ type engine struct {
 	store   *lrjs.Store
 	group   *domain.GroupCommit // concurrent commands share appends
 	handler *domain.Handler
+	lock    *dataLock // the data dir, while the embedded server runs
 }
 
 func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, error) {
@@ -28,6 +29,9 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	var err error
 	if g.natsURL == "" {
 		if err := checkDataDir(g.dataDir, 4<<10); err != nil {
+			return nil, err
+		}
+		if e.lock, err = lockDataDir(g.dataDir); err != nil {
 			return nil, err
 		}
 		cfg := lrjs.DefaultEmbeddedConfig(g.dataDir)
@@ -80,6 +84,7 @@ func (e *engine) Close() {
 	if e.srv != nil {
 		e.srv.Close()
 	}
+	e.lock.release()
 }
 
 // checkDataDir creates the data dir and proves it takes a write of size
