@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -50,9 +52,80 @@ func runEngineProcess(t *testing.T, args ...string) (stdout []byte, code int, st
 	return out.Bytes(), cmd.ProcessState.ExitCode(), errb.String()
 }
 
+// engineProcess is the CLI running in a process of its own, fed on stdin.
+type engineProcess struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Scanner
+	stderr  bytes.Buffer
+	results []execResult // read so far
+}
+
+func startEngineProcess(t *testing.T, args ...string) *engineProcess {
+	t.Helper()
+	raw, _ := json.Marshal(args)
+	p := &engineProcess{cmd: exec.Command(os.Args[0], "-test.run=^TestClusterEngineProcess$")}
+	p.cmd.Env = append(os.Environ(), "LR_CLUSTER_CHILD="+string(raw))
+	p.cmd.Stderr = &p.stderr
+	var err error
+	if p.in, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.out = bufio.NewScanner(out)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	return p
+}
+
+func (p *engineProcess) write(t *testing.T, lines ...[]byte) {
+	for _, l := range lines {
+		if _, err := p.in.Write(l); err != nil {
+			t.Errorf("write to engine process: %v", err)
+			return
+		}
+	}
+}
+
+// readResults reads n more result lines (other output is skipped).
+func (p *engineProcess) readResults(t *testing.T, n int) []execResult {
+	t.Helper()
+	var got []execResult
+	for len(got) < n && p.out.Scan() {
+		var r execResult
+		if json.Unmarshal(p.out.Bytes(), &r) == nil && r.Line > 0 {
+			got = append(got, r)
+		}
+	}
+	if len(got) < n {
+		t.Fatalf("engine process ended after %d of %d results: %s", len(got), n, p.stderr.String())
+	}
+	p.results = append(p.results, got...)
+	return got
+}
+
+// wait reads the remaining result lines until the process ends and returns
+// its exit status.
+func (p *engineProcess) wait() int {
+	for p.out.Scan() {
+		var r execResult
+		if json.Unmarshal(p.out.Bytes(), &r) == nil && r.Line > 0 {
+			p.results = append(p.results, r)
+		}
+	}
+	p.cmd.Wait()
+	return p.cmd.ProcessState.ExitCode()
+}
+
 // Two engine processes against one three-node cluster take commands for
-// the same areas at the same time (each execs a file of ReduceArea
-// commands, in small chunks so that their appends interleave): the store's
+// the same areas at the same time (each execs ReduceArea commands from
+// stdin in chunks of 10, fed to both at once once both are ready, so that
+// their appends interleave; the test fails if they did not): the store's
 // concurrency control loses no update (the m² reduced are exactly the sum
 // of the commands each process reported applied), and each process's own
 // read model, brought up to date by `state`, comes out the same.
@@ -64,34 +137,53 @@ func TestTwoEngineProcessesOneCluster(t *testing.T) {
 	eng := openClusterEngine(t, c.URL())
 	areas := registerAreas(t, eng.handler, 6)
 
-	const perFile = 1000
-	sizes := map[uuid.UUID]int64{} // command ID → m² it reduces
-	files := make([]string, 2)
-	for p := range files {
-		var envs []domain.CommandEnvelope
-		for i := range perFile {
+	const perProcess, gate = 1000, 10 // gate: the first chunk, which shows a process is ready
+	sizes := map[uuid.UUID]int64{}    // command ID → m² it reduces
+	procs := make([]*engineProcess, 2)
+	inputs := make([][][]byte, 2)
+	for p := range procs {
+		for i := range perProcess {
 			id := uuid.Must(uuid.NewV7())
 			size := int64(p + 1)
 			sizes[id] = size
-			envs = append(envs, domain.CommandEnvelope{ID: id, Command: domain.ReduceArea{
+			line, err := domain.EncodeCommand(domain.CommandEnvelope{ID: id, Command: domain.ReduceArea{
 				AreaID: areas[i%len(areas)], On: events.MustDate("2021-03-01"), SizeM2: size, Operator: "HALO"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs[p] = append(inputs[p], append(line, '\n'))
 		}
-		files[p] = writeCommands(t, envs)
+		procs[p] = startEngineProcess(t, "--nats-url", c.URL(), "exec", "--json", "--chunk", strconv.Itoa(gate), "-")
 	}
-
+	// Both processes are connected and warm once each has answered its
+	// first chunk; then both get the rest at the same time.
+	for p, proc := range procs {
+		proc.write(t, inputs[p][:gate]...)
+		proc.readResults(t, gate)
+	}
+	// Write and read at once: a process blocked on its output stops
+	// reading its input.
+	var wg sync.WaitGroup
+	for p, proc := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			proc.write(t, inputs[p][gate:]...)
+			proc.in.Close()
+		}()
+	}
 	type result struct {
-		out    []byte
+		lines  []execResult
 		code   int
 		stderr string
 	}
 	results := make([]result, 2)
-	var wg sync.WaitGroup
-	for p := range files {
+	for p, proc := range procs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, code, errOut := runEngineProcess(t, "--nats-url", c.URL(), "exec", "--json", "--chunk", "10", files[p])
-			results[p] = result{out, code, errOut}
+			code := proc.wait()
+			results[p] = result{proc.results, code, proc.stderr.String()}
 		}()
 	}
 	wg.Wait()
@@ -99,12 +191,7 @@ func TestTwoEngineProcessesOneCluster(t *testing.T) {
 	var applied int64
 	okCount, conflicts := 0, 0
 	for p, r := range results {
-		sc := bufio.NewScanner(bytes.NewReader(r.out))
-		for sc.Scan() {
-			var line execResult
-			if json.Unmarshal(sc.Bytes(), &line) != nil || line.Line == 0 {
-				continue // not a result line
-			}
+		for _, line := range r.lines {
 			switch line.Status {
 			case "ok":
 				applied += sizes[uuid.MustParse(line.CommandID)]
@@ -121,8 +208,8 @@ func TestTwoEngineProcessesOneCluster(t *testing.T) {
 		}
 		t.Logf("process %d: exit %d: %s", p, r.code, bytes.TrimSpace([]byte(r.stderr)))
 	}
-	if okCount+conflicts != 2*perFile {
-		t.Errorf("%d commands applied and %d refused as conflicts, want %d results", okCount, conflicts, 2*perFile)
+	if okCount+conflicts != 2*perProcess {
+		t.Errorf("%d commands applied and %d refused as conflicts, want %d results", okCount, conflicts, 2*perProcess)
 	}
 	t.Logf("%d commands applied, %d refused as conflicts after the handler's retries", okCount, conflicts)
 	reduced := checkReducedTotal(t, eng, areas)
