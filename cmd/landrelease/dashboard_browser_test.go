@@ -1,5 +1,3 @@
-//go:build dashboardbrowser
-
 package main
 
 import (
@@ -167,6 +165,9 @@ func TestDashboardInBrowser(t *testing.T) {
 
 		// A QA visit sent through the page arrives through the API ...
 		notes := "QA visit from the browser test " + uuid.NewString()[:8]
+		// Dated within the demo's history, so that its as-of date (and the
+		// forecasts the later pages show) stays where the demo left it.
+		b.do(t, chromedp.SetValue(`#form-qa [name="on"]`, "2021-12-10"))
 		b.do(t, chromedp.SetValue(`#form-qa [name="operator"]`, "CMAC"))
 		b.do(t, chromedp.SetValue(`#form-qa [name="notes"]`, notes))
 		b.do(t, chromedp.Click(`#form-qa button[type="submit"]`))
@@ -191,10 +192,11 @@ func TestDashboardInBrowser(t *testing.T) {
 
 		// A refused command shows the API's own message.
 		tooMuch := after.Area.RemainingM2 + 1000
-		status, refusal := api.command("CancelArea", map[string]any{"area_id": areaID, "method": "NTS", "on": "2022-01-10", "reason": "browser test", "size_m2": tooMuch})
+		status, refusal := api.command("CancelArea", map[string]any{"area_id": areaID, "method": "NTS", "on": "2021-12-10", "reason": "browser test", "size_m2": tooMuch})
 		if status < 400 || refusal.Error.Message == "" {
 			t.Fatalf("cancelling more than remains: status %d %+v, want a refusal", status, refusal)
 		}
+		b.do(t, chromedp.SetValue(`#form-cancel [name="on"]`, "2021-12-10"))
 		b.do(t, chromedp.SetValue(`#form-cancel [name="size_m2"]`, strconv.FormatInt(tooMuch, 10)))
 		b.do(t, chromedp.SetValue(`#form-cancel [name="reason"]`, "browser test"))
 		b.do(t, chromedp.Click(`#form-cancel button[type="submit"]`))
@@ -205,7 +207,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.screenshot(t, "area-refused")
 
 		// Another client's command reaches the open page without a reload.
-		if status, _ := api.command("RecordEvidence", map[string]any{"area_id": areaID, "kind": "WITNESS", "observed_on": "2022-01-11", "description": "from another client"}); status != http.StatusOK {
+		if status, _ := api.command("RecordEvidence", map[string]any{"area_id": areaID, "kind": "WITNESS", "observed_on": "2021-12-10", "description": "from another client"}); status != http.StatusOK {
 			t.Fatalf("RecordEvidence through the API: status %d", status)
 		}
 		b.wait(t, fmt.Sprintf(`document.querySelector('[data-figure="event-count"]').textContent === "%d"`, n+2))
@@ -280,30 +282,51 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.screenshot(t, "map")
 	})
 
-	t.Run("login", func(t *testing.T) {
+	t.Run("login and roles", func(t *testing.T) {
 		b.open(t, "/login.html", "#whoami .who")
 		if got := b.text(t, "#whoami .who"); got != "local · admin" {
 			t.Errorf("signed-in bar: %q, want the insecure-local principal", got)
 		}
-		// A token the server does not know: the page says what the API says.
-		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/whoami", nil)
-		req.Header.Set("Authorization", "Bearer not-a-token")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		// A token the server does not know is refused, and not kept.
+		b.signIn(t, "not-a-token", false)
+		b.wait(t, `document.querySelector("#login-result").classList.contains("error")`)
+		if got := b.text(t, "#login-result"); !strings.Contains(got, "401") {
+			t.Errorf("unknown token: the page says %q, want the API's 401", got)
 		}
-		res.Body.Close()
-		b.do(t, chromedp.SetValue("#token", "not-a-token"))
-		b.do(t, chromedp.Click(`#login button[type="submit"]`))
-		if res.StatusCode == http.StatusOK {
-			b.wait(t, `location.pathname === "/"`)
-		} else {
-			b.wait(t, `document.querySelector("#login-result").classList.contains("error")`)
-			if stored := evaluate[string](t, b, `localStorage.getItem("landrelease.token") || ""`); stored != "" {
-				t.Errorf("a refused token was kept: %q", stored)
-			}
+		if stored := evaluate[string](t, b, `localStorage.getItem("landrelease.token") || ""`); stored != "" {
+			t.Errorf("a refused token was kept: %q", stored)
 		}
-		b.screenshot(t, "login")
+		b.screenshot(t, "login-refused")
+
+		// An analyst signs in with a token (made by the admin through the
+		// API): the area page offers no command.
+		b.signIn(t, api.token("ana", "analyst"), true)
+		b.open(t, "/area.html?id="+areaID, `[data-figure="event-count"]`)
+		b.wait(t, `document.querySelector("#whoami .who") !== null`)
+		if got := b.text(t, "#whoami .who"); got != "ana · analyst" {
+			t.Errorf("signed in as %q, want ana · analyst", got)
+		}
+		b.wait(t, `document.querySelector("#commands-note").textContent !== ""`)
+		if n := b.count(t, "#command-forms form"); n != 0 {
+			t.Errorf("an analyst is offered %d command forms", n)
+		}
+
+		// A MAPU of Pailin may not record on a Battambang area: the page
+		// shows the API's refusal and nothing is stored.
+		before := len(api.area(areaID).History)
+		b.open(t, "/login.html", "#login")
+		b.signIn(t, api.token("mapu-pailin", "mapu:Pailin"), true)
+		b.open(t, "/area.html?id="+areaID, "#form-qa")
+		b.do(t, chromedp.SetValue(`#form-qa [name="on"]`, "2021-12-10"))
+		b.do(t, chromedp.Click(`#form-qa button[type="submit"]`))
+		b.wait(t, `document.querySelector("#command-result").classList.contains("error")`)
+		if got := b.text(t, "#command-result"); !strings.Contains(got, "403") {
+			t.Errorf("a MAPU of Pailin on a Battambang area: the page says %q, want the API's 403", got)
+		}
+		if after := len(api.area(areaID).History); after != before {
+			t.Errorf("a refused command changed the history: %d events, was %d", after, before)
+		}
+		b.screenshot(t, "area-forbidden")
 		b.do(t, chromedp.Evaluate[chromedp.Void](`localStorage.clear()`))
 	})
 }
@@ -418,11 +441,8 @@ func (b *browser) open(t *testing.T, path, ready string) {
 	t.Helper()
 	b.do(t, chromedp.Navigate(b.base+path))
 	sel, _ := json.Marshal(ready)
-	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
-	defer cancel()
-	state, err := chromedp.Run(ctx, chromedp.Poll[string](fmt.Sprintf(`document.querySelector(%s) ? "ready" :
-		(document.querySelector(".error:not([hidden])") ? "error: " + document.querySelector(".error:not([hidden])").textContent : "")`, sel),
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	state, err := b.poll(fmt.Sprintf(`document.querySelector(%s) ? "ready" :
+		(document.querySelector(".error:not([hidden])") ? "error: " + document.querySelector(".error:not([hidden])").textContent : "")`, sel))
 	if err != nil || state != "ready" {
 		// What the page shows instead, for the log and as a screenshot.
 		body := evaluate[string](t, b, `document.body.innerText.slice(0, 600)`)
@@ -435,10 +455,33 @@ func (b *browser) open(t *testing.T, path, ready string) {
 // wait polls a JavaScript condition until it holds (20 s at most).
 func (b *browser) wait(t *testing.T, cond string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	if _, err := b.poll(fmt.Sprintf(`(%s) ? "yes" : ""`, cond)); err != nil {
 		t.Fatalf("waiting for %s: %v", cond, err)
+	}
+}
+
+// poll evaluates expr every 50 ms until it gives a non-empty string, for 20 s
+// at most. A failed evaluation is tried again: just after a navigation the
+// browser can still refer to the old document's script context.
+func (b *browser) poll(expr string) (string, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err == nil && v != "" {
+			return v, nil
+		}
+		if err != nil {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return v, fmt.Errorf("%w (last evaluation error: %v)", ctx.Err(), last)
+		case <-tick.C:
+		}
 	}
 }
 
@@ -479,6 +522,25 @@ func (b *browser) figure(t *testing.T, sel string, m2 int64, text string) {
 		if got := b.text(t, sel); got != text {
 			t.Errorf("%s reads %q, want %q", sel, got, text)
 		}
+	}
+}
+
+// signIn sends a token through the login page's form; accepted, the page
+// goes on to the overview, and signIn waits for it to load.
+func (b *browser) signIn(t *testing.T, token string, accepted bool) {
+	t.Helper()
+	if evaluate[string](t, b, `location.pathname`) != "/login.html" {
+		b.open(t, "/login.html", "#login")
+	}
+	b.do(t, chromedp.SetValue("#token", token))
+	click := chromedp.Click(`#login button[type="submit"]`)
+	if !accepted {
+		b.do(t, click)
+		return
+	}
+	inBrowser(t, b, chromedp.WaitEvent(page.LoadEventFired, nil, click))
+	if path := evaluate[string](t, b, `location.pathname`); path != "/" {
+		t.Fatalf("after signing in the browser is at %s, want the overview", path)
 	}
 }
 
@@ -565,6 +627,18 @@ func (c apiClient) command(name string, data map[string]any) (int, apiRefusal) {
 	var r apiRefusal
 	status := c.do(http.MethodPost, "/api/v1/commands", map[string]any{"command": name, "command_id": uuid.NewString(), "data": data}, &r)
 	return status, r
+}
+
+// token creates an API token (the insecure-local principal is an admin).
+func (c apiClient) token(name, role string) string {
+	c.t.Helper()
+	var doc struct {
+		Token string `json:"token"`
+	}
+	if status := c.do(http.MethodPost, "/api/v1/tokens", map[string]string{"name": name, "role": role}, &doc); status != http.StatusCreated || doc.Token == "" {
+		c.t.Fatalf("creating a %s token: status %d", role, status)
+	}
+	return doc.Token
 }
 
 type areaDoc struct {

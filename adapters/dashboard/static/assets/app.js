@@ -106,8 +106,10 @@ const LR = (() => {
     },
     instant: (s) => (s ? s.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") : "–"),
     shortID: (id) => (id ? String(id).slice(-12) : "–"),
+    // method names a clearance or cancellation method.
+    method: (m) => ({ MDD: "MDD (dogs)", NTS: "NTS", TS: "TS", MIXED: "mixed", MANUAL: "manual", MECHANICAL: "mechanical", DESK_ANALYSIS: "desk analysis" }[m] || fmt.words(m)),
     // words turns AreaRegistered or NO_EVIDENCE into readable words.
-    words: (s) => String(s || "").replace(/_/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase(),
+    words: (s) => String(s || "").replace(/_/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^QAVisit/, "QA visit").replace(/\b(?!QA\b)([A-Za-z]+)/g, (w) => w.toLowerCase()),
   };
 
   // fractionalYear turns YYYY-MM-DD into a year with the day as a fraction.
@@ -148,8 +150,9 @@ const LR = (() => {
 
   // table builds a table from column specs {label, value(row) -> Node|string, num}.
   function table(columns, rows, attrs) {
-    const thead = el("thead", null, el("tr", null, columns.map((c) => el("th", { class: c.num ? "num" : null, scope: "col" }, c.label))));
-    const tbody = el("tbody", null, rows.map((r) => el("tr", null, columns.map((c) => el("td", { class: c.num ? "num" : null }, c.value(r))))));
+    const cls = (c) => (c.num ? "num" : c.date ? "date" : null);
+    const thead = el("thead", null, el("tr", null, columns.map((c) => el("th", { class: cls(c), scope: "col" }, c.label))));
+    const tbody = el("tbody", null, rows.map((r) => el("tr", null, columns.map((c) => el("td", { class: cls(c) }, c.value(r))))));
     return el("div", { class: "table-wrap" }, el("table", attrs || null, thead, tbody));
   }
 

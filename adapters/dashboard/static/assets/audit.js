@@ -31,13 +31,13 @@
     );
     $("#audit-count").textContent = `Entries (${fmt.int(entries.length)})`;
     $("#audit-table").replaceChildren(entries.length ? LR.table([
-      { label: "Occurred", value: (e) => fmt.date(e.occurred_on) },
+      { label: "Occurred", date: true, value: (e) => fmt.date(e.occurred_on) },
       { label: "Action", value: (e) => fmt.words(e.action) },
       { label: "Area", value: (e) => link(LR.areaHref(e.area_id), fmt.shortID(e.area_id), { class: "mono", title: e.area_id }) },
       { label: "Province", value: (e) => e.province },
       { label: "Class", value: (e) => [e.from, e.to].filter(Boolean).join(" → ") || "–" },
       { label: "Area", num: true, value: (e) => (e.size_m2 ? fmt.area(e.size_m2) : "–") },
-      { label: "Method", value: (e) => e.method || "–" },
+      { label: "Method", value: (e) => (e.method ? fmt.method(e.method) : "–") },
       { label: "Actor", value: (e) => e.actor || "–" },
       { label: "Reason", value: (e) => e.reason || "–" },
       { label: "Evidence", value: (e) => ((e.evidence || []).length ? e.evidence.map((x) => `${fmt.words(x.kind)} ${fmt.date(x.observed_on)}`).join("; ") : `none (${e.evidence_count || 0} on record)`) },

@@ -34,7 +34,8 @@ const Charts = (() => {
       // A label Y stands for 31 December of Y, i.e. fractional year Y+1.
       const pos = opts.year - 1;
       let px = null;
-      for (let i = 0; i + 1 < labels.length; i++) {
+      if (x.type === "linear") px = x.getPixelForValue(opts.year); // an axis of fractional years
+      else for (let i = 0; i + 1 < labels.length; i++) {
         if (pos >= labels[i] && pos <= labels[i + 1]) {
           const f = (pos - labels[i]) / (labels[i + 1] - labels[i]);
           px = x.getPixelForValue(i) + f * (x.getPixelForValue(i + 1) - x.getPixelForValue(i));
@@ -172,12 +173,16 @@ const Charts = (() => {
 
   // completion draws each scenario's P10–P90 completion range as a floating
   // bar, with the median as a point.
-  function completion(canvas, scenarios) {
+  function completion(canvas, scenarios, deadline) {
     const fy = LR.fractionalYear;
+    // A P90 beyond the forecast horizon is drawn to the horizon.
     const range = scenarios.map((s) => {
       const c = s.forecast.completion || {};
-      return c.p10 && c.p90 ? [fy(c.p10), fy(c.p90)] : null;
+      const end = c.p90 || s.forecast.horizon;
+      return c.p10 && end ? [fy(c.p10), fy(end)] : null;
     });
+    const values = range.flat().filter((v) => v != null);
+    for (const s of scenarios) if (s.forecast.deadline) values.push(fy(s.forecast.deadline));
     return make(canvas, {
       type: "bar",
       data: {
@@ -189,18 +194,27 @@ const Charts = (() => {
       },
       options: {
         indexAxis: "y",
-        scales: { x: { beginAtZero: false, ticks: { callback: (v) => String(Math.floor(v)) }, title: { display: true, text: "year of completion" } } },
+        scales: {
+          x: {
+            min: values.length ? Math.floor(Math.min(...values)) - 1 : undefined,
+            max: values.length ? Math.ceil(Math.max(...values)) + 1 : undefined,
+            ticks: { stepSize: 1, callback: (v) => String(Math.floor(v)) }, title: { display: true, text: "year of completion" },
+          },
+        },
         plugins: {
           tooltip: {
             callbacks: {
               label: (ctx) => {
                 const c = scenarios[ctx.dataIndex].forecast.completion || {};
-                return ctx.datasetIndex === 0 ? `P10 ${LR.fmt.date(c.p10)} – P90 ${LR.fmt.date(c.p90)}` : `P50 ${LR.fmt.date(c.p50)}`;
+                const p90 = c.p90 ? LR.fmt.date(c.p90) : "after " + LR.fmt.date(scenarios[ctx.dataIndex].forecast.horizon);
+                return ctx.datasetIndex === 0 ? `P10 ${LR.fmt.date(c.p10)} – P90 ${p90}` : `P50 ${LR.fmt.date(c.p50)}`;
               },
             },
           },
+          deadline: deadline ? { year: fy(deadline), label: "deadline" } : {},
         },
       },
+      plugins: [deadlinePlugin],
     });
   }
 

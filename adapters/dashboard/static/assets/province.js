@@ -55,12 +55,12 @@
     { label: "Class", value: (a) => el("span", { class: "badge " + String(a.classification).toLowerCase() }, a.classification) },
     { label: "Hazard", value: (a) => a.hazard },
     { label: "Land use", value: (a) => fmt.words(a.land_use) || "–" },
-    { label: "Remaining", num: true, value: (a) => fmt.area(a.remaining_m2) },
-    withPlan ? { label: "To clear", num: true, value: (a) => fmt.area(a.to_clear_m2) } : null,
+    { label: "Remaining", num: true, value: (a) => el("span", { title: fmt.m2(a.remaining_m2) }, fmt.ha(a.remaining_m2, 2)) },
+    withPlan ? { label: "To clear", num: true, value: (a) => el("span", { title: fmt.m2(a.to_clear_m2) }, fmt.ha(a.to_clear_m2, 2)) } : null,
     { label: "Casualties (5 y)", num: true, value: (a) => fmt.int(a.casualties_last_5y) },
     { label: "Evidence", num: true, value: (a) => fmt.int(a.evidence_count) },
     { label: "Score", num: true, value: (a) => (a.score == null ? "–" : a.score.toFixed(1)) },
-    withPlan ? { label: "Operator", value: (a) => [a.operator, a.method && `(${fmt.words(a.method)})`].filter(Boolean).join(" ") } : null,
+    withPlan ? { label: "Operator", value: (a) => [a.operator, a.method && `(${fmt.method(a.method)})`].filter(Boolean).join(" ") } : null,
     withPlan ? { label: "Cost", num: true, value: (a) => fmt.usd(a.cost_usd) } : null,
   ].filter(Boolean);
 
@@ -86,7 +86,7 @@
       );
       $("#by-operator").replaceChildren(table([
         { label: "Operator", value: (o) => o.operator },
-        { label: "Method", value: (o) => fmt.words(o.method) },
+        { label: "Method", value: (o) => fmt.method(o.method) },
         { label: "Areas", num: true, value: (o) => fmt.int(o.areas) },
         { label: "To clear", num: true, value: (o) => fmt.km2(o.to_clear_m2, 2) },
         { label: "Capacity", num: true, value: (o) => fmt.km2(o.capacity_m2, 2) },
@@ -119,6 +119,11 @@
     province = $("#province-select").value;
     year = +$("#year-input").value;
     history.pushState(null, "", LR.provinceHref(province, year));
+    load(0);
+  });
+  window.addEventListener("popstate", () => {
+    province = LR.param("province");
+    year = +LR.param("year") || 0;
     load(0);
   });
   $("#print").addEventListener("click", () => window.print());

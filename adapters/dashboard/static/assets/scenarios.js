@@ -16,11 +16,11 @@
     const base = list.find((s) => s.name === "baseline") || list[0];
     const deadline = list.length ? list[0].forecast.deadline : null;
     $("#compare-table").replaceChildren(LR.table([
-      { label: "Scenario", value: (s) => el("span", null, el("strong", null, s.name), el("br"), el("span", { class: "muted" }, s.description || "")) },
-      { label: "Completion (deterministic)", value: (s) => el("span", { "data-figure": "completion:" + s.name }, fmt.date(s.forecast.deterministic_completion) === "–" ? "never" : fmt.date(s.forecast.deterministic_completion)) },
-      { label: "P10", value: (s) => fmt.date((s.forecast.completion || {}).p10) },
-      { label: "P50", value: (s) => fmt.date((s.forecast.completion || {}).p50) },
-      { label: "P90", value: (s) => fmt.date((s.forecast.completion || {}).p90) },
+      { label: "Scenario", value: (s) => el("strong", { title: s.description || null }, s.name) },
+      { label: "Completion (deterministic)", date: true, value: (s) => el("span", { "data-figure": "completion:" + s.name }, fmt.date(s.forecast.deterministic_completion) === "–" ? "never" : fmt.date(s.forecast.deterministic_completion)) },
+      { label: "P10", date: true, value: (s) => fmt.date((s.forecast.completion || {}).p10) },
+      { label: "P50", date: true, value: (s) => fmt.date((s.forecast.completion || {}).p50) },
+      { label: "P90", date: true, value: (s) => fmt.date((s.forecast.completion || {}).p90) },
       { label: "Chance by deadline", num: true, value: (s) => fmt.pct(s.forecast.probability_by_deadline) },
       { label: "Remaining at deadline", num: true, value: (s) => LR.figure(s.forecast.remaining_at_deadline_m2, fmt.km2, "at-deadline:" + s.name) },
       { label: "Cost to completion", num: true, value: (s) => fmt.usd(s.forecast.cost_to_completion_usd) },
@@ -29,9 +29,9 @@
         const d = monthsBetween(base.forecast.deterministic_completion, s.forecast.deterministic_completion);
         return d == null ? "–" : (d > 0 ? "+" : "") + d + " months";
       } },
-    ], list, { id: "comparison" }));
+    ], list, { id: "comparison" }), el("dl", { class: "facts small" }, list.flatMap((s) => [el("dt", null, s.name), el("dd", null, s.description || "–")])));
     Charts.trajectories($("#trajectory-chart"), list, deadline);
-    Charts.completion($("#completion-chart"), list);
+    Charts.completion($("#completion-chart"), list, deadline);
     $("#compare-status").textContent = `${list.length} scenarios, ${fmt.int(list.length ? list[0].forecast.trials : 0)} trials each, as of ${fmt.date(list.length ? list[0].forecast.as_of : "")}` + (deadline ? `; deadline ${fmt.date(deadline)}.` : ".");
   }
 
