@@ -2,10 +2,18 @@ package jetstream_test
 
 import (
 	"context"
+	"errors"
+	"net"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/events"
 )
 
 // On a three-node cluster the stream is created R3 by default; an existing
@@ -52,5 +60,115 @@ func TestClusterReplicaCount(t *testing.T) {
 	}
 	if st := jetstreamtest.MustStore(t, single); st.Replicas() != 1 {
 		t.Fatalf("single server: replicas %d", st.Replicas())
+	}
+}
+
+// Follow rides out its server's restart: it recreates its consumer after
+// the last event it delivered, so every event comes once, in order, with no
+// gap; and an append while the server is down fails as unavailable within
+// RetryFor.
+func TestFollowAndAppendRideOutServerRestart(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ecfg := lrjs.DefaultEmbeddedConfig(t.TempDir())
+	ecfg.Listen = addr
+	srv, err := lrjs.StartEmbedded(ecfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Close() }()
+	nc, err := lrjs.Dial("nats://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	cfg := lrjs.DefaultConfig()
+	cfg.RetryFor = time.Second
+	st, err := lrjs.Open(context.Background(), nc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendOne := func() error {
+		ref := events.Ref{Country: "KH", Kind: events.KindDeployment, ID: uuid.Must(uuid.NewV7())}
+		_, err := st.Append(context.Background(), []domain.Write{{Aggregate: ref, Events: []events.Envelope{{
+			ID: uuid.Must(uuid.NewV7()), Type: events.TypeCapacityWithdrawn, Schema: 1, Aggregate: ref,
+			Data: events.CapacityWithdrawn{DeploymentID: ref.ID, On: events.MustDate("2021-01-01")}}}}})
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var seqs []uint64
+	done := make(chan error, 1)
+	go func() {
+		done <- st.Follow(ctx, 1, func(e events.Envelope, _ uint64) error {
+			mu.Lock()
+			seqs = append(seqs, e.Sequence)
+			mu.Unlock()
+			return nil
+		})
+	}()
+	delivered := func(n int) {
+		t.Helper()
+		deadline := time.After(30 * time.Second)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			mu.Lock()
+			got := len(seqs)
+			mu.Unlock()
+			if got >= n {
+				return
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("Follow ended: %v", err)
+			case <-deadline:
+				t.Fatalf("Follow delivered %d of %d events", got, n)
+			case <-tick.C:
+			}
+		}
+	}
+	for range 50 {
+		if err := appendOne(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delivered(50)
+
+	srv.Close()
+	start := time.Now()
+	err = appendOne()
+	if !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("append while the server is down: %v, want ErrUnavailable", err)
+	}
+	if took := time.Since(start); took > cfg.RetryFor+cfg.Timeout+time.Second {
+		t.Fatalf("append while the server is down took %s to fail", took)
+	}
+	if srv, err = lrjs.StartEmbedded(ecfg); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; {
+		if err := appendOne(); err == nil {
+			i++
+		} else if !errors.Is(err, domain.ErrUnavailable) {
+			t.Fatal(err)
+		}
+	}
+	delivered(100)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow ended with %v, want context.Canceled", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, seq := range seqs {
+		if seq != uint64(i+1) {
+			t.Fatalf("event %d delivered with sequence %d: a gap or a repeat across the restart", i+1, seq)
+		}
 	}
 }
