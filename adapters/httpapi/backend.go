@@ -21,6 +21,9 @@ type Backend interface {
 	// WaitProjected returns once the read model has applied seq, or the
 	// context's error.
 	WaitProjected(ctx context.Context, seq uint64) error
+	// Handled returns how many commands this replica's handler took from
+	// the command bus (commands spread over replicas show it).
+	Handled() int64
 	// Subscribe returns a channel that gets the projected sequence after each
 	// commit of the projections (the latest only, when the reader is slow).
 	Subscribe() (<-chan uint64, func())

@@ -113,7 +113,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sequence": stored, "projected": s.backend.Projected()})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sequence": stored, "projected": s.backend.Projected(),
+		"commands_handled": s.backend.Handled()})
 	return nil
 }
 

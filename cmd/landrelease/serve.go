@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/landrelease/landrelease/adapters/bus"
 	"github.com/landrelease/landrelease/adapters/httpapi"
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
+	"github.com/landrelease/landrelease/domain"
 )
 
 func serveVerb() verb {
@@ -103,7 +105,8 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	if opts.bus == "nats" {
 		bcfg.Transport, bcfg.Conn, bcfg.StreamReplicas = bus.TransportNATS, rm.nc, rm.replicas()
 	}
-	b, err := bus.New(ctx, bcfg, rm.handler)
+	counted := &countingHandler{h: rm.handler}
+	b, err := bus.New(ctx, bcfg, counted)
 	if err != nil {
 		return fmt.Errorf("command bus: %w", err)
 	}
@@ -113,6 +116,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		return err
 	}
 	backend := newAPIBackend(rm, b, a.g.country)
+	backend.handled = &counted.n
 	follow, stopFollow := context.WithCancel(ctx)
 	followed := make(chan struct{})
 	go func() {
@@ -144,6 +148,17 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	}
 	fmt.Fprintln(a.stderr, "landrelease: stopped serving")
 	return err
+}
+
+// countingHandler counts the commands this replica handles from the bus.
+type countingHandler struct {
+	h *domain.Handler
+	n atomic.Int64
+}
+
+func (c *countingHandler) Handle(ctx context.Context, env domain.CommandEnvelope) (domain.Result, error) {
+	c.n.Add(1)
+	return c.h.Handle(ctx, env)
 }
 
 // replicas is the replica count for the streams and buckets the serve verb

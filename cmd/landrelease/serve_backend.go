@@ -33,6 +33,7 @@ type apiBackend struct {
 	country string
 
 	projected atomic.Uint64
+	handled   *atomic.Int64 // commands this replica took from the bus
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced at each commit
 	subs      map[chan uint64]struct{}
@@ -72,7 +73,14 @@ func (b *apiBackend) committed(seq uint64) {
 }
 
 func (b *apiBackend) Stored(ctx context.Context) (uint64, error) { return b.rm.store.LastSequence(ctx) }
-func (b *apiBackend) Projected() uint64                          { return b.projected.Load() }
+
+func (b *apiBackend) Handled() int64 {
+	if b.handled == nil {
+		return 0
+	}
+	return b.handled.Load()
+}
+func (b *apiBackend) Projected() uint64 { return b.projected.Load() }
 
 func (b *apiBackend) WaitProjected(ctx context.Context, seq uint64) error {
 	for {

@@ -204,3 +204,71 @@ func mustStatus(t testing.TB, what string, code int, body []byte, want int) {
 }
 
 var _ = fmt.Sprint
+
+// TestServeShutsDownGracefully: when serve is told to stop (Ctrl-C), a
+// request in flight still gets its full answer, an open event stream ends,
+// and serve exits 0.
+func TestServeShutsDownGracefully(t *testing.T) {
+	dir := t.TempDir()
+	loadDemo(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lineWatcher{re: regexp.MustCompile(`serving the API at (http://[^/\s]+)/api/v1/`), found: make(chan string, 1)}
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"--data-dir", dir, "serve", "--http", "127.0.0.1:0", "--insecure-local"}, strings.NewReader(""), io.Discard, stderr)
+	}()
+	var base string
+	select {
+	case base = <-stderr.found:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start:\n%s", stderr)
+	}
+	stream, err := http.Get(base + "/api/v1/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	type answer struct {
+		code int
+		body []byte
+		err  error
+		at   time.Time
+	}
+	slow := make(chan answer, 1)
+	go func() {
+		// A scenario comparison with many trials takes a while.
+		resp, err := http.Post(base+"/api/v1/scenarios/compare", "application/json",
+			strings.NewReader(`{"scenarios":["rcaf-2000","funding-cut-20","faster-nts"],"trials":20000}`))
+		if err != nil {
+			slow <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		slow <- answer{resp.StatusCode, b, err, time.Now()}
+	}()
+	time.Sleep(300 * time.Millisecond) // let the comparison start
+	stopped := time.Now()
+	cancel()
+	a := <-slow
+	if !a.at.After(stopped) {
+		t.Fatal("the comparison finished before serve was stopped: the test proves nothing; give it more work")
+	}
+	if a.err != nil || a.code != http.StatusOK || !bytes.Contains(a.body, []byte(`"funding-cut-20"`)) {
+		t.Fatalf("the request in flight was cut: %v %d %.300s", a.err, a.code, a.body)
+	}
+	if _, err := io.ReadAll(stream.Body); err != nil {
+		t.Logf("stream ended with %v", err)
+	}
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("serve exited %d:\n%s", code, stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := http.Get(base + "/api/v1/health"); err == nil {
+		t.Fatal("serve still answers after stopping")
+	}
+}
