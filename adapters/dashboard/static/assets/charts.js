@@ -55,7 +55,8 @@ const Charts = (() => {
       ctx.fillStyle = COLOURS.deadline;
       ctx.font = "bold 12px " + Chart.defaults.font.family;
       ctx.textAlign = px > (area.left + area.right) / 2 ? "right" : "left";
-      ctx.fillText(opts.label || "deadline", px + (ctx.textAlign === "right" ? -6 : 6), area.top + 14);
+      const label = area.right - area.left < 420 ? "deadline" : opts.label || "deadline";
+      ctx.fillText(label, px + (ctx.textAlign === "right" ? -6 : 6), area.top + 14);
       ctx.restore();
     },
   };

@@ -63,6 +63,7 @@
     await LR.guarded($("#compare-error"), async () => {
       const doc = await LR.api("/api/v1/scenarios");
       const wanted = new Set((LR.param("scenarios") || "baseline,rcaf-2000").split(","));
+      if (+LR.param("trials") > 0) $("#trials").value = LR.param("trials");
       $("#scenario-list").replaceChildren(el("legend", null, "Scenarios"), ...(doc.scenarios || []).map((s) =>
         el("label", { class: "choice", title: s.description || "" }, el("span", null, el("input", { type: "checkbox", name: "scenario", value: s.name, checked: wanted.has(s.name) }), " ", s.name))));
       last = request();
