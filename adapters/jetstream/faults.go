@@ -112,6 +112,9 @@ func (s *Store) retry(ctx context.Context, op string, attempt func(ctx context.C
 			return nil
 		}
 		if !transient(ctx, err) {
+			if ctx.Err() == nil {
+				s.down.ok() // the store answered, if only to refuse
+			}
 			return err
 		}
 		lastErr = err

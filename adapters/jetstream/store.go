@@ -196,6 +196,15 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 	var first uint64
 	err := s.retry(ctx, "append", func(ctx context.Context) error {
 		seq, err := s.publish(ctx, msgs)
+		// A clustered stream refuses an expected-sequence check with the
+		// constant "wrong last sequence" (10164) while an earlier message
+		// on the subject is still being applied, even our own whose
+		// acknowledgement we already hold. Nothing was stored: try again
+		// shortly; a real conflict then shows as 10071.
+		for wait := time.Millisecond; inProcess(err) && wait <= 32*time.Millisecond && ctx.Err() == nil; wait *= 2 {
+			<-time.After(wait)
+			seq, err = s.publish(ctx, msgs)
+		}
 		if err == nil {
 			first = seq
 			return nil
@@ -226,6 +235,11 @@ func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
 		return 0, err
 	}
 	return ack.Sequence - ack.BatchSize + 1, nil
+}
+
+func inProcess(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
 }
 
 // classify sorts a publish error: a concurrency conflict becomes a domain
