@@ -134,6 +134,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		b.screenshot(t, "province")
 
+		// The printable work plan is the API's own HTML, one link away.
+		href := b.attr(t, "#open-html", "href")
+		if want := "/api/v1/workplans/Battambang/2022?format=html"; href != want {
+			t.Errorf("printable work plan links to %q, want %q", href, want)
+		} else if status, body := api.raw(href); status != http.StatusOK || !strings.Contains(body, "Battambang") {
+			t.Errorf("GET %s: %d %.80q, want the printable plan", href, status, body)
+		}
+
 		// Printed, the page drops the navigation and forms and keeps the plan.
 		b.media(t, "print")
 		if d := evaluate[string](t, b, `getComputedStyle(document.querySelector("header.top")).display`); d != "none" {
@@ -606,6 +614,20 @@ func (c apiClient) do(method, path string, body, into any) int {
 		}
 	}
 	return res.StatusCode
+}
+
+func (c apiClient) raw(path string) (int, string) {
+	c.t.Helper()
+	res, err := http.Get(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
 }
 
 func (c apiClient) get(path string, into any) {

@@ -128,26 +128,29 @@
   });
   $("#print").addEventListener("click", () => window.print());
 
-  // The API's HTML and CSV need the bearer token too, so they are fetched
-  // here and handed to the browser as a blob rather than linked to directly.
-  async function openExport(format, download) {
-    const box = $("#workplan-error");
-    await LR.guarded(box, async () => {
+  // The API's printable HTML and CSV are plain links to the API. With a
+  // token, a link cannot carry the Authorization header, so the click fetches
+  // the file with it and hands it to the browser as a download instead.
+  function setExportLinks() {
+    $("#open-html").href = wpPath("html");
+    $("#download-csv").href = wpPath("csv");
+    $("#download-csv").setAttribute("download", `workplan-${province}-${year}.csv`);
+  }
+  async function download(ev, format) {
+    if (!LR.token()) return; // the browser follows the link itself
+    ev.preventDefault();
+    await LR.guarded($("#workplan-error"), async () => {
       const res = await LR.api(wpPath(format), { raw: true });
       const url = URL.createObjectURL(await res.blob());
-      if (download) {
-        const a = el("a", { href: url, download: `workplan-${province}-${year}.csv` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-      } else {
-        window.open(url, "_blank");
-      }
+      const a = el("a", { href: url, download: `workplan-${province}-${year}.${format}` });
+      document.body.append(a);
+      a.click();
+      a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     });
   }
-  $("#open-html").addEventListener("click", () => openExport("html", false));
-  $("#download-csv").addEventListener("click", () => openExport("csv", true));
+  $("#open-html").addEventListener("click", (ev) => download(ev, "html"));
+  $("#download-csv").addEventListener("click", (ev) => download(ev, "csv"));
 
   async function load(seq) {
     await LR.guarded($("#province-error"), async () => {
@@ -155,6 +158,7 @@
       $("#province-error").hidden = true;
     });
     if (!province) return;
+    setExportLinks();
     await loadWorkplan(seq);
     await loadMap();
   }
