@@ -48,7 +48,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		AsOf      string `json:"as_of"`
 		National  provinceFigures
 		Provinces []provinceFigures `json:"provinces"`
-		Burndown  struct {
+		Capacity  []struct {
+			Province string `json:"province"`
+		} `json:"capacity"`
+		Burndown struct {
 			Deadline *string `json:"deadline"`
 			Actual   []struct {
 				Year        int   `json:"year"`
@@ -123,6 +126,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		if got := b.count(t, "#nts tbody tr"); got != len(plan.ProposedForNTS) {
 			t.Errorf("proposed for NTS: %d rows, want %d", got, len(plan.ProposedForNTS))
+		}
+		deployed := 0
+		for _, c := range overview.Capacity {
+			if c.Province == "Battambang" {
+				deployed++
+			}
+		}
+		if got := b.count(t, "#capacity-table tbody tr"); got != deployed {
+			t.Errorf("capacity: %d operators on the page, %d from the API", got, deployed)
 		}
 		b.figure(t, `[data-figure="workplan-planned"]`, plan.PlannedM2, pageKm2(plan.PlannedM2, 1))
 		b.figure(t, `[data-figure="province-remaining"]`, province("Battambang").RemainingM2, pageKm2(province("Battambang").RemainingM2, 1))

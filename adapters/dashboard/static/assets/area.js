@@ -169,6 +169,10 @@
     $("#command-forms").replaceChildren(...FORMS.map((spec) => {
       const form = el("form", { class: "command", "data-command": spec.command, id: "form-" + spec.id },
         ...spec.fields(), el("button", { type: "submit" }, spec.title));
+      // An operator records its own results: its name goes in by default.
+      const own = role.startsWith("operator:") ? role.slice("operator:".length) : "";
+      const opField = form.querySelector('[name="operator"]');
+      if (own && opField) opField.defaultValue = own;
       let commandID = LR.uuid4(); // kept until accepted, so a retry is not applied twice
       form.addEventListener("input", () => { commandID = LR.uuid4(); });
       form.addEventListener("submit", async (ev) => {

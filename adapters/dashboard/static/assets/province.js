@@ -37,6 +37,13 @@
       $("#province-kpis").replaceChildren(el("p", { class: "muted" }, `No hazard area is recorded in ${province}.`));
       return;
     }
+    const capacity = (overview.capacity || []).filter((c) => c.province === province);
+    $("#capacity").replaceChildren(capacity.length ? table([
+      { label: "Operator", value: (c) => c.operator },
+      { label: "Deployments", num: true, value: (c) => fmt.int(c.deployments) },
+      { label: "Deminers", num: true, value: (c) => fmt.int(c.deminers) },
+      { label: "of whom women", num: true, value: (c) => `${fmt.int(c.women)} (${fmt.pct(c.deminers ? c.women / c.deminers : 0)})` },
+    ], capacity, { id: "capacity-table" }) : el("p", { class: "muted" }, "No capacity is deployed in this province."));
     const released = p.cancelled_nts_m2 + p.cancelled_desk_m2 + p.reduced_m2 + p.cleared_m2;
     $("#province-kpis").replaceChildren(
       kpi("Remaining contamination", figure(p.remaining_m2, fmt.km2, "province-remaining"), el("span", null, "SHA ", fmt.km2(p.remaining_sha_m2), " · CHA ", fmt.km2(p.remaining_cha_m2)), "remaining"),
