@@ -326,7 +326,8 @@ func TestDashboardInBrowser(t *testing.T) {
 
 		// An analyst signs in with a token (made by the admin through the
 		// API): the area page offers no command.
-		b.signIn(t, api.token("ana", "analyst"), true)
+		anaToken := api.token("ana", "analyst")
+		b.signIn(t, anaToken, true)
 		b.open(t, "/area.html?id="+areaID, `[data-figure="event-count"]`)
 		b.wait(t, `document.querySelector("#whoami .who") !== null`)
 		if got := b.text(t, "#whoami .who"); got != "ana · analyst" {
@@ -336,6 +337,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		if n := b.count(t, "#command-forms form"); n != 0 {
 			t.Errorf("an analyst is offered %d command forms", n)
 		}
+
+		// Once revoked, the token gets the API's 401 and the page asks to sign in.
+		if status := api.do(http.MethodDelete, "/api/v1/tokens/ana", nil, nil); status >= 300 {
+			t.Fatalf("revoking ana's token: status %d", status)
+		}
+		b.open(t, "/", "#signin-needed:not([hidden])")
+		if got := b.text(t, "#signin-needed"); !strings.Contains(got, "Sign in with a token") {
+			t.Errorf("with a revoked token the page says %q, want a way to sign in", got)
+		}
+		b.screenshot(t, "revoked")
 
 		// A MAPU of Pailin may not record on a Battambang area: the page
 		// shows the API's refusal and nothing is stored.
