@@ -215,7 +215,9 @@ func (m *memStore) state() State {
 	}
 	slices.SortFunc(st.Areas, func(a, b AreaRow) int { return cmp.Compare(a.ID.String(), b.ID.String()) })
 	slices.SortFunc(st.Deployments, func(a, b DeploymentRow) int { return cmp.Compare(a.ID.String(), b.ID.String()) })
-	slices.SortFunc(st.WorkPlans, func(a, b WorkPlanRow) int { return cmp.Or(cmp.Compare(a.Province, b.Province), cmp.Compare(a.Year, b.Year)) })
+	slices.SortFunc(st.WorkPlans, func(a, b WorkPlanRow) int {
+		return cmp.Or(cmp.Compare(a.Province, b.Province), cmp.Compare(a.Year, b.Year))
+	})
 	slices.SortFunc(st.Stats, func(a, b StatRow) int { return cmp.Compare(fmt.Sprint(a.StatKey), fmt.Sprint(b.StatKey)) })
 	return st
 }
