@@ -19,7 +19,7 @@ const Charts = (() => {
   }
 
   const km2 = (m2) => (m2 == null ? null : m2 / 1e6);
-  const km2Tick = (v) => LR.fmt.int(v) + " km²";
+  const km2Tick = (v) => (Math.abs(v) >= 10 || Number.isInteger(v) ? LR.fmt.int(v) : v.toFixed(1)) + " km²";
   const km2Tooltip = (ctx) => `${ctx.dataset.label}: ${LR.fmt.km2(ctx.parsed.y * 1e6)}`;
 
   // deadlinePlugin draws options.plugins.deadline = {year: fractional year,

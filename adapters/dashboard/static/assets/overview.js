@@ -12,7 +12,8 @@
 
   function render(o) {
     const n = o.national, b = o.burndown || {};
-    $("#asof").textContent = `As recorded up to ${fmt.date(o.as_of)} (event ${fmt.int(o.sequence)}).`;
+    $("#asof").textContent = n.areas ? `As recorded up to ${fmt.date(o.as_of)} (event ${fmt.int(o.sequence)}).`
+      : "No hazard area is recorded yet: load the demo (landrelease demo) or import a register (landrelease import).";
     const c = b.completion || {};
     $("#kpis").replaceChildren(
       kpi("Remaining contamination", figure(n.remaining_m2, fmt.km2, "national-remaining"),
@@ -21,8 +22,8 @@
       kpi("Land released", figure(released(n), fmt.km2, "national-released"),
         `NTS ${fmt.km2(n.cancelled_nts_m2)} · desk ${fmt.km2(n.cancelled_desk_m2)} · TS ${fmt.km2(n.reduced_m2)} · cleared ${fmt.km2(n.cleared_m2)}`, "released"),
       kpi("Article 5 deadline", b.deadline ? fmt.date(b.deadline) : "not set",
-        el("span", null, el("span", { class: "badge " + (b.on_track ? "good" : "bad"), "data-figure": "on-track" }, b.on_track ? "on track" : "off track"),
-          ` · ${fmt.pct(b.probability_by_deadline)} chance to finish by then`), "deadline"),
+        b.deadline ? el("span", null, el("span", { class: "badge " + (b.on_track ? "good" : "bad"), "data-figure": "on-track" }, b.on_track ? "on track" : "off track"),
+          ` · ${fmt.pct(b.probability_by_deadline)} chance to finish by then`) : "no Article 5 deadline is recorded", "deadline"),
       kpi("Forecast completion (P50)", el("span", { "data-figure": "p50" }, fmt.date(c.p50)),
         `P10 ${fmt.date(c.p10)} – P90 ${fmt.date(c.p90)} · deterministic ${fmt.date(b.deterministic_completion)}`, "completion"),
     );

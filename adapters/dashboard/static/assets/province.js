@@ -26,6 +26,12 @@
     overview = await LR.api("/api/v1/overview", { minSequence: seq });
     const names = (overview.provinces || []).map((p) => p.province).sort();
     if (!province) province = names[0] || "";
+    for (const id of ["#workplan", "#capacity-card", "#map-card"]) $(id).hidden = !province;
+    if (!province) {
+      $("#title").textContent = "Provinces";
+      $("#province-kpis").replaceChildren(el("p", { class: "muted" }, "No province has a recorded hazard area yet."));
+      return;
+    }
     if (!year) year = defaultYear(overview.as_of);
     const sel = $("#province-select");
     sel.replaceChildren(...names.map((n) => el("option", { value: n, selected: n === province }, n)));
