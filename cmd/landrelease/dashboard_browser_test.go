@@ -326,8 +326,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		if want > 0 {
 			href := b.attr(t, "#map svg a", "href")
 			if !strings.HasPrefix(href, "/area.html?id=") {
-				t.Errorf("a polygon links to %q, want its area page", href)
+				t.Fatalf("a polygon links to %q, want its area page", href)
 			}
+			b.screenshot(t, "map")
+			// The area page draws that polygon alone.
+			b.open(t, href, `svg.area-map, #map p.empty`)
+			if got := b.attr(t, "#map svg", "data-drawn"); got != "1" {
+				t.Errorf("%s: %s polygons drawn, want its own", href, got)
+			}
+			b.screenshot(t, "area-polygon")
+			return
 		}
 		b.screenshot(t, "map")
 	})

@@ -33,7 +33,7 @@ const AreaMap = (() => {
       if (x < minX) minX = x; if (x > maxX) maxX = x; if (y < minY) minY = y; if (y > maxY) maxY = y;
     }
     const k = Math.cos(((minY + maxY) / 2) * Math.PI / 180);
-    const W = 1000, pad = 20;
+    const W = 1000, pad = 40;
     const spanX = Math.max((maxX - minX) * k, 1e-9), spanY = Math.max(maxY - minY, 1e-9);
     const scale = Math.min((W - 2 * pad) / spanX, (W * 0.75 - 2 * pad) / spanY);
     const H = Math.round(spanY * scale + 2 * pad);
@@ -53,8 +53,9 @@ const AreaMap = (() => {
     const len = [1, 2, 5, 10].map((m) => m * p10).filter((v) => v <= target).pop();
     const lenPx = len / metresPerUnit;
     const lenText = len >= 1000 ? LR.fmt.int(len / 1000) + " km" : LR.fmt.int(len) + " m";
-    const bar = `<g class="scale"><rect x="${pad}" y="${H - 14}" width="${lenPx.toFixed(1)}" height="4" fill="#333"/><text x="${pad}" y="${H - 18}" font-size="12">${lenText}</text></g>`;
-    const corner = `<text x="${W - pad}" y="${H - 6}" font-size="11" text-anchor="end" fill="#555">${minY.toFixed(3)}°–${maxY.toFixed(3)}° N, ${minX.toFixed(3)}°–${maxX.toFixed(3)}° E</text>`;
+    // Text sized in map units: the drawing is 1000 units wide on any screen.
+    const bar = `<g class="scale"><rect x="${pad}" y="${H - 16}" width="${lenPx.toFixed(1)}" height="6" fill="#333"/><text x="${pad}" y="${H - 24}" font-size="22">${lenText}</text></g>`;
+    const corner = `<text x="${W - pad}" y="${H - 8}" font-size="18" text-anchor="end" fill="#555">${minY.toFixed(3)}°–${maxY.toFixed(3)}° N, ${minX.toFixed(3)}°–${maxX.toFixed(3)}° E</text>`;
     container.innerHTML = `<svg class="area-map" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title || "map of areas")}" data-drawn="${shapes.length}"><rect width="${W}" height="${H}" fill="#f4f1ea"/>${body}${bar}${corner}</svg>`;
     return shapes.length;
   }
