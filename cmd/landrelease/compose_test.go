@@ -325,7 +325,7 @@ func TestDockerfileRunsWhatComposeExpects(t *testing.T) {
 	if len(stages) < 2 {
 		t.Fatalf("Dockerfile: want a build stage and a runtime stage, got %d stages", len(stages))
 	}
-	build, run := stages[0], stages[len(stages)-1]
+	build, final := stages[0], stages[len(stages)-1]
 
 	gomod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
 	if err != nil {
@@ -345,13 +345,13 @@ func TestDockerfileRunsWhatComposeExpects(t *testing.T) {
 	if binary == "" {
 		t.Fatalf("Dockerfile: no RUN CGO_ENABLED=0 go build -o BINARY ./cmd/landrelease in the build stage")
 	}
-	entry := run.last("ENTRYPOINT")
+	entry := final.last("ENTRYPOINT")
 	var entrypoint []string
 	if err := jsonArray(entry, &entrypoint); err != nil || len(entrypoint) != 1 {
 		t.Fatalf("Dockerfile: ENTRYPOINT %q: want the binary alone, in exec form", entry)
 	}
 	copied := false
-	for _, c := range run.all("COPY") {
+	for _, c := range final.all("COPY") {
 		if c == fmt.Sprintf("--from=%s %s %s", build.name, binary, entrypoint[0]) {
 			copied = true
 		}
@@ -359,25 +359,25 @@ func TestDockerfileRunsWhatComposeExpects(t *testing.T) {
 	if !copied {
 		t.Errorf("Dockerfile: the runtime stage does not COPY --from=%s %s %s", build.name, binary, entrypoint[0])
 	}
-	user := run.last("USER")
+	user := final.last("USER")
 	if uid, _, _ := strings.Cut(user, ":"); uid == "" || uid == "root" || uid == "0" {
 		t.Errorf("Dockerfile: runtime USER %q: want a non-root user", user)
 	}
 
 	var cmd []string
-	if err := jsonArray(run.last("CMD"), &cmd); err != nil || len(cmd) == 0 {
-		t.Fatalf("Dockerfile: CMD %q: want exec form", run.last("CMD"))
+	if err := jsonArray(final.last("CMD"), &cmd); err != nil || len(cmd) == 0 {
+		t.Fatalf("Dockerfile: CMD %q: want exec form", final.last("CMD"))
 	}
 	if hasVerb(t, cmd[0]) {
 		checkParses(t, "Dockerfile CMD", cmd)
 	} else {
 		defer skipMissingVerbs(t, map[string]bool{cmd[0]: true})
 	}
-	if dir := flagValue(cmd, "--data-dir"); !slices.Contains(run.all("VOLUME"), dir) {
-		t.Errorf("Dockerfile: CMD --data-dir %q is not a VOLUME (%v)", dir, run.all("VOLUME"))
+	if dir := flagValue(cmd, "--data-dir"); !slices.Contains(final.all("VOLUME"), dir) {
+		t.Errorf("Dockerfile: CMD --data-dir %q is not a VOLUME (%v)", dir, final.all("VOLUME"))
 	}
-	if _, port, _ := net.SplitHostPort(flagValue(cmd, "--http")); !slices.Contains(run.all("EXPOSE"), port) {
-		t.Errorf("Dockerfile: CMD --http port %q is not EXPOSEd (%v)", port, run.all("EXPOSE"))
+	if _, port, _ := net.SplitHostPort(flagValue(cmd, "--http")); !slices.Contains(final.all("EXPOSE"), port) {
+		t.Errorf("Dockerfile: CMD --http port %q is not EXPOSEd (%v)", port, final.all("EXPOSE"))
 	}
 
 	// The compose engines are built from this Dockerfile.
