@@ -39,6 +39,7 @@
     const box = $("#compare-error");
     const button = $("#compare-button");
     button.disabled = true;
+    $("#compare-stale").hidden = true;
     $("#compare-status").textContent = "Running the forecasts…";
     await LR.guarded(box, async () => {
       render(await LR.api("/api/v1/scenarios/compare", { method: "POST", body: req }));
@@ -58,8 +59,13 @@
     compare(last);
   });
 
-  LR.start(async () => {
-    if (last) { await compare(last); return; }
+  LR.start(async (seq) => {
+    // A comparison takes seconds: new events do not rerun it, they say so.
+    if (seq && last) {
+      $("#compare-stale").textContent = `New events have been recorded since this comparison (up to event ${fmt.int(seq)}): press Compare to run it again.`;
+      $("#compare-stale").hidden = false;
+      return;
+    }
     await LR.guarded($("#compare-error"), async () => {
       const doc = await LR.api("/api/v1/scenarios");
       const wanted = new Set((LR.param("scenarios") || "baseline,rcaf-2000").split(","));
