@@ -311,6 +311,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("trajectory chart: %d series, want %d", n, len(cmp.Scenarios))
 		}
 		b.screenshot(t, "scenarios")
+
+		// New events mark the comparison as stale rather than rerun it.
+		if status, _ := api.command("RecordEvidence", map[string]any{"area_id": areaID, "kind": "SURVEY", "observed_on": "2021-12-10"}); status != http.StatusOK {
+			t.Fatalf("RecordEvidence through the API: status %d", status)
+		}
+		b.wait(t, `!document.querySelector("#compare-stale").hidden`)
 	})
 
 	t.Run("map", func(t *testing.T) {
