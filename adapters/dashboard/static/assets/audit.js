@@ -36,7 +36,7 @@
       { label: "Area", value: (e) => link(LR.areaHref(e.area_id), fmt.shortID(e.area_id), { class: "mono", title: e.area_id }) },
       { label: "Province", value: (e) => e.province },
       { label: "Class", value: (e) => [e.from, e.to].filter(Boolean).join(" → ") || "–" },
-      { label: "Area", num: true, value: (e) => (e.size_m2 ? fmt.area(e.size_m2) : "–") },
+      { label: "Size", num: true, value: (e) => (e.size_m2 ? fmt.area(e.size_m2) : "–") },
       { label: "Method", value: (e) => (e.method ? fmt.method(e.method) : "–") },
       { label: "Actor", value: (e) => e.actor || "–" },
       { label: "Reason", value: (e) => e.reason || "–" },
