@@ -46,6 +46,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		Provinces []provinceFigures `json:"provinces"`
 		Capacity  []struct {
 			Province string `json:"province"`
+			Deminers int    `json:"deminers"`
 		} `json:"capacity"`
 		Burndown struct {
 			Deadline *string `json:"deadline"`
@@ -75,6 +76,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.figure(t, `[data-figure="national-sha"]`, overview.National.RemainingSHAM2, pageKm2(overview.National.RemainingSHAM2, 1))
 		bb := province("Battambang")
 		b.figure(t, `[data-figure="remaining:Battambang"]`, bb.RemainingM2, pageKm2(bb.RemainingM2, 1))
+		deminers := 0
+		for _, c := range overview.Capacity {
+			deminers += c.Deminers
+		}
+		if got, want := b.text(t, `[data-figure="deminers"]`), groupDigits(int64(deminers)); got != want {
+			t.Errorf("capacity: %q on the page, %q from the API", got, want)
+		}
 		if got, want := b.count(t, "#provinces tbody tr"), len(overview.Provinces)+1; got != want {
 			t.Errorf("province table: %d rows, want %d provinces and the total", got, want)
 		}

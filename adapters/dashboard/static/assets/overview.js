@@ -21,6 +21,13 @@
       kpi("Open hazard areas", el("span", { "data-figure": "open-areas" }, fmt.int(n.open_areas)), `${fmt.int(n.open_sha)} SHA · ${fmt.int(n.open_cha)} CHA · ${fmt.int(n.areas)} recorded`, "areas"),
       kpi("Land released", figure(released(n), fmt.km2, "national-released"),
         `NTS ${fmt.km2(n.cancelled_nts_m2)} · desk ${fmt.km2(n.cancelled_desk_m2)} · TS ${fmt.km2(n.reduced_m2)} · cleared ${fmt.km2(n.cleared_m2)}`, "released"),
+      (() => {
+        const cap = o.capacity || [];
+        const sum = (k) => cap.reduce((a, c) => a + (c[k] || 0), 0);
+        const operators = new Set(cap.map((c) => c.operator)).size;
+        return kpi("Deminers deployed", el("span", { "data-figure": "deminers" }, fmt.int(sum("deminers"))),
+          `${fmt.int(sum("women"))} women · ${fmt.int(sum("deployments"))} deployments of ${fmt.int(operators)} operators`, "capacity");
+      })(),
       kpi("Article 5 deadline", b.deadline ? fmt.date(b.deadline) : "not set",
         b.deadline ? el("span", null, el("span", { class: "badge " + (b.on_track ? "good" : "bad"), "data-figure": "on-track" }, b.on_track ? "on track" : "off track"),
           ` · ${fmt.pct(b.probability_by_deadline)} chance to finish by then`) : "no Article 5 deadline is recorded", "deadline"),
