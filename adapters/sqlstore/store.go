@@ -68,6 +68,9 @@ func Open(ctx context.Context, dsnOrPath string) (*Store, error) {
 	return s, nil
 }
 
+// sqliteMmapSize is the SQLite memory map of every connection: 2 GiB.
+const sqliteMmapSize = 2 << 30
+
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlstore: no database path given")
@@ -85,7 +88,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// calls (BenchmarkCommit).
 	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_pragma=mmap_size(2147483648)" +
+		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_pragma=mmap_size(" + strconv.Itoa(sqliteMmapSize) + ")" +
 		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
