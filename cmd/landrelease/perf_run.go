@@ -188,7 +188,7 @@ func (b *bencher) logf(format string, args ...any) {
 // with the peak RSS reset, and records its time and peak. fn returns the
 // units of work done.
 func (b *bencher) measure(key string, fn func() (float64, error)) error {
-	spec := phaseSpecs[key]
+	spec := b.spec(key)
 	b.logf("%s …", spec.name)
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -209,9 +209,18 @@ func (b *bencher) measure(key string, fn func() (float64, error)) error {
 
 // skip records a phase that could not be measured.
 func (b *bencher) skip(key, why string) {
-	spec := phaseSpecs[key]
+	spec := b.spec(key)
 	b.res.Phases = append(b.res.Phases, phaseResult{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Skipped: why})
 	b.logf("%s: skipped: %s", spec.name, why)
+}
+
+// spec returns the phase's description, with the configured trials.
+func (b *bencher) spec(key string) phaseSpec {
+	s := phaseSpecs[key]
+	if key == "monte_carlo" {
+		s.name = fmt.Sprintf("Monte Carlo, %s trials", thousands(float64(b.cfg.Trials)))
+	}
+	return s
 }
 
 // judge sets the ratio to the ceiling and whether the targets are met.

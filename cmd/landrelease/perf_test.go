@@ -20,7 +20,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	pg := os.Getenv("LANDRELEASE_TEST_PG")
-	code, out, errOut := run(t, "", "bench", "--scales", "0.02,0.04", "--json", "--dir", filepath.Join(dir, "scratch"),
+	code, out, errOut := run(t, "", "bench", "--scales", "0.01,0.02", "--quick", "--json", "--dir", filepath.Join(dir, "scratch"),
 		"--markdown", doc, "--pg", pg)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
