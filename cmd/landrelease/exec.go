@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/landrelease/landrelease/domain"
@@ -151,6 +153,9 @@ func execStream(ctx context.Context, h *domain.Handler, in io.Reader, w io.Write
 				continue
 			}
 			env, err := domain.DecodeCommand(text)
+			if env.Actor == "" {
+				env.Actor = localActor()
+			}
 			lines = append(lines, execLine{n: n, env: env, err: err})
 			if len(lines) == opts.chunk {
 				select {
@@ -276,3 +281,15 @@ func toErrJSON(err error) *errJSON {
 	}
 	return &errJSON{Kind: domain.KindOf(err).Error(), Message: err.Error()}
 }
+
+// localActor is the actor of a command sent from the command line without
+// one: "cli:" and the operating-system user, so that every event says who.
+var localActor = sync.OnceValue(func() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+})

@@ -186,3 +186,17 @@ func TestExecBadInput(t *testing.T) {
 		t.Fatalf("history holds %d events, want the 3 of the good lines", n)
 	}
 }
+
+// TestExecRecordsTheLocalUserAsActor: a command sent from the command line
+// without an actor is recorded as "cli:<user>", so every event says who.
+func TestExecRecordsTheLocalUserAsActor(t *testing.T) {
+	dir := t.TempDir()
+	line := `{"command":"RegisterSuspectedArea","data":{"province":"Pailin","hazard":"AP","size_m2":5000,"registered_on":"2024-01-02","source":"BLS"}}`
+	if code, _, errOut := run(t, line+"\n", "--data-dir", dir, "exec", "-"); code != exitOK {
+		t.Fatalf("exec: %d %s", code, errOut)
+	}
+	code, out, errOut := run(t, "", "--data-dir", dir, "audit", "--json")
+	if code != exitOK || !strings.Contains(out, `"actor": "`+localActor()+`"`) || !strings.HasPrefix(localActor(), "cli") {
+		t.Fatalf("audit: %d %s\n%s", code, errOut, out)
+	}
+}
