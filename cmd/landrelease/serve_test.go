@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -72,13 +73,45 @@ func startServe(t testing.TB, dataDir string, args ...string) string {
 	return ""
 }
 
-// loadDemo loads the Cambodia demo history into dataDir (no scenarios, few
-// trials: only the history matters).
+// loadDemo gives dataDir the Cambodia demo history and its read model. The
+// demo is loaded once per test binary (with 'landrelease demo', no
+// scenarios, few trials: only the history matters) and copied for each
+// test, which keeps the suite fast under the race detector.
 func loadDemo(t testing.TB, dataDir string) {
 	t.Helper()
-	if code, _, errOut := run(t, "", "--data-dir", dataDir, "demo", "--no-scenarios", "--trials", "10"); code != exitOK {
-		t.Fatalf("demo: exit %d\n%s", code, errOut)
+	demoOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "landrelease-demo-")
+		if err != nil {
+			demoErr = err
+			return
+		}
+		if code, _, errOut := run(t, "", "--data-dir", dir, "demo", "--no-scenarios", "--trials", "10"); code != exitOK {
+			demoErr = fmt.Errorf("demo: exit %d\n%s", code, errOut)
+			return
+		}
+		demoDir = dir
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
 	}
+	if err := os.CopyFS(dataDir, os.DirFS(demoDir)); err != nil {
+		t.Fatalf("copy the demo data dir: %v", err)
+	}
+}
+
+var (
+	demoOnce sync.Once
+	demoDir  string
+	demoErr  error
+)
+
+// TestMain removes the shared demo data dir after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demoDir != "" {
+		os.RemoveAll(demoDir)
+	}
+	os.Exit(code)
 }
 
 // client calls the API with a token ("" sends none).
