@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -229,6 +230,25 @@ func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs 
 	return out
 }
 
+// conflictBackoff waits before deciding again after a conflict: not at all
+// after the first, then a random while that grows with the attempts (up to
+// about 30 ms), so that writers racing for one aggregate, often on several
+// engine replicas, stop colliding in lockstep.
+func conflictBackoff(ctx context.Context, attempt int) error {
+	if attempt < 2 {
+		return nil
+	}
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 5)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 func opError(op string, err error) error {
 	var e *Error
 	if errors.As(err, &e) && e.Op == "" {
@@ -292,6 +312,9 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 			h.conflicts.Add(1)
 			h.cache.evict(ref)
 			if attempt < h.cfg.MaxAttempts {
+				if err := conflictBackoff(ctx, attempt); err != nil {
+					return res, err
+				}
 				continue
 			}
 			return res, opError(op, err)

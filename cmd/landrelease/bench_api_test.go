@@ -142,4 +142,3 @@ func rate(n, workers int, do func(worker, j int) error) float64 {
 	}
 	return float64(n/workers*workers) / time.Since(start).Seconds()
 }
-

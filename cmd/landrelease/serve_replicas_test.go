@@ -51,8 +51,15 @@ func TestServeReplicasShareTheWork(t *testing.T) {
 				c := newClient(t, bases[r], "")
 				for j := range perClient {
 					area := ids[(j+k)%areas]
-					code, body := c.do("POST", "/api/v1/commands", cmdJSON("ReduceArea", map[string]any{
-						"area_id": area, "on": "2024-03-01", "size_m2": reduceM2, "operator": "HALO"}))
+					cmd := cmdJSON("ReduceArea", map[string]any{"area_id": area, "on": "2024-03-01", "size_m2": reduceM2, "operator": "HALO"})
+					cmd["command_id"] = uuid.NewString()
+					// A 409 means other writers kept winning the race for the
+					// area: a client sends the same command again (the
+					// command ID makes that safe), as docs/api.md says.
+					code, body := c.do("POST", "/api/v1/commands", cmd)
+					for try := 0; code == http.StatusConflict && try < 5; try++ {
+						code, body = c.do("POST", "/api/v1/commands", cmd)
+					}
 					if code != http.StatusOK {
 						t.Errorf("replica %d: %d %s", r, code, body)
 						return
