@@ -46,13 +46,13 @@ func TestDemoForecastAndScenarios(t *testing.T) {
 		t.Skip("loads the whole demo history")
 	}
 	dir := t.TempDir()
+	loadDemo(t, dir) // 'landrelease demo' once per test binary, copied here
 	code, out, errOut := run(t, "", "--data-dir", dir, "demo", "--trials", "200", "--no-scenarios")
 	if code != exitOK || !strings.Contains(out, "MISSES the 2025-12-31 deadline") || !strings.Contains(out, "Battambang") {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, _ = run(t, "", "--data-dir", dir, "demo", "--trials", "10", "--no-scenarios")
-	if code != exitOK || !strings.Contains(out, " 0 applied now") {
-		t.Fatalf("second demo run applied commands again:\n%s", firstLines(out, 2))
+	if !strings.Contains(out, " 0 applied now") {
+		t.Fatalf("a second demo run applied commands again:\n%s", firstLines(out, 2))
 	}
 
 	code, out, errOut = run(t, "", "--data-dir", dir, "forecast", "--json", "--trials", "300")
