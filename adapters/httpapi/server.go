@@ -249,8 +249,8 @@ func (s *Server) readYourWrites(r *http.Request) error {
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully: it stops
-// accepting, lets requests in flight finish (up to 10 s), and ends event
-// streams.
+// accepting, lets requests in flight finish (they are bounded by
+// RequestTimeout), and ends event streams.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.InsecureLocal {
 		if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
@@ -275,7 +275,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Requests in flight may take up to RequestTimeout; give them that.
+	shut, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout+time.Second)
 	defer cancel()
 	err := hs.Shutdown(shut)
 	<-done

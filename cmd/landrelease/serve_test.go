@@ -271,7 +271,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	go func() {
 		// A scenario comparison with many trials takes a while.
 		resp, err := http.Post(base+"/api/v1/scenarios/compare", "application/json",
-			strings.NewReader(`{"scenarios":["rcaf-2000","funding-cut-20","faster-nts"],"trials":20000}`))
+			strings.NewReader(`{"scenarios":["rcaf-2000","funding-cut-20","faster-nts"],"trials":4000}`))
 		if err != nil {
 			slow <- answer{err: err}
 			return
