@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -68,5 +67,4 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(routes) < 15 {
 		t.Fatalf("only %d routes: %v", len(routes), routes)
 	}
-	_ = http.MethodGet
 }

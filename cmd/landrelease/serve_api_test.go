@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -384,4 +383,3 @@ func TestServeConcurrentClients(t *testing.T) {
 	}
 }
 
-var _ = io.Discard
