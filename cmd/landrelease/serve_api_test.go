@@ -382,4 +382,3 @@ func TestServeConcurrentClients(t *testing.T) {
 		}
 	}
 }
-

@@ -236,7 +236,6 @@ func mustStatus(t testing.TB, what string, code int, body []byte, want int) {
 	}
 }
 
-
 // TestServeShutsDownGracefully: when serve is told to stop (Ctrl-C), a
 // request in flight still gets its full answer, an open event stream ends,
 // and serve exits 0.
