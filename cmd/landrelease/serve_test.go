@@ -41,36 +41,60 @@ func (w *lineWatcher) String() string {
 	return w.buf.String()
 }
 
-// startServe runs 'landrelease serve --http 127.0.0.1:0 --data-dir dataDir
-// args...' in process until the test ends and returns its base URL, read
+// servingProcess is 'landrelease serve' running in process.
+type servingProcess struct {
+	base   string       // e.g. http://127.0.0.1:41234
+	stop   func()       // what Ctrl-C does
+	done   chan int     // the exit status, once stopped
+	stderr *lineWatcher // what it printed
+}
+
+// launchServe runs 'landrelease serve --http 127.0.0.1:0 --data-dir dataDir
+// args...' in process and returns once it serves, with its base URL read
 // from what serve prints at start.
-func startServe(t testing.TB, dataDir string, args ...string) string {
+func launchServe(t testing.TB, dataDir string, args ...string) *servingProcess {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lineWatcher{re: regexp.MustCompile(`serving the API at (http://[^/\s]+)/api/v1/`), found: make(chan string, 1)}
-	done := make(chan int, 1)
+	p := &servingProcess{stop: cancel, done: make(chan int, 1),
+		stderr: &lineWatcher{re: regexp.MustCompile(`serving the API at (http://[^/\s]+)/api/v1/`), found: make(chan string, 1)}}
 	argv := append([]string{"--data-dir", dataDir, "serve", "--http", "127.0.0.1:0"}, args...)
-	go func() { done <- Main(ctx, argv, strings.NewReader(""), io.Discard, stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != exitOK {
-				t.Errorf("serve exited %d:\n%s", code, stderr)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("serve did not stop within 30 s of its context ending")
-		}
-	})
+	go func() { p.done <- Main(ctx, argv, strings.NewReader(""), io.Discard, p.stderr) }()
 	select {
-	case url := <-stderr.found:
-		return url
-	case code := <-done:
-		t.Fatalf("serve exited %d before serving:\n%s", code, stderr)
+	case p.base = <-p.stderr.found:
+		return p
+	case code := <-p.done:
+		cancel()
+		t.Fatalf("serve exited %d before serving:\n%s", code, p.stderr)
 	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start within 60 s:\n%s", stderr)
+		cancel()
+		t.Fatalf("serve did not start within 60 s:\n%s", p.stderr)
 	}
-	return ""
+	return nil
+}
+
+// wait stops nothing; it waits for serve to exit and checks its status.
+func (p *servingProcess) wait(t testing.TB) {
+	t.Helper()
+	select {
+	case code := <-p.done:
+		if code != exitOK {
+			t.Errorf("serve exited %d:\n%s", code, p.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("serve did not stop within 30 s of being told to")
+	}
+}
+
+// startServe runs serve (see launchServe) until the test ends and returns
+// its base URL.
+func startServe(t testing.TB, dataDir string, args ...string) string {
+	t.Helper()
+	p := launchServe(t, dataDir, args...)
+	t.Cleanup(func() {
+		p.stop()
+		p.wait(t)
+	})
+	return p.base
 }
 
 // loadDemo gives dataDir the Cambodia demo history and its read model. The
@@ -242,18 +266,8 @@ func mustStatus(t testing.TB, what string, code int, body []byte, want int) {
 func TestServeShutsDownGracefully(t *testing.T) {
 	dir := t.TempDir()
 	loadDemo(t, dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lineWatcher{re: regexp.MustCompile(`serving the API at (http://[^/\s]+)/api/v1/`), found: make(chan string, 1)}
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(ctx, []string{"--data-dir", dir, "serve", "--http", "127.0.0.1:0", "--insecure-local"}, strings.NewReader(""), io.Discard, stderr)
-	}()
-	var base string
-	select {
-	case base = <-stderr.found:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start:\n%s", stderr)
-	}
+	p := launchServe(t, dir, "--insecure-local")
+	base := p.base
 	stream, err := http.Get(base + "/api/v1/stream")
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +294,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}()
 	time.Sleep(300 * time.Millisecond) // let the comparison start
 	stopped := time.Now()
-	cancel()
+	p.stop()
 	a := <-slow
 	if !a.at.After(stopped) {
 		t.Fatal("the comparison finished before serve was stopped: the test proves nothing; give it more work")
@@ -291,14 +305,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if _, err := io.ReadAll(stream.Body); err != nil {
 		t.Logf("stream ended with %v", err)
 	}
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("serve exited %d:\n%s", code, stderr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	p.wait(t)
 	if _, err := http.Get(base + "/api/v1/health"); err == nil {
 		t.Fatal("serve still answers after stopping")
 	}
