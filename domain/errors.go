@@ -24,8 +24,9 @@ const (
 	// ErrForbidden: the actor may not send this command.
 	ErrForbidden
 	// ErrUnavailable: the event store cannot be reached now (connection
-	// lost, no stream leader); nothing was written and the command may be
-	// retried with the same command ID.
+	// lost, no stream leader). The command may or may not have been stored
+	// (an acknowledgement can be lost with the connection): retry it with
+	// the same command ID, which applies it once either way.
 	ErrUnavailable
 )
 

@@ -223,6 +223,17 @@ func (g *GroupCommit) commit(group []*groupReq) {
 		}
 		return
 	}
+	if errors.Is(err, ErrUnavailable) {
+		// The store cannot be reached: every write would wait out the same
+		// outage one after another. Each client is told at once; the batch
+		// may have been stored before the connection went, which a retry
+		// with the same command ID finds out (it comes back a duplicate).
+		for _, r := range group {
+			r.err = err
+			close(r.done)
+		}
+		return
+	}
 	// Refused or unclear: each write alone, so each gets its own answer.
 	for _, r := range group {
 		r.first, r.err = g.store.Append(context.WithoutCancel(r.ctx), r.writes)

@@ -6,9 +6,11 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
@@ -108,4 +110,86 @@ func sixteenClients(t *testing.T, minBatch int) {
 	}
 	t.Logf("%d accepted, %d refused; %d writes in %d appends (%.1f per append), %d conflicts",
 		len(accepted), refused, writes, appends, float64(writes)/float64(appends), h.Conflicts())
+}
+
+// When the store cannot be reached, a group of commands fails at once with
+// ErrUnavailable: the group is tried once, not again write by write (each
+// of which would wait out the same outage), and a retry after the outage
+// with the same command IDs applies each command once.
+func TestGroupCommitFailsAGroupAtOnceWhenUnavailable(t *testing.T) {
+	cluster := jetstreamtest.MustCluster(t, 3)
+	nc, err := lrjs.Dial(cluster.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	cfg := lrjs.DefaultConfig()
+	cfg.RetryFor = time.Second
+	store, err := lrjs.Open(context.Background(), nc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := domain.NewGroupCommit(store, 1000)
+	gc.SetMinBatch(2)
+	t.Cleanup(gc.Close)
+	h := newHandler(t, gc)
+	ctx := context.Background()
+	const clients = 30
+	areas := make([]uuid.UUID, clients)
+	for i := range areas {
+		areas[i] = uuid.New()
+		if _, err := h.Handle(ctx, domain.CommandEnvelope{Command: domain.RegisterSuspectedArea{AreaID: areas[i],
+			Province: "Pailin", Hazard: "AP", SizeM2: 10_000, RegisteredOn: events.MustDate("2020-01-01"), Source: "BLS"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmds := make([]domain.CommandEnvelope, clients)
+	for i := range cmds {
+		cmds[i] = domain.CommandEnvelope{ID: uuid.Must(uuid.NewV7()), Command: domain.ReduceArea{AreaID: areas[i],
+			On: events.MustDate("2020-02-01"), SizeM2: 100, Operator: "HALO"}}
+	}
+	for i := range cluster.Size() {
+		cluster.Stop(i)
+	}
+	_, writes0 := gc.Stats()
+	var wg sync.WaitGroup
+	errs := make([]error, clients)
+	for i := range cmds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = h.Handle(ctx, cmds[i])
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, domain.ErrUnavailable) {
+			t.Fatalf("command %d during the outage: %v, want unavailable", i, err)
+		}
+	}
+	if _, writes := gc.Stats(); writes-writes0 > clients {
+		t.Fatalf("%d writes tried for %d commands: a failed group was retried write by write", writes-writes0, clients)
+	}
+	for i := range cluster.Size() {
+		cluster.Start(i)
+	}
+	cluster.WaitReady()
+	for i, c := range cmds {
+		var err error
+		for try := 0; try < 50; try++ {
+			if _, err = h.Handle(ctx, c); !errors.Is(err, domain.ErrUnavailable) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatalf("command %d after the outage: %v", i, err)
+		}
+	}
+	for i, id := range areas {
+		envs, _, err := store.Load(ctx, events.Ref{Country: "KH", Kind: events.KindArea, ID: id})
+		if err != nil || len(envs) != 2 {
+			t.Fatalf("area %d: %d events (%v), want registration and one reduction", i, len(envs), err)
+		}
+	}
 }
