@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/adapters/bus"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
@@ -45,10 +46,22 @@ func BenchmarkAPI(b *testing.B) {
 				b.Fatal(err)
 			}
 			ceiling := rate(n, clients, func(worker, j int) error {
-				_, err := eng.handler.Handle(ctx, benchCommand(worker, j))
+				_, err := eng.handler.Handle(ctx, benchCommand(worker+clients, j))
 				return err
 			})
+			// The command bus alone (in process, no HTTP): what the bus hop
+			// costs of the API's share.
+			b2, err := bus.New(ctx, bus.DefaultConfig(), eng.handler)
+			if err != nil {
+				b.Fatal(err)
+			}
+			viaBus := rate(n, clients, func(worker, j int) error {
+				_, err := b2.Send(ctx, benchCommand(worker+2*clients, j))
+				return err
+			})
+			b2.Close()
 			eng.Close()
+			fmt.Fprintf(&out, "%-34s %12.0f %12.0f %8.2f\n", fmt.Sprintf("bus.Send in process, %d client(s)", clients), viaBus, ceiling, viaBus/ceiling)
 
 			dir := b.TempDir()
 			token := createToken(b, dir, "planner", "bench")
@@ -105,6 +118,7 @@ func BenchmarkAPI(b *testing.B) {
 // area, then records evidence on it (one aggregate per worker, so workers
 // never conflict).
 func benchCommand(w, j int) domain.CommandEnvelope {
+	// (workers of different measurements pass different w: their own areas)
 	area := events.NameID("bench-area", fmt.Sprint(w))
 	if j == 0 {
 		return domain.CommandEnvelope{ID: uuid.Must(uuid.NewV7()), Command: domain.RegisterSuspectedArea{AreaID: area, Province: "Pailin",
