@@ -1,7 +1,8 @@
 package projections
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -118,6 +119,8 @@ func (n *National) Restore(areas []AreaRow, deployments []DeploymentRow, plans [
 func (n *National) Drain() Changes {
 	c := n.pending
 	c.Sequence = n.Sequence
+	c.Areas = make([]AreaRow, 0, len(n.dirtyA))
+	c.Stats = make([]StatRow, 0, len(n.deltaS))
 	for id := range n.dirtyA {
 		a := n.Areas[id]
 		c.Areas = append(c.Areas, *a)
@@ -134,9 +137,19 @@ func (n *National) Drain() Changes {
 	for _, s := range n.deltaS {
 		c.Stats = append(c.Stats, *s)
 	}
-	sort.Slice(c.Areas, func(i, j int) bool { return c.Areas[i].LastSequence < c.Areas[j].LastSequence })
-	sort.Slice(c.Stats, func(i, j int) bool { return c.Stats[i].StatKey.Less(c.Stats[j].StatKey) })
-	n.pending = Changes{}
+	slices.SortFunc(c.Areas, func(a, b AreaRow) int { return cmp.Compare(a.LastSequence, b.LastSequence) })
+	slices.SortFunc(c.Stats, func(a, b StatRow) int {
+		if a.StatKey.Less(b.StatKey) {
+			return -1
+		}
+		if b.StatKey.Less(a.StatKey) {
+			return 1
+		}
+		return 0
+	})
+	// The next batch is likely as large as this one: start its audit rows
+	// at this size instead of growing them from nothing.
+	n.pending = Changes{Audit: make([]AuditRow, 0, len(c.Audit))}
 	clear(n.dirtyA)
 	clear(n.dirtyD)
 	clear(n.dirtyW)

@@ -32,6 +32,8 @@ type Store struct {
 	where string // the file path, or host:port/database: for messages
 
 	live, shadow *statements
+
+	rebuildRows int // area rows a rebuild holds back; 0: rebuildBufferRows (tests set it small)
 }
 
 // Open opens (creating when needed) the read model at dsnOrPath: a
