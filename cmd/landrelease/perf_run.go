@@ -21,6 +21,7 @@ type benchConfig struct {
 	Dir    string    // scratch directory; empty: a temporary one, removed
 	Trials int       // Monte Carlo trials of the large forecast
 	Keep   bool      // keep each scale's store and read model in Dir
+	Settle bool      // wait for the store's dedupe window to pass before the replays
 
 	// Sizes of the fixed-size phases (the ceilings and the command path do
 	// not grow with the history).
@@ -34,7 +35,7 @@ type benchConfig struct {
 var benchGroups = []string{"append", "import", "replay", "query"}
 
 func defaultBenchConfig() benchConfig {
-	return benchConfig{Scales: []float64{1}, PG: os.Getenv("LANDRELEASE_TEST_PG"), Trials: 10_000,
+	return benchConfig{Scales: []float64{1}, PG: os.Getenv("LANDRELEASE_TEST_PG"), Trials: 10_000, Settle: true,
 		SyncMsgs: 1_000, Batches: 20, CommandPath: 1_000, Loads: 200}
 }
 
