@@ -39,9 +39,6 @@ func benchTables(rep benchReport) []benchTable {
 				ratio = fmt.Sprintf("%.2f of %s", p.Ratio, phaseSpecs[p.Ceiling].name)
 			}
 			target := p.Target
-			if p.Met != nil {
-				target += map[bool]string{true: " ✔", false: " ✘"}[*p.Met]
-			}
 			t.rows = append(t.rows, []string{p.Name, formatCount(p.Units, p.Unit), formatSeconds(p.Seconds), formatRate(p), ratio, target,
 				fmt.Sprintf("%.0f MiB", p.PeakRSSMiB)})
 		}

@@ -224,29 +224,31 @@ func (b *bencher) spec(key string) phaseSpec {
 	return s
 }
 
-// judge sets the ratio to the ceiling and whether the targets are met.
+// judge sets the ratio to the ceiling and whether the targets are met;
+// Target marks each one (✔ met, ✘ missed).
 func (b *bencher) judge(p *phaseResult, spec phaseSpec) {
-	met, judged := true, false
 	var targets []string
+	met := true
+	check := func(name string, ok bool) {
+		targets = append(targets, name+map[bool]string{true: " ✔", false: " ✘"}[ok])
+		met = met && ok
+	}
 	if spec.ceiling != "" {
 		p.Ceiling = spec.ceiling
 		if c, ok := findPhase(b.res.Phases, spec.ceiling); ok && c.Rate > 0 {
 			p.Ratio = p.Rate / c.Rate
 			if spec.minRatio > 0 {
-				targets = append(targets, fmt.Sprintf("ratio ≥ %g", spec.minRatio))
-				met, judged = met && p.Ratio >= spec.minRatio, true
+				check(fmt.Sprintf("ratio ≥ %g", spec.minRatio), p.Ratio >= spec.minRatio)
 			}
 		}
 	}
 	if spec.maxSeconds > 0 && b.scale <= 1 {
-		targets = append(targets, fmt.Sprintf("< %g s at 1×", spec.maxSeconds))
-		met, judged = met && p.Seconds < spec.maxSeconds, true
+		check(fmt.Sprintf("< %g s at 1×", spec.maxSeconds), p.Seconds < spec.maxSeconds)
 	}
 	if spec.maxRSSMiB > 0 {
-		targets = append(targets, fmt.Sprintf("peak < %g GiB", spec.maxRSSMiB/1024))
-		met, judged = met && p.PeakRSSMiB < spec.maxRSSMiB, true
+		check(fmt.Sprintf("peak < %g GiB", spec.maxRSSMiB/1024), p.PeakRSSMiB < spec.maxRSSMiB)
 	}
-	if judged {
+	if len(targets) > 0 {
 		p.Target = joinTargets(targets)
 		p.Met = &met
 	}
