@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -221,7 +223,7 @@ func (w *shadowWriter) run() {
 		c.Areas = nil
 		full := w.buf.full()
 		if full {
-			c.Areas = w.buf.rows
+			c.Areas = w.buf.sorted()
 		}
 		err := w.s.commit(w.ctx, w.s.shadow, c, false)
 		if full {
@@ -234,7 +236,7 @@ func (w *shadowWriter) run() {
 		w.committed, w.seq = true, c.Sequence
 	}
 	if w.failed() == nil && len(w.buf.rows) > 0 {
-		err := w.s.commit(w.ctx, w.s.shadow, projections.Changes{Areas: w.buf.rows}, false)
+		err := w.s.commit(w.ctx, w.s.shadow, projections.Changes{Areas: w.buf.sorted()}, false)
 		w.buf.reset()
 		if err != nil {
 			w.fail(fmt.Errorf("sqlstore: rebuild: commit areas: %w", err))
@@ -322,6 +324,15 @@ func (b *areaBuffer) add(rows []projections.AreaRow) {
 
 func (b *areaBuffer) full() bool {
 	return len(b.rows) >= b.maxRows || b.bytes >= rebuildBufferBytes
+}
+
+// sorted returns the rows held in the order of their IDs, the order of
+// the areas' primary key: the writes of a flush then walk the key's
+// B-tree once from end to end instead of landing on random pages. The
+// buffer must be reset after.
+func (b *areaBuffer) sorted() []projections.AreaRow {
+	slices.SortFunc(b.rows, func(x, y projections.AreaRow) int { return bytes.Compare(x.ID[:], y.ID[:]) })
+	return b.rows
 }
 
 // reset empties the buffer once its rows are written, keeping their
