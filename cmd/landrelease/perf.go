@@ -33,10 +33,10 @@ same machine:
            work plan, a deterministic forecast, Monte Carlo forecasts of
            1,000 and 10,000 trials
 
-The replays start once the store's dedupe window (2 minutes) has passed
-since the history was loaded, as a rebuild usually does: a server
-restarted within it first rebuilds the map of every message ID written
-since, which at 100× is hundreds of MB.
+The replays of a history of 100,000 events or more start once the
+store's dedupe window (2 minutes) has passed since it was loaded, as a
+rebuild usually does: a server restarted within it first rebuilds the map
+of every message ID written since, which at 100× is hundreds of MB.
 
 Every phase reports its time, its rate, its ratio to its ceiling, its
 target (✔ met, ✘ missed) and its peak RSS: the whole process (the
