@@ -30,21 +30,28 @@ func (s *snapshot) find(id uuid.UUID) (applied, bool) {
 	return applied{}, false
 }
 
-// with returns a copy of s after envs (already sequenced).
+// with returns a copy of s after envs (already sequenced); s is left as it
+// was (snapshots in the cache are shared with readers).
 func (s snapshot) with(envs []events.Envelope) snapshot {
 	s.commands = s.commands[:len(s.commands):len(s.commands)]
 	for _, e := range envs {
-		s.state = s.state.Evolve(e.Data)
-		if e.Sequence > s.version {
-			s.version = e.Sequence
-		}
-		if n := len(s.commands); n > 0 && s.commands[n-1].command == e.CommandID {
-			s.commands[n-1].lastSeq = e.Sequence
-		} else {
-			s.commands = append(s.commands, applied{command: e.CommandID, lastSeq: e.Sequence})
-		}
+		s.apply(e)
 	}
 	return s
+}
+
+// apply folds one event into s in place: for a snapshot nobody else holds
+// yet (Warm builds them so, without keeping the history in memory).
+func (s *snapshot) apply(e events.Envelope) {
+	s.state = s.state.Evolve(e.Data)
+	if e.Sequence > s.version {
+		s.version = e.Sequence
+	}
+	if n := len(s.commands); n > 0 && s.commands[n-1].command == e.CommandID {
+		s.commands[n-1].lastSeq = e.Sequence
+	} else {
+		s.commands = append(s.commands, applied{command: e.CommandID, lastSeq: e.Sequence})
+	}
 }
 
 func fold(kind events.AggregateKind, envs []events.Envelope) snapshot {

@@ -92,9 +92,16 @@ func NewHandler(store EventStore, cfg HandlerConfig) (*Handler, error) {
 // Warm fills the state cache from the whole history, so that later commands
 // need no round trip to load an aggregate. Call it before handling commands.
 func (h *Handler) Warm(ctx context.Context) error {
-	pending := make(map[events.Ref][]events.Envelope)
+	// Fold as the history streams by: only the states are kept, never the
+	// events (a 100× history is millions of them).
+	pending := make(map[events.Ref]*snapshot)
 	err := h.store.Replay(ctx, 1, func(e events.Envelope) error {
-		pending[e.Aggregate] = append(pending[e.Aggregate], e)
+		s, ok := pending[e.Aggregate]
+		if !ok {
+			s = &snapshot{state: NewState(e.Aggregate.Kind)}
+			pending[e.Aggregate] = s
+		}
+		s.apply(e)
 		return nil
 	})
 	if err != nil {
@@ -102,10 +109,9 @@ func (h *Handler) Warm(ctx context.Context) error {
 	}
 	h.cache.mu.Lock()
 	defer h.cache.mu.Unlock()
-	for ref, envs := range pending {
-		s := fold(ref.Kind, envs)
+	for ref, s := range pending {
 		if old, ok := h.cache.m[ref]; !ok || old.version < s.version {
-			h.cache.m[ref] = s
+			h.cache.m[ref] = *s
 		}
 	}
 	h.cache.complete = true
