@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/landrelease/landrelease/domain"
@@ -187,9 +188,5 @@ func answerOf(results []CommandResult) commandsAnswer {
 }
 
 func sortByLine(rs []CommandResult) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].Line < rs[j-1].Line; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
+	slices.SortStableFunc(rs, func(a, b CommandResult) int { return a.Line - b.Line })
 }

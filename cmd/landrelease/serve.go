@@ -172,15 +172,3 @@ func (e *engine) replicas() int {
 	}
 	return max(1, st.CachedInfo().Config.Replicas)
 }
-
-// waitFor polls check until it is true or d has passed (tests and startup).
-func waitFor(d time.Duration, check func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if check() {
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return check()
-}
