@@ -54,6 +54,28 @@ var forbidden = []struct{ prefix, why string }{
 	{module + "/scenarios", "scenarios build on the heart, not the other way round"},
 }
 
+// coreStdlib names the standard packages the heart must not import itself:
+// it reaches no network, process, file system or log. (A standard package
+// such as fmt may use os underneath; only the heart's own imports count.)
+var coreStdlib = []struct{ path, why string }{
+	{"net", "the network belongs in an adapter"},
+	{"os", "processes, files and the environment belong in an adapter or cmd"},
+	{"syscall", "system calls belong in an adapter or cmd"},
+	{"io/ioutil", "files belong in an adapter or cmd"},
+	{"log", "the heart returns errors; logging is the edge's choice"},
+	{"plugin", "the heart loads no code"},
+}
+
+// stdlibRefusal says why the heart may not import the standard package dep.
+func stdlibRefusal(dep string) string {
+	for _, f := range coreStdlib {
+		if dep == f.path || strings.HasPrefix(dep, f.path+"/") {
+			return f.why
+		}
+	}
+	return ""
+}
+
 // listedPackage is the part of `go list -json` output the check reads.
 type listedPackage struct {
 	ImportPath   string
@@ -117,15 +139,19 @@ func TestHeartImportsNoInfrastructure(t *testing.T) {
 // governed folders. go test caches a result until the files a test opened
 // change; the check itself runs in a go list subprocess, whose reads go test
 // cannot see, so without this a new import would be met by a cached PASS.
-func readInputs(t *testing.T) {
+func readInputs(t *testing.T, extra ...string) {
 	t.Helper()
+	dirs := extra
+	for _, r := range heartPolicy {
+		dirs = append(dirs, r.Dir)
+	}
 	for _, f := range []string{"go.mod", "go.sum"} {
 		if _, err := os.ReadFile(f); err != nil {
 			t.Fatalf("run from the module root: %v", err)
 		}
 	}
-	for _, r := range heartPolicy {
-		err := filepath.WalkDir(r.Dir, func(path string, d fs.DirEntry, err error) error {
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
@@ -217,7 +243,7 @@ func refuse(r rule, dep string, pkgs map[string]*listedPackage) string {
 		}
 	}
 	if standard(dep, pkgs) {
-		return ""
+		return stdlibRefusal(dep)
 	}
 	for _, m := range r.Modules {
 		if under(dep, m) {
