@@ -10,7 +10,7 @@ import (
 	"github.com/landrelease/landrelease/events"
 )
 
-// The accounting identity of CONTRACT.md, checked as a property: whatever
+// The accounting identity of docs/contract.md, checked as a property: whatever
 // sequence of commands is thrown at an area, valid or not, after each step
 //
 //	remaining = size − cancelled − reduced − cleared + reopened ≥ 0

@@ -21,7 +21,7 @@ type Context struct {
 // Today is the calendar date of Now.
 func (c Context) Today() events.Date { return events.DateOf(c.Now) }
 
-// Command is one command of CONTRACT.md. Implementations are plain values.
+// Command is one command of docs/contract.md. Implementations are plain values.
 type Command interface {
 	// CommandName is the stable wire name, e.g. "CancelArea".
 	CommandName() string

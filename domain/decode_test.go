@@ -15,7 +15,7 @@ import (
 	"github.com/landrelease/landrelease/events"
 )
 
-// oneOfEach is a valid value of every command of CONTRACT.md, with optional
+// oneOfEach is a valid value of every command of docs/contract.md, with optional
 // fields set, so that a field lost on the wire shows up.
 func oneOfEach() []domain.Command {
 	polygon := json.RawMessage(`{"type":"Polygon","coordinates":[[[102.5,13.1],[102.6,13.1],[102.6,13.2],[102.5,13.1]]]}`)

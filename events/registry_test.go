@@ -93,7 +93,7 @@ func TestEveryCatalogueTypeSurvivesEncodeThenDecode(t *testing.T) {
 		t.Errorf("registry types %v\n  tested types %v\n(a new event type needs a value in catalogue())", types, seen)
 	}
 	if len(seen) != 18 {
-		t.Errorf("the catalogue has %d types, CONTRACT.md lists 18", len(seen))
+		t.Errorf("the catalogue has %d types, docs/contract.md lists 18", len(seen))
 	}
 }
 

@@ -1,6 +1,6 @@
 package events
 
-// The closed vocabularies of CONTRACT.md. Each is a string type; Valid reports
+// The closed vocabularies of docs/contract.md. Each is a string type; Valid reports
 // whether a value belongs to it and the *Values slices list the members in the
 // order they are documented.
 

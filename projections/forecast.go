@@ -81,7 +81,7 @@ type MilestoneCheck struct {
 	Met              bool   `json:"met"`
 }
 
-// Forecast is the answer of RunForecast; its JSON is the CONTRACT.md
+// Forecast is the answer of RunForecast; its JSON is the docs/contract.md
 // document of `forecast --json`.
 type Forecast struct {
 	AsOf                    events.Date      `json:"as_of"`

@@ -11,7 +11,7 @@ import (
 )
 
 // Backend answers the API's questions. Its documents are the JSON the CLI's
-// --json verbs print (CONTRACT.md), so the API and the CLI cannot drift.
+// --json verbs print (docs/contract.md), so the API and the CLI cannot drift.
 // Errors are domain errors (their kind picks the status).
 type Backend interface {
 	// Stored returns the last sequence in the event history.

@@ -11,7 +11,7 @@ import (
 	"github.com/landrelease/landrelease/events"
 )
 
-// Header names of CONTRACT.md.
+// Header names of docs/contract.md.
 const (
 	HeaderMsgID         = "Nats-Msg-Id"
 	HeaderExpectedSeq   = "Nats-Expected-Last-Subject-Sequence"

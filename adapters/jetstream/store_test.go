@@ -53,7 +53,7 @@ func TestStreamIsSafe(t *testing.T) {
 	}
 }
 
-// Any NATS client sees the subjects and headers of CONTRACT.md.
+// Any NATS client sees the subjects and headers of docs/contract.md.
 func TestHeadersReadableByPlainClient(t *testing.T) {
 	nc := jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))
 	st := jetstreamtest.MustStore(t, nc)

@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Exit statuses of CONTRACT.md.
+// Exit statuses of docs/contract.md.
 const (
 	exitOK      = 0
 	exitRefused = 1 // a command or input was refused

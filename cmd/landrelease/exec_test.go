@@ -69,7 +69,7 @@ func readHistory(t *testing.T, dataDir string) []jetstream.Msg {
 var subjectRE = regexp.MustCompile(`^lr\.kh\.(area|deployment|funding|article5|workplan)\.[0-9a-f-]{36}$`)
 
 // A file of 1,000 mixed commands applies; a plain NATS client sees the
-// subjects and headers of CONTRACT.md; applying the file again writes
+// subjects and headers of docs/contract.md; applying the file again writes
 // nothing and says so.
 func TestExecMixedFileThenAgain(t *testing.T) {
 	envs := synth.Mixed(synth.DefaultConfig(7, 1000))

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// globals are the global flags of CONTRACT.md.
+// globals are the global flags of docs/contract.md.
 type globals struct {
 	dataDir    string
 	natsURL    string
