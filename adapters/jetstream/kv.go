@@ -56,6 +56,26 @@ func (b *Bucket) Put(ctx context.Context, key string, value []byte) error {
 	return err
 }
 
+// Create sets key to value only if the key holds no value (never set, or
+// deleted) and says whether it did: an atomic compare-and-set, so of two
+// replicas that create the same key at once exactly one gets true.
+func (b *Bucket) Create(ctx context.Context, key string, value []byte) (bool, error) {
+	_, err := b.kv.Create(ctx, key, value)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Delete removes key's value (a missing key is not an error).
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	err := b.kv.Delete(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	return err
+}
+
 // Keys lists the keys (none is not an error).
 func (b *Bucket) Keys(ctx context.Context) ([]string, error) {
 	lister, err := b.kv.ListKeys(ctx)
