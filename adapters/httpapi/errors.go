@@ -43,9 +43,12 @@ const (
 	KindMethod       = "method_not_allowed"
 	KindConflict     = "conflict"
 	KindTooLarge     = "too_large"
-	KindInvalid      = "invalid"
-	KindUnavailable  = "unavailable"
-	KindInternal     = "internal"
+	// KindUnsupportedMediaType: a body not declared as a type the route
+	// takes (415).
+	KindUnsupportedMediaType = "unsupported_media_type"
+	KindInvalid              = "invalid"
+	KindUnavailable          = "unavailable"
+	KindInternal             = "internal"
 )
 
 var domainKinds = map[domain.Kind]struct {

@@ -27,22 +27,12 @@ type query struct {
 }
 
 func newQuery(r *http.Request, allowed ...string) *query {
-	q := &query{v: url.Values{}}
-	// Parsed here rather than by url.Values, which drops what it cannot
-	// parse (a ';', a bad escape): a filter must never vanish silently.
-	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
-		if pair == "" {
-			continue
-		}
-		rawKey, rawValue, _ := strings.Cut(pair, "=")
-		key, err1 := url.QueryUnescape(rawKey)
-		value, err2 := url.QueryUnescape(rawValue)
-		if err1 != nil || err2 != nil {
-			q.fail(badRequest(key, "malformed query parameter %q: bad %%-escape", pair))
-			continue
-		}
-		q.v.Add(key, value)
+	q := &query{}
+	v, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		q.fail(err)
 	}
+	q.v = v
 	allowed = append(allowed, "min_sequence")
 	for k := range q.v {
 		if !slices.Contains(allowed, k) {
@@ -50,6 +40,39 @@ func newQuery(r *http.Request, allowed ...string) *query {
 		}
 	}
 	return q
+}
+
+// parseQuery parses a raw query string. It does so itself rather than with
+// url.Values, which drops what it cannot parse (a ';', a bad escape): a
+// filter must never vanish silently. A parameter given twice is
+// an error naming it (no route takes a list; keeping one of the values
+// would silently drop the other). The values parsed are returned even with
+// an error.
+func parseQuery(raw string) (url.Values, error) {
+	v := url.Values{}
+	var first error
+	fail := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(rawKey)
+		value, err2 := url.QueryUnescape(rawValue)
+		if err1 != nil || err2 != nil {
+			fail(badRequest(key, "malformed query parameter %q: bad %%-escape", pair))
+			continue
+		}
+		if v.Has(key) {
+			fail(badRequest(key, "query parameter %q is given more than once; give it once (no parameter takes a list)", key))
+		}
+		v.Add(key, value)
+	}
+	return v, first
 }
 
 func (q *query) fail(err error) {
@@ -231,12 +254,20 @@ func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if wq.Format == "html" {
+		// The printable plan: its own inline style, and nothing else.
+		w.Header().Set("Content-Security-Policy", workPlanCSP)
+	}
 	if wq.Format == "csv" {
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="workplan-%s-%d.csv"`, strings.ReplaceAll(wq.Province, " ", "_"), wq.Year))
 	}
 	_, err = w.Write(body)
 	return err
 }
+
+// workPlanCSP lets the printable work plan use its inline style sheet and
+// load or run nothing at all.
+const workPlanCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 func (s *Server) forecast(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "as_of", "trials", "seed")

@@ -72,7 +72,8 @@ type route struct {
 	method, path string
 	access       access
 	h            func(w http.ResponseWriter, r *http.Request, p *domain.Principal) error
-	stream       bool // long-lived: no request timeout
+	stream       bool     // long-lived: no request timeout
+	bodyTypes    []string // media types a POST may send (default application/json)
 }
 
 // New returns the API over backend, with tokens checked against tokens (nil
@@ -85,7 +86,7 @@ func New(cfg Config, backend Backend, tokens *Tokens, dashboard http.Handler) *S
 		{method: "GET", path: "/api/v1/health", access: public, h: s.health},
 		{method: "GET", path: "/api/v1/openapi.json", access: public, h: s.openapi},
 		{method: "GET", path: "/api/v1/whoami", access: readers, h: s.whoami},
-		{method: "POST", path: "/api/v1/commands", access: commands, h: s.commands},
+		{method: "POST", path: "/api/v1/commands", access: commands, h: s.commands, bodyTypes: commandTypes},
 		{method: "GET", path: "/api/v1/areas", access: readers, h: s.areas},
 		{method: "GET", path: "/api/v1/areas/{id}", access: readers, h: s.area},
 		{method: "GET", path: "/api/v1/state", access: readers, h: s.state},
@@ -120,7 +121,22 @@ func (s *Server) Routes() []string {
 	return out
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// apiCSP is the Content-Security-Policy of every API answer: none of them is
+// a page to render with anything (the printable work plan sets its own).
+const apiCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		// Every API answer, errors included, is for this caller only and
+		// now: no cache keeps it (a new token above all).
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", apiCSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // noRoute answers an /api/ path no route matches: 405 when the path exists
 // with another method, else 404.
@@ -143,13 +159,18 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 		Message: fmt.Sprintf("no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path)})
 }
 
-// wrap applies, in one place, what every route needs: authentication and
+// wrap applies, in one place, what every route needs: the request checks
+// (checkRequest), authentication and
 // the role check, the body limit, the request timeout, read-your-writes
 // and the error mapping.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		p, err := s.authenticate(r, rt.access)
+		var p *domain.Principal
+		err := s.checkRequest(r, rt)
+		if err == nil {
+			p, err = s.authenticate(r, rt.access)
+		}
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 			if !rt.stream {
@@ -181,15 +202,17 @@ func (s *Server) authenticate(r *http.Request, a access) (*domain.Principal, err
 	auth := r.Header.Get("Authorization")
 	switch {
 	case auth != "":
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok {
+		// RFC 9110 §11.1: the scheme name is case-insensitive.
+		scheme, token, ok := strings.Cut(strings.TrimSpace(auth), " ")
+		token = strings.TrimSpace(token)
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return nil, &Error{Status: 401, Kind: KindUnauthorized, Message: "Authorization must be 'Bearer <token>'"}
 		}
 		if s.tokens == nil {
 			return nil, &Error{Status: 401, Kind: KindUnauthorized, Message: "this server has no token registry"}
 		}
 		var err error
-		if p, err = s.tokens.Authenticate(r.Context(), strings.TrimSpace(token)); err != nil {
+		if p, err = s.tokens.Authenticate(r.Context(), token); err != nil {
 			return nil, err
 		}
 	case s.cfg.InsecureLocal:

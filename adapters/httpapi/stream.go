@@ -24,7 +24,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 	ch, cancel := s.backend.Subscribe()
 	defer cancel()
 	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(seq uint64) error {

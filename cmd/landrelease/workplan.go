@@ -180,7 +180,9 @@ var planHTML = template.Must(template.New("plan").Funcs(template.FuncMap{
 	"m2":  m2,
 	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 }).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Work plan {{.Province}} {{.Year}}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
+<title>Work plan {{.Province}} {{.Year}}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 h1{font-size:1.4em}table{border-collapse:collapse;width:100%;margin:1em 0;font-size:.85em}
