@@ -31,7 +31,9 @@ func call(t *testing.T, srv http.Handler, method, target, host string, header ma
 	srv.ServeHTTP(w, r)
 	a := answer{code: w.Code, h: w.Header()}
 	if w.Code >= 400 {
-		var doc struct{ Error struct{ Kind, Message, Field string } }
+		var doc struct {
+			Error struct{ Kind, Message, Field string }
+		}
 		if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || doc.Error.Kind == "" || doc.Error.Message == "" {
 			t.Fatalf("%s %s: %d, not an error document: %s", method, target, w.Code, w.Body)
 		}
