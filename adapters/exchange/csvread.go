@@ -75,7 +75,8 @@ func NewCSVReader(in io.Reader) (*CSVReader, error) {
 // Header returns the file's header.
 func (c *CSVReader) Header() *Header { return c.header }
 
-// Next returns the next record. Blank lines are skipped. A record that is
+// Next returns the next record, each value through UnescapeCSVCell. Blank
+// lines are skipped. A record that is
 // not valid CSV, has another number of fields than the header, or holds NUL
 // bytes or invalid UTF-8 comes back as a *RecordError.
 func (c *CSVReader) Next() (Record, error) {
@@ -96,6 +97,7 @@ func (c *CSVReader) Next() (Record, error) {
 		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
 			return r, &RecordError{Pos: line, Problem: Problem{Field: c.header.Names[i], Reason: "not text: NUL byte or invalid UTF-8"}}
 		}
+		rec[i] = UnescapeCSVCell(v) // what the exporter guarded against spreadsheets
 	}
 	return r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -49,15 +50,73 @@ func AreaRecord(a projections.AreaRow) []string {
 	}
 }
 
-// AreaCSVWriter writes areas in the areas-file columns. Call Flush at the end.
+// A spreadsheet takes a cell that starts with '=', '+', '-' or '@' for a
+// formula (and some strip a leading tab or carriage return first), so text
+// from the register — a village name, an operator — could run in the
+// reader's spreadsheet ("formula injection"). Every CSV the product writes
+// goes through CSVCell: such a text cell gets a leading apostrophe, which
+// spreadsheets show as text and do not display; numbers (-5, +1.5e3) are
+// left as they are. A cell that already starts with an apostrophe followed
+// by one of those characters or by another apostrophe gets one more, so
+// that UnescapeCSVCell, which the importer applies to every CSV cell, gives
+// back exactly what was written: export then import is the identity.
+
+// formulaStart lists the characters that make a spreadsheet read a formula.
+const formulaStart = "=+-@\t\r"
+
+var plainNumber = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+
+// escaped says whether v is the form CSVCell makes of a cell: an apostrophe
+// and then a formula character or another apostrophe.
+func escaped(v string) bool {
+	return len(v) > 1 && v[0] == '\'' && (v[1] == '\'' || strings.IndexByte(formulaStart, v[1]) >= 0)
+}
+
+// CSVCell is v made safe to open in a spreadsheet (see above).
+func CSVCell(v string) string {
+	if v == "" {
+		return v
+	}
+	if (strings.IndexByte(formulaStart, v[0]) >= 0 && !plainNumber.MatchString(v)) || escaped(v) {
+		return "'" + v
+	}
+	return v
+}
+
+// UnescapeCSVCell undoes CSVCell: it drops the apostrophe before a formula
+// character or another apostrophe at the start of a cell.
+func UnescapeCSVCell(v string) string {
+	if escaped(v) {
+		return v[1:]
+	}
+	return v
+}
+
+// CSVWriter is a csv.Writer whose every cell goes through CSVCell.
+type CSVWriter struct{ *csv.Writer }
+
+// NewCSVWriter returns a CSVWriter on w.
+func NewCSVWriter(w io.Writer) *CSVWriter { return &CSVWriter{csv.NewWriter(w)} }
+
+// Write writes one record, its cells made safe for spreadsheets.
+func (c *CSVWriter) Write(record []string) error {
+	safe := make([]string, len(record))
+	for i, v := range record {
+		safe[i] = CSVCell(v)
+	}
+	return c.Writer.Write(safe)
+}
+
+// AreaCSVWriter writes areas in the areas-file columns, each cell through
+// CSVCell. Call Flush at the end.
 type AreaCSVWriter struct {
-	w      *csv.Writer
+	w      *CSVWriter
 	header bool
 }
 
 // NewAreaCSVWriter returns a writer on w; the header goes out with the first
 // area, or on Flush when there is none.
-func NewAreaCSVWriter(w io.Writer) *AreaCSVWriter { return &AreaCSVWriter{w: csv.NewWriter(w)} }
+func NewAreaCSVWriter(w io.Writer) *AreaCSVWriter { return &AreaCSVWriter{w: NewCSVWriter(w)} }
 
 // Write writes one area.
 func (c *AreaCSVWriter) Write(a projections.AreaRow) error {

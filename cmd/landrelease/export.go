@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
@@ -152,7 +151,7 @@ func exportWorkPlans(w io.Writer, fold *projections.National, country string, ye
 	if err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(w)
+	cw := exchange.NewCSVWriter(w)
 	cw.Write([]string{"year", "province", "list", "rank", "area_id", "district", "village", "classification", "hazard", "land_use",
 		"remaining_m2", "to_clear_m2", "casualties_last_5y", "community_request", "evidence_count", "operator", "method", "cost_usd", "score"})
 	n := 0

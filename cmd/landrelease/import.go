@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -474,7 +473,7 @@ type rejectsFile struct {
 	name  string
 	width int
 	f     *os.File
-	w     *csv.Writer
+	w     *exchange.CSVWriter
 }
 
 func createRejects(name string, h *exchange.Header) (*rejectsFile, error) {
@@ -482,7 +481,7 @@ func createRejects(name string, h *exchange.Header) (*rejectsFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &rejectsFile{name: name, width: len(h.Names), f: f, w: csv.NewWriter(f)}
+	r := &rejectsFile{name: name, width: len(h.Names), f: f, w: exchange.NewCSVWriter(f)}
 	return r, r.w.Write(append(append([]string(nil), h.Names...), "error"))
 }
 

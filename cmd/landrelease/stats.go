@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/landrelease/landrelease/adapters/exchange"
 	"github.com/landrelease/landrelease/projections"
 )
 
@@ -123,7 +123,7 @@ func statRows(fold *projections.National, year int, province string) []statJSON 
 
 // writeStatsCSV writes statistics rows as CSV (stats --csv, export).
 func writeStatsCSV(w io.Writer, rows []statJSON) error {
-	cw := csv.NewWriter(w)
+	cw := exchange.NewCSVWriter(w)
 	cw.Write([]string{"year", "province", "operator", "method", "area_m2", "events", "with_evidence_m2", "with_evidence_areas",
 		"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "deminers", "women"})
 	for _, r := range rows {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"html/template"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/adapters/exchange"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
@@ -158,7 +158,7 @@ func writePlanTable(w io.Writer, p projections.PlanResult) {
 }
 
 func writePlanCSV(w io.Writer, p projections.PlanResult) error {
-	cw := csv.NewWriter(w)
+	cw := exchange.NewCSVWriter(w)
 	cw.Write([]string{"list", "rank", "area_id", "province", "district", "village", "classification", "hazard", "land_use",
 		"remaining_m2", "to_clear_m2", "casualties_last_5y", "community_request", "evidence_count", "operator", "method", "cost_usd", "score"})
 	row := func(list string, a projections.PlannedArea) {
