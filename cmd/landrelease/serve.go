@@ -32,7 +32,13 @@ Every request needs 'Authorization: Bearer <token>'; make tokens with
 'landrelease token create --role ROLE --name NAME' (roles: admin, planner,
 mapu:<province>, operator:<name>, analyst). --insecure-local serves
 without tokens, everyone acting as the admin "local", on a loopback
-address only; it says so at start.
+address only; it says so at start, and answers only requests addressed to
+localhost, 127.0.0.1 or [::1] (against DNS rebinding).
+
+A POST must send its body as Content-Type: application/json (or, for a
+batch of commands, application/x-ndjson); a POST or DELETE that carries an
+Origin header must come from the server's own pages. So a web page of
+another site cannot make a browser send commands. See docs/security.md.
 
 Commands go through the command bus: in process by default, or over the
 NATS work queue LANDRELEASE_COMMANDS with --bus nats (the default with
