@@ -15,7 +15,8 @@ import (
 // TestOpenAPIMatchesRoutes keeps the served OpenAPI document true: it is a
 // valid OpenAPI document, it documents every route the server has and no
 // other, with its path parameters, and every operation documents the
-// errors every route can give.
+// errors every route can give (403 from the Origin and Host checks, 415 on
+// every POST).
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPI)
 	if err != nil {
@@ -35,6 +36,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				if op.Responses.Status(status) == nil {
 					t.Errorf("%s %s does not document %d", method, path, status)
 				}
+			}
+			if method == "POST" && op.Responses.Status(415) == nil {
+				t.Errorf("%s %s does not document 415 (Content-Type)", method, path)
+			}
+			if op.Responses.Status(403) == nil {
+				t.Errorf("%s %s does not document 403 (Origin, or Host under --insecure-local)", method, path)
 			}
 			if !public && op.Responses.Status(401) == nil {
 				t.Errorf("%s %s does not document 401", method, path)
