@@ -24,6 +24,11 @@ LANDRELEASE_TOKENS, so every serve replica sees a revocation at once.
   list                             names, roles, dates (never the tokens)
   revoke NAME                      refuses the token from now on
 
+Names are unique, ignoring case, and never reused, even after a revocation
+(the name is the actor of the holder's events): creating a name that exists,
+even at the same moment on another replica, is refused with a conflict that
+names the existing token.
+
 Roles: admin (everything, and tokens), planner (national commands and
 scenarios), mapu:<province> (commands and work plans of its province),
 operator:<name> (survey and clearance results on areas tasked to it),
