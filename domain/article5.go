@@ -45,7 +45,7 @@ func (c SetArticle5Deadline) Validate(p *Problems) {
 	for i, m := range c.Milestones {
 		f := "milestones[" + itoa(i) + "]"
 		validYear(p, f+".year", m.Year)
-		notNegative(p, f+".release_m2", m.ReleaseM2)
+		areaM2(p, f+".release_m2", m.ReleaseM2, 0)
 		if seen[m.Year] {
 			p.Add(f+".year", "year %d appears twice", m.Year)
 		}

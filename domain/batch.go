@@ -18,7 +18,8 @@ type Outcome struct {
 // file, import, the demo loader) need: each command is decided against the
 // state left by the commands before it, and the events of up to
 // MaxBatchEvents are appended as one atomic batch, sharing one write to disk.
-// A refused command writes nothing and does not stop the others. If a batch
+// A refused command writes nothing and does not stop the others, nor does
+// one whose event is over the store's size limit (ErrTooLarge). If a batch
 // meets a conflict (another writer touched one of its aggregates), its
 // commands are handled again one at a time, so each still applies exactly
 // once or gets its own error. progress, if not nil, is called after each
@@ -160,10 +161,12 @@ func (b *batch) flush(ctx context.Context) {
 		for ref, s := range after {
 			h.cache.put(ref, s)
 		}
-	case err == nil || errors.Is(err, ErrConflict):
-		// A conflict, or a batch stored before whose sequences we do not
-		// know: forget what we thought and handle each command alone; those
-		// already stored come back as duplicates.
+	case err == nil || errors.Is(err, ErrConflict) || errors.Is(err, ErrTooLarge):
+		// A conflict, a batch stored before whose sequences we do not
+		// know, or one event over the store's size limit (nothing stored):
+		// forget what we thought and handle each command alone; those
+		// already stored come back as duplicates, and only the command
+		// with the oversized event is refused as too large.
 		for _, w := range writes {
 			h.cache.evict(w.Aggregate)
 		}

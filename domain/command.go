@@ -126,7 +126,9 @@ func required(p *Problems, field, v string) {
 func requiredDate(p *Problems, field string, d events.Date) {
 	if d.IsZero() {
 		p.Add(field, "required (YYYY-MM-DD)")
+		return
 	}
+	validDate(p, field, d)
 }
 
 func requiredID(p *Problems, field string, id uuid.UUID) {
@@ -147,21 +149,9 @@ func oneOf(p *Problems, field, v string, values []string, isRequired bool) {
 	}
 }
 
-func positive(p *Problems, field string, v int64) {
-	if v <= 0 {
-		p.Add(field, "must be greater than 0, got %d", v)
-	}
-}
-
-func notNegative(p *Problems, field string, v int64) {
-	if v < 0 {
-		p.Add(field, "must not be negative, got %d", v)
-	}
-}
-
 func validYear(p *Problems, field string, y int) {
-	if y < 1990 || y > 2100 {
-		p.Add(field, "must be a year between 1990 and 2100, got %d", y)
+	if y < MinYear || y > MaxYear {
+		p.Add(field, "must be a year between %d and %d, got %d", MinYear, MaxYear, y)
 	}
 }
 

@@ -34,13 +34,11 @@ func (c RegisterSuspectedArea) Validate(p *Problems) {
 	required(p, "province", c.Province)
 	oneOf(p, "hazard", string(c.Hazard), events.HazardValues, true)
 	oneOf(p, "classification", c.Classification, events.ClassificationValues, false)
-	positive(p, "size_m2", c.SizeM2)
+	areaM2(p, "size_m2", c.SizeM2, 1)
 	requiredDate(p, "registered_on", c.RegisteredOn)
 	oneOf(p, "source", string(c.Source), events.SourceValues, true)
 	oneOf(p, "land_use", string(c.LandUse), events.LandUseValues, false)
-	if c.CasualtiesLast5y < 0 {
-		p.Add("casualties_last_5y", "must not be negative, got %d", c.CasualtiesLast5y)
-	}
+	count(p, "casualties_last_5y", c.CasualtiesLast5y, 0, MaxCasualties)
 	validEvidence(p, "evidence", c.Evidence)
 	validGeometry(p, "geometry", c.Geometry)
 }
@@ -125,7 +123,7 @@ func (ConfirmHazardousArea) CommandName() string { return "ConfirmHazardousArea"
 func (c ConfirmHazardousArea) Validate(p *Problems) {
 	requiredID(p, "area_id", c.AreaID)
 	requiredDate(p, "on", c.On)
-	notNegative(p, "size_m2", c.SizeM2)
+	areaM2(p, "size_m2", c.SizeM2, 0)
 }
 func (c ConfirmHazardousArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
 func (ConfirmHazardousArea) Reads(Context) []events.Ref      { return nil }
@@ -167,7 +165,7 @@ func (c CancelArea) Validate(p *Problems) {
 	requiredDate(p, "on", c.On)
 	oneOf(p, "method", string(c.Method), events.CancelMethodValues, true)
 	required(p, "reason", c.Reason)
-	notNegative(p, "size_m2", c.SizeM2)
+	areaM2(p, "size_m2", c.SizeM2, 0)
 }
 func (c CancelArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
 func (CancelArea) Reads(Context) []events.Ref      { return nil }
@@ -198,7 +196,7 @@ func (ReduceArea) CommandName() string { return "ReduceArea" }
 func (c ReduceArea) Validate(p *Problems) {
 	requiredID(p, "area_id", c.AreaID)
 	requiredDate(p, "on", c.On)
-	positive(p, "size_m2", c.SizeM2)
+	areaM2(p, "size_m2", c.SizeM2, 1)
 	required(p, "operator", c.Operator)
 }
 func (c ReduceArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
@@ -232,11 +230,11 @@ func (ClearArea) CommandName() string { return "ClearArea" }
 func (c ClearArea) Validate(p *Problems) {
 	requiredID(p, "area_id", c.AreaID)
 	requiredDate(p, "on", c.On)
-	positive(p, "size_m2", c.SizeM2)
+	areaM2(p, "size_m2", c.SizeM2, 1)
 	required(p, "operator", c.Operator)
-	notNegative(p, "ap_mines_destroyed", int64(c.APMinesDestroyed))
-	notNegative(p, "at_mines_destroyed", int64(c.ATMinesDestroyed))
-	notNegative(p, "erw_destroyed", int64(c.ERWDestroyed))
+	count(p, "ap_mines_destroyed", c.APMinesDestroyed, 0, MaxDevices)
+	count(p, "at_mines_destroyed", c.ATMinesDestroyed, 0, MaxDevices)
+	count(p, "erw_destroyed", c.ERWDestroyed, 0, MaxDevices)
 }
 func (c ClearArea) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
 func (ClearArea) Reads(Context) []events.Ref      { return nil }
@@ -323,7 +321,7 @@ func (c CorrectAreaRecord) Validate(p *Problems) {
 		p.Add("size_m2", "nothing to correct: give at least one of size_m2, province, district, commune, village, geometry, hazard, land_use")
 	}
 	if c.SizeM2 != nil {
-		positive(p, "size_m2", *c.SizeM2)
+		areaM2(p, "size_m2", *c.SizeM2, 1)
 	}
 	if c.Province != nil && *c.Province == "" {
 		p.Add("province", "must not be empty")
@@ -403,7 +401,7 @@ func (c ReopenArea) Validate(p *Problems) {
 	requiredID(p, "area_id", c.AreaID)
 	requiredDate(p, "on", c.On)
 	oneOf(p, "to", c.To, events.ClassificationValues, true)
-	positive(p, "size_m2", c.SizeM2)
+	areaM2(p, "size_m2", c.SizeM2, 1)
 	required(p, "reason", c.Reason)
 	if len(c.Evidence) == 0 {
 		p.Add("evidence", "required: the residual contamination found (an accident, a device, a failed QC)")

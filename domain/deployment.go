@@ -62,21 +62,18 @@ func (c DeployCapacity) Validate(p *Problems) {
 	required(p, "operator", c.Operator)
 	required(p, "province", c.Province)
 	oneOf(p, "method", string(c.Method), events.ClearanceMethodValues, true)
-	positive(p, "deminers", int64(c.Deminers))
+	count(p, "deminers", c.Deminers, 1, MaxDeminers)
 	requiredDate(p, "from", c.From)
+	validDate(p, "to", c.To)
 	if !c.To.IsZero() && !c.From.IsZero() && c.To.Before(c.From) {
 		p.Add("to", "%s is before from (%s)", c.To, c.From)
 	}
 	if c.Women < 0 || c.Women > c.Deminers {
 		p.Add("women", "must be between 0 and deminers (%d), got %d", c.Deminers, c.Women)
 	}
-	if c.ProductivityM2PerDeminerDay < 0 || c.ProductivityM2PerDeminerDay > 10000 {
-		p.Add("productivity_m2_per_deminer_day", "must be between 0 and 10000, got %g", c.ProductivityM2PerDeminerDay)
-	}
-	if c.WorkingDaysPerYear < 0 || c.WorkingDaysPerYear > 366 {
-		p.Add("working_days_per_year", "must be between 0 and 366, got %d", c.WorkingDaysPerYear)
-	}
-	notNegative(p, "annual_cost_usd", c.AnnualCostUSD)
+	validFloat(p, "productivity_m2_per_deminer_day", c.ProductivityM2PerDeminerDay, 0, MaxProductivityM2PerDeminerDay)
+	count(p, "working_days_per_year", c.WorkingDaysPerYear, 0, MaxWorkingDaysPerYear)
+	usd(p, "annual_cost_usd", c.AnnualCostUSD, 0)
 }
 func (c DeployCapacity) id(ctx Context) uuid.UUID {
 	if c.DeploymentID != uuid.Nil {

@@ -28,6 +28,10 @@ const (
 	// (an acknowledgement can be lost with the connection): retry it with
 	// the same command ID, which applies it once either way.
 	ErrUnavailable
+	// ErrTooLarge: an event the command causes is larger than the event
+	// store accepts (the NATS server's max_payload). Retrying cannot help:
+	// make the large field (a polygon's coordinates, a text) smaller.
+	ErrTooLarge
 )
 
 func (k Kind) Error() string {
@@ -42,6 +46,8 @@ func (k Kind) Error() string {
 		return "forbidden"
 	case ErrUnavailable:
 		return "unavailable"
+	case ErrTooLarge:
+		return "too large"
 	default:
 		return "internal error"
 	}

@@ -44,7 +44,7 @@ func (PledgeFunding) CommandName() string { return "PledgeFunding" }
 func (c PledgeFunding) Validate(p *Problems) {
 	required(p, "donor", c.Donor)
 	validYear(p, "year", c.Year)
-	positive(p, "amount_usd", c.AmountUSD)
+	usd(p, "amount_usd", c.AmountUSD, 1)
 }
 func (c PledgeFunding) Target(ctx Context) events.Ref { return events.FundingRef(ctx.Country, c.Year) }
 func (PledgeFunding) Reads(Context) []events.Ref      { return nil }
@@ -80,7 +80,7 @@ type RecordFundingShortfall struct {
 func (RecordFundingShortfall) CommandName() string { return "RecordFundingShortfall" }
 func (c RecordFundingShortfall) Validate(p *Problems) {
 	validYear(p, "year", c.Year)
-	positive(p, "amount_usd", c.AmountUSD)
+	usd(p, "amount_usd", c.AmountUSD, 1)
 	required(p, "reason", c.Reason)
 }
 func (c RecordFundingShortfall) Target(ctx Context) events.Ref {

@@ -34,6 +34,7 @@ var kindNames = []struct {
 	{domain.ErrConflict, "conflict"},
 	{domain.ErrForbidden, "forbidden"},
 	{domain.ErrUnavailable, "unavailable"},
+	{domain.ErrTooLarge, "too_large"},
 }
 
 func kindName(k domain.Kind) string {

@@ -60,6 +60,7 @@ var domainKinds = map[domain.Kind]struct {
 	domain.ErrConflict:    {http.StatusConflict, KindConflict},
 	domain.ErrForbidden:   {http.StatusForbidden, KindForbidden},
 	domain.ErrUnavailable: {http.StatusServiceUnavailable, KindUnavailable},
+	domain.ErrTooLarge:    {http.StatusRequestEntityTooLarge, KindTooLarge},
 	domain.ErrInternal:    {http.StatusInternalServerError, KindInternal},
 }
 

@@ -51,6 +51,23 @@ func encode(e events.Envelope) (*nats.Msg, error) {
 	return &nats.Msg{Subject: e.Aggregate.Subject(), Header: h, Data: data}, nil
 }
 
+// batchHeaderRoom is room for the headers an atomic batch publish adds to
+// each message (Nats-Batch-Id, Nats-Batch-Sequence, Nats-Batch-Commit).
+const batchHeaderRoom = 128
+
+// msgSize is what the NATS server counts against its max_payload for m:
+// the body and the headers as sent (NATS/1.0 line, "Key: value" lines, the
+// blank line), with room for the headers of a batch publish.
+func msgSize(m *nats.Msg) int64 {
+	n := len("NATS/1.0\r\n") + len("\r\n") + batchHeaderRoom
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			n += len(k) + len(": ") + len(v) + len("\r\n")
+		}
+	}
+	return int64(n + len(m.Data))
+}
+
 func header(h nats.Header, k string) string {
 	if v := h[k]; len(v) > 0 {
 		return v[0]

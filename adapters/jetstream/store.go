@@ -174,9 +174,12 @@ func (s *Store) StreamName() string { return s.cfg.Stream }
 // domain.EventStore). When the store stays unreachable for Config.RetryFor
 // the error is a domain ErrUnavailable: the events may or may not be stored,
 // and appending them again (the same command ID) stores them at most once.
+// An event larger than the connection's MaxPayload is refused before
+// anything is sent, with a domain ErrTooLarge naming its largest field.
 func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, error) {
 	msgs := make([]*nats.Msg, 0, len(writes))
 	seen := make(map[string]bool, len(writes))
+	limit := s.nc.MaxPayload()
 	for _, w := range writes {
 		for i, e := range w.Events {
 			m, err := encode(e)
@@ -186,6 +189,13 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 			if i == 0 && !seen[m.Subject] {
 				seen[m.Subject] = true
 				m.Header[HeaderExpectedSeq] = []string{strconv.FormatUint(w.Expected, 10)}
+			}
+			// An event over the server's limit would be refused by the
+			// client library as a connection problem and retried until
+			// the store counts as unavailable: refuse it here, naming its
+			// largest field, and store nothing of the writes.
+			if size := msgSize(m); limit > 0 && size > limit {
+				return 0, domain.TooLarge(e, m.Data, size, limit)
 			}
 			msgs = append(msgs, m)
 		}
@@ -246,6 +256,13 @@ func inProcess(err error) bool {
 // ErrConflict, a duplicate means "already stored"; anything else is
 // returned for retry to judge (transient or final).
 func classify(err error) (duplicate bool, _ error) {
+	if errors.Is(err, nats.ErrMaxPayload) {
+		// Our own size check passed, so the server's limit is lower than
+		// the one it announced to this connection (a cluster of servers
+		// configured differently): as final as the check itself.
+		return false, &domain.Error{Op: "append", Kind: domain.ErrTooLarge, Problems: []domain.Problem{{
+			Reason: "an event is over the NATS server's max_payload: " + err.Error()}}, Err: err}
+	}
 	var apiErr *jetstream.APIError
 	if !errors.As(err, &apiErr) {
 		return false, err

@@ -24,13 +24,23 @@ type Store struct {
 	bySubj   map[events.Ref][]uint64
 	byID     map[uuid.UUID]uint64
 	appendFn func() error // failure injection for tests; nil in normal use
+	maxEvent int64        // largest event body accepted, in bytes (0: no limit)
 }
+
+// DefaultMaxEventBytes is the largest event the store accepts: the default
+// max_payload of nats-server (1 MiB), so that tests and scenario forks
+// refuse what the real history would refuse.
+const DefaultMaxEventBytes = 1 << 20
+
+// SetMaxEventBytes sets the largest event body Append accepts (0: no
+// limit). Call before use.
+func (s *Store) SetMaxEventBytes(n int64) { s.maxEvent = n }
 
 var _ domain.EventStore = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{bySubj: make(map[events.Ref][]uint64), byID: make(map[uuid.UUID]uint64)}
+	return &Store{bySubj: make(map[events.Ref][]uint64), byID: make(map[uuid.UUID]uint64), maxEvent: DefaultMaxEventBytes}
 }
 
 // Fork returns a new store holding a copy of this store's events up to and
@@ -87,6 +97,9 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 			return 0, err
 		}
 	}
+	if err := s.checkSizes(writes); err != nil {
+		return 0, err
+	}
 	total := 0
 	checked := make(map[events.Ref]bool, len(writes))
 	dups := 0
@@ -131,6 +144,26 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 	}
 	s.log[len(s.log)-1].BatchEnd = true
 	return first, nil
+}
+
+// checkSizes refuses, as the JetStream store does, a write whose event
+// body is over the limit (the JetStream store also counts the headers).
+func (s *Store) checkSizes(writes []domain.Write) error {
+	if s.maxEvent <= 0 {
+		return nil
+	}
+	for _, w := range writes {
+		for _, e := range w.Events {
+			body, err := events.Encode(e.Data)
+			if err != nil {
+				return fmt.Errorf("append: encode %s: %w", e.Type, err)
+			}
+			if n := int64(len(body)); n > s.maxEvent {
+				return domain.TooLarge(e, body, n, s.maxEvent)
+			}
+		}
+	}
+	return nil
 }
 
 func firstID(w domain.Write) uuid.UUID {

@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) domain.EventStore) {
 	t.Run("ReplayFromSequence", func(t *testing.T) { testReplay(t, newStore(t)) })
 	t.Run("ConcurrentWritersOneWins", func(t *testing.T) { testConcurrent(t, newStore(t)) })
 	t.Run("ManyEventsOneAggregate", func(t *testing.T) { testLongAggregate(t, newStore(t)) })
+	t.Run("EventOverSizeLimitRefused", func(t *testing.T) { testTooLarge(t, newStore(t)) })
 }
 
 var day = events.MustDate("2021-03-01")
@@ -301,4 +302,44 @@ func testLongAggregate(t *testing.T, s domain.EventStore) {
 	if err != nil || len(evs) != 601 || version != v {
 		t.Fatalf("Load: %d events, version %d, %v; want 601 events at version %d", len(evs), version, err, v)
 	}
+}
+
+// An event over the store's size limit (every store accepts at most the
+// 1 MiB default of nats-server's max_payload, and at least a few hundred
+// KiB) is refused before anything is stored, even inside a batch, with
+// ErrTooLarge naming the large field; the rest of the batch can then be
+// stored alone.
+func testTooLarge(t *testing.T, s domain.EventStore) {
+	a, b := areaRef(), areaRef()
+	big := registered(b, 100)
+	reg := big.Data.(events.AreaRegistered)
+	reg.Geometry = bigPolygon(2 << 20)
+	big.Data = reg
+	before := last(t, s)
+	_, err := s.Append(context.Background(), []domain.Write{
+		{Aggregate: a, Events: []events.Envelope{registered(a, 10)}},
+		{Aggregate: b, Events: []events.Envelope{big}},
+	})
+	if !errors.Is(err, domain.ErrTooLarge) {
+		t.Fatalf("batch with a 2 MiB polygon: err = %v, want ErrTooLarge", err)
+	}
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Field() != "geometry.coordinates[0]" {
+		t.Errorf("too large names field %q, want geometry.coordinates[0] (err %v)", de.Field(), err)
+	}
+	if after := last(t, s); after != before {
+		t.Fatalf("refused batch stored %d events", after-before)
+	}
+	if first := mustAppend(t, s, domain.Write{Aggregate: a, Events: []events.Envelope{registered(a, 10)}}); first != before+1 {
+		t.Fatalf("the other write stored at %d, want %d", first, before+1)
+	}
+}
+
+// bigPolygon returns a GeoJSON Polygon of at least n bytes.
+func bigPolygon(n int) []byte {
+	b := []byte(`{"type":"Polygon","coordinates":[[[102.5,12.8]`)
+	for len(b) < n {
+		b = append(b, `,[102.512345678,12.812345678]`...)
+	}
+	return append(b, `,[102.5,12.8]]]}`...)
 }
