@@ -324,11 +324,11 @@ func (n *National) Apply(e events.Envelope) {
 			method := MethodNTS
 			if d.Method == events.CancelByDeskAnalysis {
 				method = MethodDeskAnalysis
-				a.CancelledDeskM2 += d.SizeM2
+				a.CancelledDeskM2 = add(a.CancelledDeskM2, d.SizeM2)
 			} else {
-				a.CancelledNTSM2 += d.SizeM2
+				a.CancelledNTSM2 = add(a.CancelledNTSM2, d.SizeM2)
 			}
-			a.RemainingM2 -= d.SizeM2
+			a.RemainingM2 = add(a.RemainingM2, -d.SizeM2)
 			if d.Operator != "" {
 				a.LastOperator = n.intern(d.Operator)
 			}
@@ -346,8 +346,8 @@ func (n *National) Apply(e events.Envelope) {
 		}
 	case events.AreaReduced:
 		if a := n.Areas[d.AreaID]; a != nil {
-			a.ReducedM2 += d.SizeM2
-			a.RemainingM2 -= d.SizeM2
+			a.ReducedM2 = add(a.ReducedM2, d.SizeM2)
+			a.RemainingM2 = add(a.RemainingM2, -d.SizeM2)
 			a.LastOperator = n.intern(d.Operator)
 			a.setStatus(d.On)
 			n.touch(a, e, d.On)
@@ -355,11 +355,11 @@ func (n *National) Apply(e events.Envelope) {
 		}
 	case events.AreaCleared:
 		if a := n.Areas[d.AreaID]; a != nil {
-			a.ClearedM2 += d.SizeM2
-			a.RemainingM2 -= d.SizeM2
-			a.APMinesDestroyed += d.APMinesDestroyed
-			a.ATMinesDestroyed += d.ATMinesDestroyed
-			a.ERWDestroyed += d.ERWDestroyed
+			a.ClearedM2 = add(a.ClearedM2, d.SizeM2)
+			a.RemainingM2 = add(a.RemainingM2, -d.SizeM2)
+			a.APMinesDestroyed = addInt(a.APMinesDestroyed, d.APMinesDestroyed)
+			a.ATMinesDestroyed = addInt(a.ATMinesDestroyed, d.ATMinesDestroyed)
+			a.ERWDestroyed = addInt(a.ERWDestroyed, d.ERWDestroyed)
 			a.LastOperator = n.intern(d.Operator)
 			a.setStatus(d.On)
 			n.touch(a, e, d.On)
@@ -390,8 +390,8 @@ func (n *National) Apply(e events.Envelope) {
 		}
 	case events.AreaReopened:
 		if a := n.Areas[d.AreaID]; a != nil {
-			a.ReopenedM2 += d.SizeM2
-			a.RemainingM2 += d.SizeM2
+			a.ReopenedM2 = add(a.ReopenedM2, d.SizeM2)
+			a.RemainingM2 = add(a.RemainingM2, d.SizeM2)
 			a.Classification = n.intern(string(d.To))
 			a.EvidenceCount += len(d.Evidence)
 			a.DirectEvidence += hasDirect(d.Evidence)
@@ -487,7 +487,7 @@ func (n *National) applyCorrection(e events.Envelope, a *AreaRow, d events.AreaR
 		// as well as now: statistics add it in the province it is in now.
 		n.stat(StatKey{d.On.Year(), a.Province, "", MethodCorrection}, StatRow{AreaM2: delta})
 		a.SizeM2 = *s.SizeM2
-		a.RemainingM2 += delta
+		a.RemainingM2 = add(a.RemainingM2, delta)
 	}
 	if s.Province != nil && *s.Province != a.Province {
 		// Move the area's registered and released figures with it? The

@@ -144,15 +144,15 @@ type StatRow struct {
 }
 
 func (r *StatRow) add(o StatRow) {
-	r.AreaM2 += o.AreaM2
-	r.Events += o.Events
-	r.EvidenceM2 += o.EvidenceM2
-	r.EvidenceAreas += o.EvidenceAreas
-	r.APMinesDestroyed += o.APMinesDestroyed
-	r.ATMinesDestroyed += o.ATMinesDestroyed
-	r.ERWDestroyed += o.ERWDestroyed
-	r.Deminers += o.Deminers
-	r.Women += o.Women
+	r.AreaM2 = add(r.AreaM2, o.AreaM2)
+	r.Events = add(r.Events, o.Events)
+	r.EvidenceM2 = add(r.EvidenceM2, o.EvidenceM2)
+	r.EvidenceAreas = add(r.EvidenceAreas, o.EvidenceAreas)
+	r.APMinesDestroyed = add(r.APMinesDestroyed, o.APMinesDestroyed)
+	r.ATMinesDestroyed = add(r.ATMinesDestroyed, o.ATMinesDestroyed)
+	r.ERWDestroyed = add(r.ERWDestroyed, o.ERWDestroyed)
+	r.Deminers = add(r.Deminers, o.Deminers)
+	r.Women = add(r.Women, o.Women)
 }
 
 // AuditRow is one entry of the audit trail: a decision about an area and

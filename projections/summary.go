@@ -28,19 +28,19 @@ func (f *ProvinceFigures) add(a *AreaRow) {
 		f.OpenAreas++
 		if a.Classification == "CHA" {
 			f.OpenCHA++
-			f.RemainingCHAM2 += a.RemainingM2
+			f.RemainingCHAM2 = add(f.RemainingCHAM2, a.RemainingM2)
 		} else {
 			f.OpenSHA++
-			f.RemainingSHAM2 += a.RemainingM2
+			f.RemainingSHAM2 = add(f.RemainingSHAM2, a.RemainingM2)
 		}
 	}
-	f.RemainingM2 += a.RemainingM2
-	f.CancelledNTSM2 += a.CancelledNTSM2
-	f.CancelledDeskM2 += a.CancelledDeskM2
-	f.ReducedM2 += a.ReducedM2
-	f.ClearedM2 += a.ClearedM2
-	f.ReopenedM2 += a.ReopenedM2
-	f.APMines += a.APMinesDestroyed
+	f.RemainingM2 = add(f.RemainingM2, a.RemainingM2)
+	f.CancelledNTSM2 = add(f.CancelledNTSM2, a.CancelledNTSM2)
+	f.CancelledDeskM2 = add(f.CancelledDeskM2, a.CancelledDeskM2)
+	f.ReducedM2 = add(f.ReducedM2, a.ReducedM2)
+	f.ClearedM2 = add(f.ClearedM2, a.ClearedM2)
+	f.ReopenedM2 = add(f.ReopenedM2, a.ReopenedM2)
+	f.APMines = addInt(f.APMines, a.APMinesDestroyed)
 	if a.EvidenceCount == 0 {
 		f.NoEvidenceAreas++
 	}
@@ -96,20 +96,20 @@ func ByYear(stats map[StatKey]*StatRow) []YearFigures {
 		}
 		switch k.Method {
 		case MethodRegistered:
-			y.RegisteredM2 += s.AreaM2
+			y.RegisteredM2 = add(y.RegisteredM2, s.AreaM2)
 		case MethodNTS:
-			y.CancelledNTSM2 += s.AreaM2
+			y.CancelledNTSM2 = add(y.CancelledNTSM2, s.AreaM2)
 		case MethodDeskAnalysis:
-			y.CancelledDeskM2 += s.AreaM2
+			y.CancelledDeskM2 = add(y.CancelledDeskM2, s.AreaM2)
 		case MethodTS:
-			y.ReducedM2 += s.AreaM2
+			y.ReducedM2 = add(y.ReducedM2, s.AreaM2)
 		case MethodClearance:
-			y.ClearedM2 += s.AreaM2
-			y.APMines += s.APMinesDestroyed
+			y.ClearedM2 = add(y.ClearedM2, s.AreaM2)
+			y.APMines = add(y.APMines, s.APMinesDestroyed)
 		case MethodReopened:
-			y.ReopenedM2 += s.AreaM2
+			y.ReopenedM2 = add(y.ReopenedM2, s.AreaM2)
 		case MethodCorrection:
-			y.CorrectionM2 += s.AreaM2
+			y.CorrectionM2 = add(y.CorrectionM2, s.AreaM2)
 		}
 	}
 	out := make([]YearFigures, 0, len(by))

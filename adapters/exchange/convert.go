@@ -172,9 +172,13 @@ func size(p *rowProblems, field, s string, factor float64, required bool) (int64
 		p.add(field, "must not be negative, got %s", s)
 		return 0, false
 	}
+	// The domain's bound of every area (docs/security.md), checked here
+	// too because the release columns are summed before any command is
+	// validated; the float compare also keeps the int64 conversion exact.
 	m2 := math.Round(f * factor)
-	if m2 > 1e15 {
-		p.add(field, "%s is too large", s)
+	if m2 > float64(domain.MaxAreaM2) {
+		p.add(field, "must be at most %d m² (%d km², the land area of Cambodia), got %s (%.0f m²)",
+			domain.MaxAreaM2, domain.MaxAreaM2/1_000_000, s, m2)
 		return 0, false
 	}
 	return int64(m2), true
