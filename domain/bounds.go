@@ -26,7 +26,7 @@ const (
 
 	// MaxDevices bounds each device count of one clearance record
 	// (ap_mines_destroyed, at_mines_destroyed, erw_destroyed): ten million,
-	// about ten times what Cambodia has destroyed since 1992.
+	// more than all the mines and ERW Cambodia has destroyed since 1992.
 	MaxDevices = 10_000_000
 
 	// MaxDeminers bounds the deminers of one deployment: more than any
@@ -42,8 +42,8 @@ const (
 	MaxWorkingDaysPerYear = 366
 
 	// MaxUSD bounds every amount in US dollars (a pledge, a shortfall, a
-	// deployment's annual cost): one billion, more than the whole world
-	// spends on mine action in a year.
+	// deployment's annual cost): one billion, far above what a whole
+	// national programme spends in a year.
 	MaxUSD int64 = 1_000_000_000
 
 	// MinYear and MaxYear bound every year field (funding, work plans,

@@ -37,6 +37,10 @@ Prints one result line per command, in input order:
   LINE already-applied COMMAND command_id=… seq=…   (same command_id seen before: nothing written)
   LINE refused COMMAND field=… reason=…            (nothing written for that line)
 A refused line does not stop the others. Exit status 1 if any line was refused.
+Sizes, counts, money and dates must lie in their plausible ranges
+(docs/security.md, "Plausible quantities"). A command whose event is over the
+NATS server's message size limit (max_payload, 1 MiB by default) is refused
+with kind=too large, naming the largest field: only that line, never retried.
 Give every command a command_id to make re-running a file safe: a command
 already in the history is never applied twice.`,
 		flags: func(fs *flag.FlagSet) any {
