@@ -163,6 +163,11 @@ func VersionAtLeast(have, want string) bool {
 // JetStream returns the JetStream context (for projections and tools).
 func (s *Store) JetStream() jetstream.JetStream { return s.js }
 
+// MaxEventBytes returns the largest message the server takes (its
+// max_payload, as announced to this connection): Append refuses an event
+// larger than that, headers included, with domain.ErrTooLarge.
+func (s *Store) MaxEventBytes() int64 { return s.nc.MaxPayload() }
+
 // StreamName returns the stream's name.
 func (s *Store) StreamName() string { return s.cfg.Stream }
 
@@ -179,7 +184,7 @@ func (s *Store) StreamName() string { return s.cfg.Stream }
 func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, error) {
 	msgs := make([]*nats.Msg, 0, len(writes))
 	seen := make(map[string]bool, len(writes))
-	limit := s.nc.MaxPayload()
+	limit := s.MaxEventBytes()
 	for _, w := range writes {
 		for i, e := range w.Events {
 			m, err := encode(e)

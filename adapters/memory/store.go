@@ -36,6 +36,9 @@ const DefaultMaxEventBytes = 1 << 20
 // limit). Call before use.
 func (s *Store) SetMaxEventBytes(n int64) { s.maxEvent = n }
 
+// MaxEventBytes returns the largest event body Append accepts (0: no limit).
+func (s *Store) MaxEventBytes() int64 { return s.maxEvent }
+
 var _ domain.EventStore = (*Store)(nil)
 
 // New returns an empty store.
