@@ -17,7 +17,7 @@ import (
 func TestSecurityPlausibleQuantities(t *testing.T) {
 	dir := t.TempDir()
 	token := createToken(t, dir, "admin", "root")
-	c := newClient(t, serveBase(t, dir), token)
+	c := newClient(t, startServe(t, dir), token)
 
 	areaID, depID := uuid.New(), uuid.New()
 	register := func(size any, extra map[string]any) map[string]any {
@@ -159,10 +159,4 @@ func TestSecurityPlausibleQuantities(t *testing.T) {
 	if after := sequence(); after != before+2 {
 		t.Errorf("sequence %d → %d, want the two plausible lines stored", before, after)
 	}
-}
-
-// serveBase starts serve on dir for the test and returns its base URL.
-func serveBase(t *testing.T, dir string) string {
-	t.Helper()
-	return startServe(t, dir)
 }
