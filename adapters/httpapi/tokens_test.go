@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/landrelease/landrelease/adapters/httpapi"
-	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
 )
@@ -16,11 +15,7 @@ import (
 func newTokens(t *testing.T) *httpapi.Tokens {
 	t.Helper()
 	nc := jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))
-	b, err := lrjs.OpenBucket(context.Background(), nc, lrjs.TokensBucket, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return httpapi.NewTokens(b, "KH")
+	return httpapi.NewTokens(jetstreamtest.MustTokenBucket(t, nc), "KH")
 }
 
 // TestTokenNamesUnique: of many creations of one name at once exactly one

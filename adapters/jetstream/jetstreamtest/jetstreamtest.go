@@ -47,6 +47,17 @@ func MustStore(tb testing.TB, nc *nats.Conn) *lrjs.Store {
 	return st
 }
 
+// MustTokenBucket opens the API token bucket (LANDRELEASE_TOKENS) on nc,
+// for tests of the token registry against a real KV bucket.
+func MustTokenBucket(tb testing.TB, nc *nats.Conn) *lrjs.Bucket {
+	tb.Helper()
+	b, err := lrjs.OpenBucket(context.Background(), nc, lrjs.TokensBucket, 1)
+	if err != nil {
+		tb.Fatalf("open token bucket: %v", err)
+	}
+	return b
+}
+
 // ExternalURL returns NATS_URL, or skips the test when it is not set.
 func ExternalURL(tb testing.TB) string {
 	tb.Helper()
