@@ -40,7 +40,9 @@ type wireCommand struct {
 	Data          json.RawMessage `json:"data"`
 }
 
-// DecodeCommand parses one wire command and validates it. Every problem found
+// DecodeCommand parses one wire command and validates it. A key repeated in
+// any object of the line (compared without regard to case, as fields are
+// matched) is refused with ErrInvalid naming it. Every problem found
 // is reported at once in an ErrInvalid *Error whose fields are JSON names
 // ("data.size_m2" style paths are not used: fields are those of data, except
 // "command", "command_id" and "actor" for the envelope).
@@ -58,6 +60,14 @@ func DecodeCommand(line []byte) (CommandEnvelope, error) {
 	op := w.Command
 	if op == "" {
 		op = "decode"
+	}
+	if path, key, first, dup := duplicateKey(line); dup {
+		same := ""
+		if key != first {
+			same = fmt.Sprintf(" (the same field as %q: names match without regard to case)", first)
+		}
+		return env, &Error{Op: op, Kind: ErrInvalid, Problems: []Problem{{Field: path,
+			Reason: fmt.Sprintf("duplicate key %q%s: each key may appear once in an object (which value would count is ambiguous)", key, same)}}}
 	}
 	var probs Problems
 	if w.CommandID != "" {
