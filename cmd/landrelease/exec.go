@@ -22,13 +22,16 @@ func execVerb() verb {
 	return verb{
 		name:    "exec",
 		summary: "apply commands from a JSON Lines file (or - for stdin)",
-		usage:   "exec [--json] [--chunk N] FILE|-",
+		usage:   "exec [--json] [--chunk N] [--max-line BYTES] FILE|-",
 		help: `Applies commands, one JSON object per line:
 
   {"command": "CancelArea", "command_id": "0192…", "actor": "mapu:Pailin",
    "data": {"area_id": "…", "on": "2021-03-01", "method": "NTS", "reason": "…"}}
 
-Blank lines and lines starting with # are skipped. Each command is validated
+Blank lines and lines starting with # are skipped; a UTF-8 byte order mark
+at the start of the file is ignored. A line longer than --max-line bytes
+(16 MiB by default) is refused as a whole, naming its number and the limit,
+and the lines after it are read as usual. Each command is validated
 and decided against the state left by the lines before it; accepted commands
 are stored in atomic batches (one write to disk for up to 1,000 events).
 
@@ -47,6 +50,7 @@ already in the history is never applied twice.`,
 			o := &execOpts{}
 			fs.BoolVar(&o.json, "json", false, "print one JSON object per result line instead of text")
 			fs.IntVar(&o.chunk, "chunk", 5000, "commands read and decided per round (memory bound for large files)")
+			fs.IntVar(&o.maxLine, "max-line", defaultMaxLine, "longest line read, in bytes; a longer line is refused and skipped")
 			return o
 		},
 		run: runExec,
@@ -54,8 +58,9 @@ already in the history is never applied twice.`,
 }
 
 type execOpts struct {
-	json  bool
-	chunk int
+	json    bool
+	chunk   int
+	maxLine int
 }
 
 // execLine is one input line: its number and its decoded command or error.
@@ -91,6 +96,10 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 	}
 	if opts.chunk < 1 {
 		fmt.Fprintln(a.stderr, "landrelease exec: --chunk must be at least 1")
+		return exitUsage
+	}
+	if opts.maxLine < 1 {
+		fmt.Fprintln(a.stderr, "landrelease exec: --max-line must be at least 1")
 		return exitUsage
 	}
 	in := a.stdin
@@ -146,21 +155,32 @@ func execStream(ctx context.Context, h *domain.Handler, in io.Reader, w io.Write
 	var readErr error
 	go func() {
 		defer close(chunks)
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		lr := newLineReader(in, opts.maxLine)
 		lines := make([]execLine, 0, opts.chunk)
-		n := 0
-		for sc.Scan() {
-			n++
-			text := bytes.TrimSpace(sc.Bytes())
-			if len(text) == 0 || text[0] == '#' {
-				continue
+		for {
+			raw, n, tooLong, err := lr.next()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = fmt.Errorf("after line %d: %w", n, err)
+				}
+				break
 			}
-			env, err := domain.DecodeCommand(text)
-			if env.Actor == "" {
-				env.Actor = localActor()
+			var l execLine
+			if tooLong {
+				l = execLine{n: n, err: &domain.Error{Op: "exec", Kind: domain.ErrInvalid, Problems: []domain.Problem{{
+					Reason: fmt.Sprintf("line %d is longer than the limit of %d bytes: not read (--max-line raises the limit)", n, opts.maxLine)}}}}
+			} else {
+				text := bytes.TrimSpace(raw)
+				if len(text) == 0 || text[0] == '#' {
+					continue
+				}
+				env, err := domain.DecodeCommand(text)
+				if env.Actor == "" {
+					env.Actor = localActor()
+				}
+				l = execLine{n: n, env: env, err: err}
 			}
-			lines = append(lines, execLine{n: n, env: env, err: err})
+			lines = append(lines, l)
 			if len(lines) == opts.chunk {
 				select {
 				case chunks <- lines:
@@ -172,9 +192,6 @@ func execStream(ctx context.Context, h *domain.Handler, in io.Reader, w io.Write
 		}
 		if len(lines) > 0 {
 			chunks <- lines
-		}
-		if err := sc.Err(); err != nil {
-			readErr = fmt.Errorf("after line %d: %w", n, err)
 		}
 	}()
 	var stats execStats
