@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -39,7 +41,12 @@ type Store struct {
 // Open opens (creating when needed) the read model at dsnOrPath: a
 // postgres:// or postgresql:// DSN opens PostgreSQL (the DSN's search_path
 // selects the schema); anything else is a SQLite file path, whose directory
-// is created. It migrates the schema to this build's version.
+// is created (0700). It migrates the schema to this build's version.
+//
+// A SQLite read model holds the register and is readable by its owner only:
+// the file is created 0600, its -wal and -shm files take the same mode
+// (SQLite copies the database's), and an existing file that others could
+// read is tightened to 0600.
 //
 // Errors: ErrNotReadModel for a file that is not a SQLite database or a
 // database holding other tables, ErrSchemaTooNew for a read model written by
@@ -66,6 +73,12 @@ func Open(ctx context.Context, dsnOrPath string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("sqlstore: prepare %s: %w", s.where, err)
 	}
+	if s.d.name == sqlite.name {
+		if err := tightenSQLite(dsnOrPath); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
 	s.live, s.shadow = newStatements(s.d, ""), newStatements(s.d, shadowSuffix)
 	return s, nil
 }
@@ -78,9 +91,12 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.New("sqlstore: no database path given")
 	}
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqlstore: create the directory of %s: %w", path, err)
 		}
+	}
+	if err := createOwnerOnly(path); err != nil {
+		return nil, err
 	}
 	// Every connection gets the same settings; writes begin IMMEDIATE so two
 	// writers queue on busy_timeout instead of failing to upgrade a lock.
@@ -158,3 +174,33 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
+
+// createOwnerOnly creates the SQLite file at path with mode 0600 when it
+// does not exist, so that SQLite (which copies the database's mode to the
+// -wal and -shm files) never makes them readable by others.
+func createOwnerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// tightenSQLite takes group and other permissions off an accepted SQLite
+// read model and its -wal and -shm files: the read model is the register
+// itself. Another user's file or a read-only disk is left as it is.
+func tightenSQLite(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, st.Mode().Perm()&^0o077); err != nil && !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
+			return fmt.Errorf("sqlstore: make %s readable by its owner only: %w", p, err)
+		}
+	}
+	return nil
+}

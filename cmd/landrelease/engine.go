@@ -31,6 +31,9 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		if err := checkDataDir(g.dataDir, 4<<10); err != nil {
 			return nil, err
 		}
+		if st, err := os.Stat(g.dataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(stderr, "landrelease: data dir %s can be read by other users (mode %04o): run chmod 700 %s\n", g.dataDir, st.Mode().Perm(), g.dataDir)
+		}
 		if e.lock, err = lockDataDir(g.dataDir); err != nil {
 			return nil, err
 		}
@@ -94,7 +97,7 @@ func (e *engine) Close() {
 // larger probe tells a full disk, which the server reports only as a failed
 // batch. Tested in datadir_test.go.
 func checkDataDir(dir string, size int) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil { // the history and the register: the owner's only
 		return fmt.Errorf("data dir %s: %w", dir, err)
 	}
 	f, err := os.CreateTemp(dir, ".write-check-*")

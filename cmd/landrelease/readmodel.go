@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -17,14 +19,42 @@ import (
 type readModel struct {
 	*engine
 	db     *sqlstore.Store
+	dbLock *sqlstore.Lock // this process alone projects into db
 	runner *projections.Runner
 }
 
 func (r *readModel) Close() {
+	r.dbLock.Release()
 	if r.db != nil {
 		r.db.Close()
 	}
 	r.engine.Close()
+}
+
+// openDB opens the read model of --db (or the data dir's) and takes its
+// lock, so that no second process (one with another --data-dir or
+// --nats-url, which the data dir's lock does not stop) projects into it.
+func (r *readModel) openDB(ctx context.Context, g globals) error {
+	db, err := sqlstore.Open(ctx, g.dbPath())
+	if err != nil {
+		return err
+	}
+	owner := "landrelease pid " + strconv.Itoa(os.Getpid())
+	if host, err := os.Hostname(); err == nil {
+		owner += " on " + host
+	}
+	if g.natsURL == "" {
+		owner += ", data dir " + g.dataDir
+	} else {
+		owner += ", history at " + withoutUserinfo(g.natsURL)
+	}
+	lock, err := db.Lock(ctx, owner)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	r.db, r.dbLock = db, lock
+	return nil
 }
 
 // openReadModel opens the engine and the read model and brings the
@@ -35,7 +65,7 @@ func openReadModel(ctx context.Context, a *app) (*readModel, error) {
 		return nil, err
 	}
 	r := &readModel{engine: eng}
-	if r.db, err = sqlstore.Open(ctx, a.g.dbPath()); err != nil {
+	if err := r.openDB(ctx, a.g); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -105,4 +135,17 @@ func projectionBatch() int {
 func fail(a *app, verb string, err error) int {
 	fmt.Fprintf(a.stderr, "landrelease %s: %v\n", verb, err)
 	return exitRefused
+}
+
+// withoutUserinfo drops credentials from a URL (or each of a comma-separated
+// list) before it is shown to others.
+func withoutUserinfo(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			u.User = nil
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/projections"
 )
 
@@ -36,7 +35,7 @@ func runRebuild(ctx context.Context, a *app, _ any, args []string) int {
 	}
 	rm := &readModel{engine: eng}
 	defer rm.Close()
-	if rm.db, err = sqlstore.Open(ctx, a.g.dbPath()); err != nil {
+	if err := rm.openDB(ctx, a.g); err != nil {
 		return fail(a, "rebuild", err)
 	}
 	rm.runner = projections.NewRunner(rm.db, projectionBatch())
