@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -114,7 +115,7 @@ func Authorize(p *Principal, c Command, target State, deployment func(uuid.UUID)
 		if cr, ok := c.(CorrectAreaRecord); ok && cr.Province != nil && !strings.EqualFold(*cr.Province, p.Role.Scope) {
 			return deny("may not move an area out of %s", p.Role.Scope)
 		}
-		return nil
+		return knownOperator(c, target, deployment)
 	case RoleOperator:
 		return authorizeOperator(p, c, target, deployment, deny)
 	}
@@ -143,6 +144,14 @@ func authorizeOperator(p *Principal, c Command, target State, deployment func(uu
 	a, ok := target.(Area)
 	if !ok || !a.Exists() {
 		return nil // the decision reports the unknown area
+	}
+	if _, qa := c.(RecordQAVisit); qa {
+		for _, w := range a.Workers {
+			if strings.EqualFold(w, p.Role.Scope) {
+				return deny("may not record a QA visit on its own work: %s released land of area %s; "+
+					"QA is recorded by the national authority, the province's MAPU or another operator", w, a.ID)
+			}
+		}
 	}
 	for _, id := range a.Deployments {
 		d, err := deployment(id)
@@ -184,4 +193,52 @@ func orUnknown(s string) string {
 		return "no known province"
 	}
 	return s
+}
+
+// fieldOperator returns the operator a field result names ("" if none).
+func fieldOperator(c Command) string {
+	switch c := c.(type) {
+	case CancelArea:
+		return c.Operator
+	case ReduceArea:
+		return c.Operator
+	case ClearArea:
+		return c.Operator
+	case RecordQAVisit:
+		return c.Operator
+	}
+	return ""
+}
+
+// knownOperator refuses a field result whose operator the register does
+// not know on the area: the operator must have a deployment tasked to it
+// (AssignTask), so a MAPU cannot credit land released to an operator that
+// does not exist or never worked there. The rule applies to principals
+// below admin; admins and the local CLI record history migrated from
+// other systems, whose operators may have no deployment on record.
+func knownOperator(c Command, target State, deployment func(uuid.UUID) (Deployment, error)) error {
+	named := fieldOperator(c)
+	a, ok := target.(Area)
+	if named == "" || !ok || !a.Exists() {
+		return nil // no operator named; or the decision reports the unknown area
+	}
+	var tasked []string
+	for _, id := range a.Deployments {
+		d, err := deployment(id)
+		if err != nil {
+			return err
+		}
+		if strings.EqualFold(d.Operator, named) {
+			return nil
+		}
+		if d.Operator != "" && !slices.Contains(tasked, d.Operator) {
+			tasked = append(tasked, d.Operator)
+		}
+	}
+	known := "no operator is tasked to it"
+	if len(tasked) > 0 {
+		known = "tasked: " + strings.Join(tasked, ", ")
+	}
+	return &Error{Op: c.CommandName(), Kind: ErrInvalid, Problems: []Problem{{Field: "operator",
+		Reason: fmt.Sprintf("operator %q is not known on area %s (%s): task one of its deployments to the area with AssignTask first", named, a.ID, known)}}}
 }

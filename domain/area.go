@@ -34,6 +34,7 @@ type Area struct {
 	LandUse          events.LandUse
 	GeometryHash     uint64      // FNV-1a of the geometry JSON; the geometry itself lives in the read model
 	Deployments      []uuid.UUID // deployments tasked to the area
+	Workers          []string    // operators that released land of the area (NTS, reduction, clearance)
 	CasualtiesLast5y int
 }
 
@@ -76,14 +77,17 @@ func (a Area) Evolve(e events.Event) State {
 		a.CancelledM2 += e.SizeM2
 		a.RemainingM2 -= e.SizeM2
 		a.LastOn = e.On
+		a.addWorker(e.Operator)
 	case events.AreaReduced:
 		a.ReducedM2 += e.SizeM2
 		a.RemainingM2 -= e.SizeM2
 		a.LastOn = e.On
+		a.addWorker(e.Operator)
 	case events.AreaCleared:
 		a.ClearedM2 += e.SizeM2
 		a.RemainingM2 -= e.SizeM2
 		a.LastOn = e.On
+		a.addWorker(e.Operator)
 	case events.AreaReclassified:
 		a.Class = e.To
 		a.LastOn = e.On
@@ -127,6 +131,15 @@ func (a *Area) addEvidence(ev ...events.Evidence) {
 			a.DirectEvidence++
 		}
 	}
+}
+
+// addWorker records an operator that released land of the area (states
+// are values: the slice is copied on growth, never shared).
+func (a *Area) addWorker(operator string) {
+	if operator == "" || slices.Contains(a.Workers, operator) {
+		return
+	}
+	a.Workers = append(slices.Clip(a.Workers), operator)
 }
 
 func setIf(dst *string, v *string) {
