@@ -60,6 +60,9 @@ func (c RegisterSuspectedArea) Decide(ctx Context, s State, _ Reads) ([]events.E
 	if err := knownProvince(ctx, "province", c.Province); err != nil {
 		return nil, err
 	}
+	if err := withinCountry(ctx, "geometry", c.Geometry); err != nil {
+		return nil, err
+	}
 	if err := notInFuture(ctx, "registered_on", c.RegisteredOn); err != nil {
 		return nil, err
 	}
@@ -345,6 +348,9 @@ func (c CorrectAreaRecord) Decide(ctx Context, s State, _ Reads) ([]events.Event
 		if err := knownProvince(ctx, "province", *c.Province); err != nil {
 			return nil, err
 		}
+	}
+	if err := withinCountry(ctx, "geometry", c.Geometry); err != nil {
+		return nil, err
 	}
 	ev := events.AreaRecordCorrected{AreaID: a.ID, On: c.On, Reason: c.Reason, RemainingM2: a.RemainingM2}
 	changed := false

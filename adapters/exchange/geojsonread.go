@@ -9,6 +9,8 @@ import (
 	"io"
 	"sort"
 	"strconv"
+
+	"github.com/landrelease/landrelease/domain"
 )
 
 // GeoJSONReader reads a GeoJSON FeatureCollection one feature at a time,
@@ -24,7 +26,11 @@ type GeoJSONReader struct {
 	first  json.RawMessage // the first feature, read ahead to learn the kind
 }
 
-// NewGeoJSONReader reads up to the first feature. The kind of file
+// NewGeoJSONReader reads up to the first feature. A "crs" member before
+// "features" (where GDAL and QGIS write it) naming anything but WGS84
+// longitude/latitude refuses the file with a *FileError saying to
+// reproject; a geometry's own "crs" is checked with the geometry
+// (domain.CheckCRS). The kind of file
 // (areas or activities) is taken from the first feature's properties: one
 // with an "activity" property makes an activities file. It returns a
 // *FileError when the input is empty or not a FeatureCollection.
@@ -63,6 +69,14 @@ func NewGeoJSONReader(in io.Reader) (*GeoJSONReader, error) {
 				return nil, notFC(fmt.Sprintf("type is %q", t))
 			}
 			sawType = true
+		case "crs":
+			var crs json.RawMessage
+			if err := dec.Decode(&crs); err != nil {
+				return nil, notFC(err.Error())
+			}
+			if err := domain.CheckCRS(crs); err != nil {
+				return nil, &FileError{Problems: []Problem{{Field: "crs", Reason: "the file " + err.Error()}}}
+			}
 		case "features":
 			tok, err := dec.Token()
 			if err != nil {
