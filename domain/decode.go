@@ -62,6 +62,9 @@ func DecodeCommand(line []byte) (CommandEnvelope, error) {
 		op = "decode"
 	}
 	if path, key, first, dup := duplicateKey(line); dup {
+		if path == "command" {
+			op = "decode" // which command it is, is what is ambiguous
+		}
 		same := ""
 		if key != first {
 			same = fmt.Sprintf(" (the same field as %q: names match without regard to case)", first)

@@ -26,8 +26,8 @@ type Lock struct {
 // Lock takes the read model for this process alone: only one process may
 // project into a read model, or a second one (an engine on another, or
 // empty, history) would rewrite or empty what the first serves. owner
-// describes this process ("pid 1234, data dir /srv/lr") and is what a
-// refused process is told.
+// describes this process ("landrelease pid 1234, data dir /srv/lr") and is
+// what a refused process is told (PostgreSQL keeps its first 63 bytes).
 //
 // SQLite: an flock on the file FILE.lock beside the database (created
 // 0600), which holds the owner's description. PostgreSQL: a session-level
@@ -85,7 +85,7 @@ func (s *Store) lockPostgres(ctx context.Context, owner string) (*Lock, error) {
 		conn.Close()
 		return nil, inUse(s.where, holder)
 	}
-	name := "landrelease " + owner
+	name := owner
 	if len(name) > 63 { // PostgreSQL keeps 63 bytes of application_name
 		name = name[:63]
 	}
