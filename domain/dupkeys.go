@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // duplicateKey reports the first object key of the JSON text line that
@@ -60,7 +62,7 @@ func duplicateKey(line []byte) (path, key, first string, ok bool) {
 			k := dupSpan{start, i, escaped}
 			f.key = k
 			if f.seen != nil {
-				name := strings.ToLower(k.text(line))
+				name := foldKey(k.text(line))
 				if o, dup := f.seen[name]; dup {
 					f.key = o
 					return dupPath(line, stack), k.text(line), o.text(line), true
@@ -78,7 +80,7 @@ func duplicateKey(line []byte) (path, key, first string, ok bool) {
 			if len(keys)-f.keysFrom > 16 { // many keys: a map from here on
 				f.seen = make(map[string]dupSpan, 32)
 				for _, o := range keys[f.keysFrom:] {
-					f.seen[strings.ToLower(o.text(line))] = o
+					f.seen[foldKey(o.text(line))] = o
 				}
 				keys = keys[:f.keysFrom]
 			}
@@ -93,7 +95,7 @@ type dupFrame struct {
 	index     int                // arrays: the current element
 	key       dupSpan            // objects: the current key
 	keysFrom  int                // where this object's keys start in the shared list
-	seen      map[string]dupSpan // objects with many keys: lower-cased key -> first
+	seen      map[string]dupSpan // objects with many keys: folded key -> first
 }
 
 // dupSpan is a key's text between its quotes.
@@ -104,7 +106,7 @@ type dupSpan struct {
 
 func (s dupSpan) text(line []byte) string {
 	raw := line[s.from:s.to]
-	if !s.escaped {
+	if !s.escaped && utf8.Valid(raw) {
 		return string(raw)
 	}
 	var out string
@@ -139,6 +141,17 @@ func dupPath(line []byte, stack []dupFrame) string {
 			}
 			b.WriteString(f.key.text(line))
 		}
+	}
+	return b.String()
+}
+
+// foldKey folds a key as encoding/json does to match field names:
+// foldKey(x) == foldKey(y) exactly when bytes.EqualFold(x, y).
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteRune(unicode.ToUpper(unicode.ToLower(r)))
 	}
 	return b.String()
 }
