@@ -8,6 +8,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
+
+	"github.com/landrelease/landrelease/domain"
 )
 
 // Geometry problem codes: stable names, used in reports and JSON.
@@ -21,6 +23,7 @@ const (
 	GeomRingShort        = "RING_TOO_SHORT"          // fewer than 4 positions
 	GeomSelfIntersection = "SELF_INTERSECTION"       // two edges of a ring cross or touch
 	GeomZeroArea         = "ZERO_AREA"               // the outer ring encloses no area
+	GeomCRS              = "GEOMETRY_CRS"            // a "crs" member naming a system other than WGS84
 )
 
 // GeometryProblem is one thing wrong with a geometry.
@@ -37,10 +40,12 @@ type rawGeometry struct {
 	Type        string          `json:"type"`
 	Coordinates json.RawMessage `json:"coordinates"`
 	Geometry    json.RawMessage `json:"geometry"` // when Type is Feature
+	CRS         json.RawMessage `json:"crs"`
 }
 
 // CheckGeometry parses a GeoJSON Polygon or MultiPolygon (a Feature holding
-// one is unwrapped) and validates it: every ring has at least 4 positions
+// one is unwrapped) and validates it: no "crs" member naming a system other
+// than WGS84 (domain.CheckCRS), every ring has at least 4 positions
 // and is closed, every position is a WGS84 longitude/latitude, no ring
 // crosses or touches itself, the outer rings enclose some area.
 //
@@ -66,6 +71,9 @@ func CheckGeometry(raw json.RawMessage) (orb.Geometry, []GeometryProblem) {
 		return CheckGeometry(rg.Geometry)
 	}
 	var probs []GeometryProblem
+	if err := domain.CheckCRS(rg.CRS); err != nil {
+		probs = append(probs, GeometryProblem{GeomCRS, err.Error()})
+	}
 	var g orb.Geometry
 	switch rg.Type {
 	case "Polygon":
@@ -74,7 +82,7 @@ func CheckGeometry(raw json.RawMessage) (orb.Geometry, []GeometryProblem) {
 			return nil, []GeometryProblem{{GeomUnparsable, "Polygon coordinates: " + err.Error()}}
 		}
 		p, ps := buildPolygon(c, "")
-		g, probs = p, ps
+		g, probs = p, append(probs, ps...)
 	case "MultiPolygon":
 		var c [][][][]float64
 		if err := json.Unmarshal(rg.Coordinates, &c); err != nil {

@@ -54,6 +54,7 @@ func TestGeometryRefusesInvalidPolygons(t *testing.T) {
 	cases := []struct {
 		name, raw, code string
 	}{
+		{"projected crs", `{"type":"Polygon","crs":{"type":"name","properties":{"name":"EPSG:32648"}},"coordinates":[[[102.60,12.85],[102.61,12.85],[102.61,12.86],[102.60,12.85]]]}`, GeomCRS},
 		{"bowtie", `{"type":"Polygon","coordinates":[[[102.60,12.85],[102.61,12.86],[102.61,12.85],[102.60,12.86],[102.60,12.85]]]}`, GeomSelfIntersection},
 		{"open ring", `{"type":"Polygon","coordinates":[[[102.60,12.85],[102.61,12.85],[102.61,12.86],[102.60,12.86]]]}`, GeomRingOpen},
 		{"too short", `{"type":"Polygon","coordinates":[[[102.60,12.85],[102.61,12.85],[102.60,12.85]]]}`, GeomRingShort},
