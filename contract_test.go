@@ -66,3 +66,20 @@ func TestContractListsEveryCommand(t *testing.T) {
 func TestContractListsEveryEvent(t *testing.T) {
 	sameSet(t, "event", events.NewRegistry().Types(), contractNames(t, "Events"))
 }
+
+func TestContractListsEveryErrorKind(t *testing.T) {
+	var codes []string
+	for _, k := range domain.Kinds() {
+		codes = append(codes, k.Code())
+	}
+	sameSet(t, "error kind", codes, contractNames(t, "Errors"))
+	api, err := os.ReadFile("docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range codes {
+		if !strings.Contains(string(api), "`"+c+"`") {
+			t.Errorf("docs/api.md does not say the error kind `%s`", c)
+		}
+	}
+}

@@ -52,10 +52,10 @@ func DecodeCommand(line []byte) (CommandEnvelope, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return env, &Error{Op: "decode", Kind: ErrInvalid, Problems: []Problem{jsonProblem("", err)}}
+		return env, &Error{Op: "decode", Kind: ErrInvalid, Malformed: true, Problems: []Problem{jsonProblem("", err)}}
 	}
 	if dec.More() {
-		return env, &Error{Op: "decode", Kind: ErrInvalid, Problems: []Problem{{Reason: "more than one JSON value on the line"}}}
+		return env, &Error{Op: "decode", Kind: ErrInvalid, Malformed: true, Problems: []Problem{{Reason: "more than one JSON value on the line"}}}
 	}
 	op := w.Command
 	if op == "" {
@@ -69,7 +69,7 @@ func DecodeCommand(line []byte) (CommandEnvelope, error) {
 		if key != first {
 			same = fmt.Sprintf(" (the same field as %q: names match without regard to case)", first)
 		}
-		return env, &Error{Op: op, Kind: ErrInvalid, Problems: []Problem{{Field: path,
+		return env, &Error{Op: op, Kind: ErrInvalid, Malformed: true, Problems: []Problem{{Field: path,
 			Reason: fmt.Sprintf("duplicate key %q%s: each key may appear once in an object (which value would count is ambiguous)", key, same)}}}
 	}
 	var probs Problems
@@ -90,16 +90,16 @@ func DecodeCommand(line []byte) (CommandEnvelope, error) {
 	env.Actor = w.Actor
 	if w.Command == "" {
 		probs.Add("command", "missing; one of %s", strings.Join(CommandNames(), ", "))
-		return env, probs.Err(op)
+		return env, malformed(probs.Err(op))
 	}
 	cmd, ok := newCommand(w.Command)
 	if !ok {
 		probs.Add("command", "unknown command %q; one of %s", w.Command, strings.Join(CommandNames(), ", "))
-		return env, probs.Err(op)
+		return env, malformed(probs.Err(op))
 	}
 	if len(w.Data) == 0 || string(w.Data) == "null" {
 		probs.Add("data", "missing: the command's fields go in an object under \"data\"")
-		return env, probs.Err(op)
+		return env, malformed(probs.Err(op))
 	}
 	// Fast path: one strict decode. Only a command that fails it is decoded
 	// again field by field, to report every bad field rather than the first.
@@ -112,12 +112,22 @@ func DecodeCommand(line []byte) (CommandEnvelope, error) {
 			probs = append(probs, jsonProblem("data", err))
 		}
 	}
-	if len(probs) == 0 {
-		// Validation of values only makes sense once every field decoded.
-		cmd.Validate(&probs)
-	}
 	env.Command = reflect.ValueOf(cmd).Elem().Interface().(Command)
+	if len(probs) > 0 {
+		return env, malformed(probs.Err(op))
+	}
+	// Validation of values only makes sense once every field decoded.
+	cmd.Validate(&probs)
 	return env, probs.Err(op)
+}
+
+// malformed marks err (an *Error from Problems.Err) as input that is not a
+// well-formed command.
+func malformed(err error) error {
+	if e, ok := err.(*Error); ok {
+		e.Malformed = true
+	}
+	return err
 }
 
 // reset sets the struct cmd points to back to its zero value.

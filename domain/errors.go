@@ -74,6 +74,12 @@ type Error struct {
 	Kind     Kind      // what kind of failure
 	Problems []Problem // every problem found; at least one for ErrInvalid
 	Err      error     // underlying cause, if any
+	// Malformed marks an ErrInvalid input that is not a well-formed command
+	// at all (JSON syntax, a duplicate key, an unknown command or field, a
+	// value of the wrong type), as opposed to a well-formed command that
+	// breaks a rule. Edges that distinguish the two (HTTP 400 against 422)
+	// read this, never the message.
+	Malformed bool
 }
 
 func (e *Error) Error() string {

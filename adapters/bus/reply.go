@@ -22,41 +22,6 @@ type RemoteError struct{ Message string }
 
 func (e *RemoteError) Error() string { return e.Message }
 
-// kindNames are the wire names of the domain error kinds. They are part of
-// the reply format: never rename one.
-var kindNames = []struct {
-	kind domain.Kind
-	name string
-}{
-	{domain.ErrInternal, "internal"},
-	{domain.ErrInvalid, "invalid"},
-	{domain.ErrNotFound, "not_found"},
-	{domain.ErrConflict, "conflict"},
-	{domain.ErrForbidden, "forbidden"},
-	{domain.ErrUnavailable, "unavailable"},
-	{domain.ErrTooLarge, "too_large"},
-}
-
-func kindName(k domain.Kind) string {
-	for _, n := range kindNames {
-		if n.kind == k {
-			return n.name
-		}
-	}
-	return "internal"
-}
-
-// kindNamed returns the kind of a wire name; a name this build does not know
-// (a newer replica's) is internal.
-func kindNamed(name string) domain.Kind {
-	for _, n := range kindNames {
-		if n.name == name {
-			return n.kind
-		}
-	}
-	return domain.ErrInternal
-}
-
 // replyWire is the JSON body of a reply.
 type replyWire struct {
 	Result *resultWire `json:"result,omitempty"`
@@ -98,7 +63,7 @@ type eventWire struct {
 // and the operation and problems of a *domain.Error. op names the command
 // when the error does not.
 func encodeError(op string, err error) *errorWire {
-	w := &errorWire{Kind: kindName(domain.KindOf(err)), Op: op}
+	w := &errorWire{Kind: domain.KindOf(err).Code(), Op: op}
 	var de *domain.Error
 	if errors.As(err, &de) {
 		if de.Op != "" {
@@ -115,7 +80,7 @@ func encodeError(op string, err error) *errorWire {
 }
 
 func (w *errorWire) decode() *domain.Error {
-	e := &domain.Error{Op: w.Op, Kind: kindNamed(w.Kind), Problems: w.Problems}
+	e := &domain.Error{Op: w.Op, Kind: domain.KindOfCode(w.Kind), Problems: w.Problems}
 	if w.Cause != "" {
 		e.Err = &RemoteError{Message: w.Cause}
 	}

@@ -100,24 +100,6 @@ func TestErrorRoundTripKeepsKindOpProblemsAndCause(t *testing.T) {
 	})
 }
 
-func TestKindNamesAreStable(t *testing.T) {
-	want := map[domain.Kind]string{
-		domain.ErrInternal: "internal", domain.ErrInvalid: "invalid", domain.ErrNotFound: "not_found",
-		domain.ErrConflict: "conflict", domain.ErrForbidden: "forbidden", domain.ErrUnavailable: "unavailable",
-	}
-	for k, name := range want {
-		if got := kindName(k); got != name {
-			t.Errorf("kindName(%v) = %q, want %q", k, got, name)
-		}
-		if got := kindNamed(name); got != k {
-			t.Errorf("kindNamed(%q) = %v, want %v", name, got, k)
-		}
-	}
-	if got := kindNamed("from_the_future"); got != domain.ErrInternal {
-		t.Errorf("unknown kind name: %v, want internal", got)
-	}
-}
-
 func TestReplyWithAnUndecodableEventSaysTheCommandWasApplied(t *testing.T) {
 	m := replyMarshaler{reg: events.NewRegistry()}
 	body := []byte(`{"result":{"command_id":"` + uuid.NewString() + `","sequence":9,"events":[{"id":"` + uuid.NewString() +

@@ -9,30 +9,17 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/landrelease/landrelease/domain"
 )
 
-// CommandResult is one command's answer, as 'landrelease exec --json'
-// prints it.
-type CommandResult struct {
-	Line      int        `json:"line"`
-	Command   string     `json:"command,omitempty"`
-	CommandID string     `json:"command_id,omitempty"`
-	Status    string     `json:"status"` // ok, already-applied or refused
-	Sequence  uint64     `json:"sequence,omitempty"`
-	EventIDs  []string   `json:"event_ids,omitempty"`
-	Error     *errorJSON `json:"error,omitempty"`
-}
-
 // commandsAnswer is the answer to POST /api/v1/commands.
 type commandsAnswer struct {
-	Results  []CommandResult `json:"results"`
-	Sequence uint64          `json:"sequence"` // the last stored event of these commands; read with ?min_sequence=
-	Applied  int             `json:"applied"`
-	Already  int             `json:"already_applied"`
-	Refused  int             `json:"refused"`
+	Results  []domain.CommandReport `json:"results"`
+	Sequence uint64                 `json:"sequence"` // the last stored event of these commands; read with ?min_sequence=
+	Applied  int                    `json:"applied"`
+	Already  int                    `json:"already_applied"`
+	Refused  int                    `json:"refused"`
 }
 
 // maxBatchCommands bounds one JSON Lines request.
@@ -67,13 +54,14 @@ func (s *Server) commands(w http.ResponseWriter, r *http.Request, p *domain.Prin
 		if err != nil {
 			return err
 		}
-		out := result(1, env, domain.Outcome{Result: res})
-		writeJSON(w, http.StatusOK, answerOf([]CommandResult{out}))
+		out := domain.Report(1, env, domain.Outcome{Result: res})
+		writeJSON(w, http.StatusOK, answerOf([]domain.CommandReport{out}))
 		return nil
 	}
 	var lines []int
 	var envs []domain.CommandEnvelope
-	var results []CommandResult
+	var results []domain.CommandReport
+	var decodeErrs []error
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 0, 64<<10), len(body)+1)
 	n := 0
@@ -88,7 +76,8 @@ func (s *Server) commands(w http.ResponseWriter, r *http.Request, p *domain.Prin
 		}
 		env, err := domain.DecodeCommand(text)
 		if err != nil {
-			results = append(results, result(n, env, domain.Outcome{Err: commandDecodeError(err)}))
+			results = append(results, domain.Report(n, env, domain.Outcome{Err: err}))
+			decodeErrs = append(decodeErrs, err)
 			continue
 		}
 		env.Principal = p
@@ -98,16 +87,15 @@ func (s *Server) commands(w http.ResponseWriter, r *http.Request, p *domain.Prin
 		return badRequest("", "no command in the body (only blank or # comment lines)")
 	}
 	var firstErr error
-	for _, r := range results {
-		firstErr = decodeFailure(r)
-		break
+	if len(decodeErrs) > 0 {
+		firstErr = commandDecodeError(decodeErrs[0])
 	}
 	outcomes := s.backend.HandleBatch(r.Context(), envs)
 	for i, o := range outcomes {
 		if o.Err != nil && firstErr == nil {
 			firstErr = o.Err
 		}
-		results = append(results, result(lines[i], envs[i], o))
+		results = append(results, domain.Report(lines[i], envs[i], o))
 	}
 	sortByLine(results)
 	a := answerOf(results)
@@ -121,63 +109,26 @@ func (s *Server) commands(w http.ResponseWriter, r *http.Request, p *domain.Prin
 	return nil
 }
 
-// decodeFailure is the error of a line that did not decode.
-func decodeFailure(r CommandResult) error {
-	e := &Error{Status: http.StatusBadRequest, Kind: r.Error.Kind, Message: r.Error.Message}
-	if r.Error.Kind == KindInvalid {
-		e.Status = http.StatusUnprocessableEntity
-	}
-	return e
-}
-
 // commandDecodeError is the answer to a command that cannot be decoded:
 // malformed JSON, an unknown command or field, or a value of the wrong type
 // is a 400; a value that breaks a rule is a 422, as the domain says.
 func commandDecodeError(err error) error {
 	var de *domain.Error
-	if !errors.As(err, &de) || de.Kind != domain.ErrInvalid {
+	if !errors.As(err, &de) || !de.Malformed {
 		return err
 	}
-	for _, p := range de.Problems {
-		if p.Field == "command" || p.Field == "data" || strings.HasPrefix(p.Reason, "malformed JSON") ||
-			p.Reason == "unknown field" || strings.HasPrefix(p.Reason, "wrong type") || strings.HasPrefix(p.Reason, "more than one JSON") {
-			e := toError(err)
-			e.Status, e.Kind = http.StatusBadRequest, KindBadRequest
-			return e
-		}
-	}
-	return err
+	e := toError(err)
+	e.Status, e.Kind = http.StatusBadRequest, KindBadRequest
+	return e
 }
 
-func result(line int, env domain.CommandEnvelope, o domain.Outcome) CommandResult {
-	r := CommandResult{Line: line}
-	if env.Command != nil {
-		r.Command = env.Command.CommandName()
-	}
-	if o.Err != nil {
-		e := toError(o.Err)
-		r.Status, r.Error = "refused", &errorJSON{Kind: e.Kind, Message: e.Message, Field: e.Field, Problems: e.Problems}
-		return r
-	}
-	r.CommandID, r.Sequence = o.CommandID.String(), o.Sequence
-	if o.Duplicate {
-		r.Status = "already-applied"
-		return r
-	}
-	r.Status = "ok"
-	for _, e := range o.Events {
-		r.EventIDs = append(r.EventIDs, e.ID.String())
-	}
-	return r
-}
-
-func answerOf(results []CommandResult) commandsAnswer {
+func answerOf(results []domain.CommandReport) commandsAnswer {
 	a := commandsAnswer{Results: results}
 	for _, r := range results {
 		switch r.Status {
-		case "ok":
+		case domain.StatusOK:
 			a.Applied++
-		case "already-applied":
+		case domain.StatusAlreadyApplied:
 			a.Already++
 		default:
 			a.Refused++
@@ -187,6 +138,6 @@ func answerOf(results []CommandResult) commandsAnswer {
 	return a
 }
 
-func sortByLine(rs []CommandResult) {
-	slices.SortStableFunc(rs, func(a, b CommandResult) int { return a.Line - b.Line })
+func sortByLine(rs []domain.CommandReport) {
+	slices.SortStableFunc(rs, func(a, b domain.CommandReport) int { return a.Line - b.Line })
 }

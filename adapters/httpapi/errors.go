@@ -21,47 +21,40 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// errorBody is the JSON of every error answer.
+// errorBody is the JSON of every error answer: the same error shape as a
+// refused command's in a batch answer or in exec --json.
 type errorBody struct {
-	Error errorJSON `json:"error"`
+	Error domain.ErrorReport `json:"error"`
 }
 
-type errorJSON struct {
-	Kind     string           `json:"kind"`
-	Message  string           `json:"message"`
-	Field    string           `json:"field,omitempty"`
-	Problems []domain.Problem `json:"problems,omitempty"`
-}
-
-// Kinds of errors on the wire, with their statuses: the one place where
-// failures become HTTP.
+// Kinds of errors on the wire that only HTTP has; a domain error keeps its
+// kind's code (domain.Kind.Code), so the API, exec --json and the bus say the
+// same word for the same failure.
 const (
 	KindBadRequest   = "bad_request"
 	KindUnauthorized = "unauthorized"
-	KindForbidden    = "forbidden"
-	KindNotFound     = "not_found"
 	KindMethod       = "method_not_allowed"
-	KindConflict     = "conflict"
-	KindTooLarge     = "too_large"
 	// KindUnsupportedMediaType: a body not declared as a type the route
 	// takes (415).
 	KindUnsupportedMediaType = "unsupported_media_type"
+	KindForbidden            = "forbidden"
+	KindNotFound             = "not_found"
+	KindConflict             = "conflict"
+	KindTooLarge             = "too_large"
 	KindInvalid              = "invalid"
 	KindUnavailable          = "unavailable"
 	KindInternal             = "internal"
 )
 
-var domainKinds = map[domain.Kind]struct {
-	status int
-	kind   string
-}{
-	domain.ErrInvalid:     {http.StatusUnprocessableEntity, KindInvalid},
-	domain.ErrNotFound:    {http.StatusNotFound, KindNotFound},
-	domain.ErrConflict:    {http.StatusConflict, KindConflict},
-	domain.ErrForbidden:   {http.StatusForbidden, KindForbidden},
-	domain.ErrUnavailable: {http.StatusServiceUnavailable, KindUnavailable},
-	domain.ErrTooLarge:    {http.StatusRequestEntityTooLarge, KindTooLarge},
-	domain.ErrInternal:    {http.StatusInternalServerError, KindInternal},
+// statusOf is the one place where a domain error kind becomes an HTTP status.
+var statusOf = map[domain.Kind]int{
+	domain.ErrInvalid:     http.StatusUnprocessableEntity,
+	domain.ErrNotFound:    http.StatusNotFound,
+	domain.ErrConflict:    http.StatusConflict,
+	domain.ErrForbidden:   http.StatusForbidden,
+	domain.ErrUnavailable: http.StatusServiceUnavailable,
+	domain.ErrTooLarge:    http.StatusRequestEntityTooLarge,
+	domain.ErrInternal:    http.StatusInternalServerError,
 }
 
 // badRequest is a 400 naming the field (a query parameter or body field).
@@ -83,12 +76,10 @@ func toError(err error) *Error {
 	}
 	var de *domain.Error
 	if errors.As(err, &de) {
-		m := domainKinds[de.Kind]
-		return &Error{Status: m.status, Kind: m.kind, Message: de.Error(), Field: de.Field(), Problems: de.Problems}
+		return &Error{Status: statusOf[de.Kind], Kind: de.Kind.Code(), Message: de.Error(), Field: de.Field(), Problems: de.Problems}
 	}
 	k := domain.KindOf(err)
-	m := domainKinds[k]
-	return &Error{Status: m.status, Kind: m.kind, Message: err.Error()}
+	return &Error{Status: statusOf[k], Kind: k.Code(), Message: err.Error()}
 }
 
 func writeError(w http.ResponseWriter, err error) {
@@ -96,7 +87,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="landrelease"`)
 	}
-	writeJSON(w, e.Status, errorBody{errorJSON{Kind: e.Kind, Message: e.Message, Field: e.Field, Problems: e.Problems}})
+	writeJSON(w, e.Status, errorBody{domain.ErrorReport{Kind: e.Kind, Message: e.Message, Field: e.Field, Problems: e.Problems}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,11 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/landrelease/landrelease/domain"
 )
 
 // registerLine is an exec line registering an area in Pailin with the given
@@ -19,17 +20,17 @@ func registerLine(n int, size, extra string) string {
 
 // execJSON runs exec --json on lines and returns the exit status and the
 // results by line.
-func execJSON(t *testing.T, dir string, lines []string) (int, []execResult) {
+func execJSON(t *testing.T, dir string, lines []string) (int, []domain.CommandReport) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "cmds.jsonl")
 	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errb := run(t, "", "--data-dir", dir, "exec", "--json", file)
-	var res []execResult
+	var res []domain.CommandReport
 	dec := json.NewDecoder(strings.NewReader(out))
 	for dec.More() {
-		var r execResult
+		var r domain.CommandReport
 		if err := dec.Decode(&r); err != nil {
 			t.Fatalf("exec --json output: %v\n%s\n%s", err, out, errb)
 		}
@@ -97,35 +98,21 @@ func nationalRemaining(t *testing.T, dir string) int64 {
 	return doc.National.RemainingM2
 }
 
-// circle returns a GeoJSON Polygon around a point of Pailin with n vertices:
-// a simple, closed ring of about 3.8 km², over 1 MiB when n is 40,000.
-func circle(n int) string {
-	var b strings.Builder
-	b.WriteString(`{"type":"Polygon","coordinates":[[`)
-	for i := 0; i <= n; i++ {
-		a := 2 * math.Pi * float64(i%n) / float64(n)
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "[%.9f,%.9f]", 102.6+0.01*math.Cos(a), 12.85+0.01*math.Sin(a))
-	}
-	b.WriteString(`]]}`)
-	return b.String()
-}
-
 // One command of an exec chunk whose event is over the server's max_payload
-// (1 MiB) is refused as too large, naming the polygon; the rest of the
-// chunk lands, and the exit status says a line was refused.
-func TestExecOversizedPolygonRefusesOnlyItsLine(t *testing.T) {
+// (1 MiB) is refused as too large, naming the long field; the rest of the
+// chunk lands, and the exit status says a line was refused. (A polygon
+// cannot get there: geometries are capped at 10,000 positions, well under
+// the limit; a 40,000-vertex outline is refused as invalid.)
+func TestExecOversizedEventRefusesOnlyItsLine(t *testing.T) {
 	dir := t.TempDir()
-	big := circle(40_000)
-	if len(big) <= 1<<20 {
-		t.Fatalf("polygon of %d bytes is not over 1 MiB", len(big))
+	long := strings.Repeat("a villager's account, ", 60_000)
+	if len(long) <= 1<<20 {
+		t.Fatalf("text of %d bytes is not over 1 MiB", len(long))
 	}
 	// Line 5 cancels the area line 4 registers, in the same chunk.
 	lines := []string{
 		registerLine(1, "1200", ""),
-		registerLine(2, "3800000", `,"geometry":`+big),
+		registerLine(2, "3800000", `,"evidence":[{"kind":"WITNESS","observed_on":"2020-01-01","description":"`+long+`"}]`),
 		registerLine(3, "1300", ""),
 		registerLine(4, "1400", `,"area_id":"01920000-0000-7000-8000-0000000000a4"`),
 		`{"command":"CancelArea","command_id":"01920000-0000-7000-8000-000000000005","data":{"area_id":"01920000-0000-7000-8000-0000000000a4","on":"2021-01-01","method":"NTS","reason":"no evidence"}}`,
@@ -136,9 +123,9 @@ func TestExecOversizedPolygonRefusesOnlyItsLine(t *testing.T) {
 	}
 	for i, r := range res {
 		if i == 1 {
-			if r.Status != "refused" || r.Error == nil || r.Error.Kind != "too large" || r.Error.Field != "geometry.coordinates[0]" ||
+			if r.Status != "refused" || r.Error == nil || r.Error.Kind != "too_large" || r.Error.Field != "evidence[0].description" ||
 				!strings.Contains(r.Error.Message, "1048576") {
-				t.Errorf("line 2: %+v %+v, want refused as too large naming geometry.coordinates[0] and the 1048576-byte limit", r, r.Error)
+				t.Errorf("line 2: %+v %+v, want refused as too large naming evidence[0].description and the 1048576-byte limit", r, r.Error)
 			}
 			continue
 		}

@@ -58,7 +58,7 @@ type engineProcess struct {
 	in      io.WriteCloser
 	out     *bufio.Scanner
 	stderr  bytes.Buffer
-	results []execResult // read so far
+	results []domain.CommandReport // read so far
 }
 
 func startEngineProcess(t *testing.T, args ...string) *engineProcess {
@@ -93,11 +93,11 @@ func (p *engineProcess) write(t *testing.T, lines ...[]byte) {
 }
 
 // readResults reads n more result lines (other output is skipped).
-func (p *engineProcess) readResults(t *testing.T, n int) []execResult {
+func (p *engineProcess) readResults(t *testing.T, n int) []domain.CommandReport {
 	t.Helper()
-	var got []execResult
+	var got []domain.CommandReport
 	for len(got) < n && p.out.Scan() {
-		var r execResult
+		var r domain.CommandReport
 		if json.Unmarshal(p.out.Bytes(), &r) == nil && r.Line > 0 {
 			got = append(got, r)
 		}
@@ -113,7 +113,7 @@ func (p *engineProcess) readResults(t *testing.T, n int) []execResult {
 // its exit status.
 func (p *engineProcess) wait() int {
 	for p.out.Scan() {
-		var r execResult
+		var r domain.CommandReport
 		if json.Unmarshal(p.out.Bytes(), &r) == nil && r.Line > 0 {
 			p.results = append(p.results, r)
 		}
@@ -173,7 +173,7 @@ func TestTwoEngineProcessesOneCluster(t *testing.T) {
 		}()
 	}
 	type result struct {
-		lines  []execResult
+		lines  []domain.CommandReport
 		code   int
 		stderr string
 	}

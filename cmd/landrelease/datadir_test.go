@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/landrelease/landrelease/domain"
 	"time"
 
 	"github.com/landrelease/landrelease/scenarios/synth"
@@ -278,7 +280,7 @@ func TestExecWhenTheDiskFillsDuringWrite(t *testing.T) {
 	again := map[string]string{}
 	for _, r := range execResults(t, out) {
 		again[r.CommandID] = r.Status
-		if r.Error != nil && (r.Error.Kind == "internal error" || r.Error.Kind == "unavailable") {
+		if r.Error != nil && (r.Error.Kind == "internal" || r.Error.Kind == "unavailable") {
 			t.Fatalf("exec with free space: line %d refused: %s\n%s", r.Line, r.Error.Message, errb)
 		}
 	}
@@ -289,12 +291,12 @@ func TestExecWhenTheDiskFillsDuringWrite(t *testing.T) {
 	}
 }
 
-func execResults(t *testing.T, out string) []execResult {
+func execResults(t *testing.T, out string) []domain.CommandReport {
 	t.Helper()
-	var rs []execResult
+	var rs []domain.CommandReport
 	dec := json.NewDecoder(strings.NewReader(out))
 	for dec.More() {
-		var r execResult
+		var r domain.CommandReport
 		if err := dec.Decode(&r); err != nil {
 			t.Fatalf("exec --json: %v\n%s", err, firstLines(out, 3))
 		}

@@ -43,7 +43,7 @@ A refused line does not stop the others. Exit status 1 if any line was refused.
 Sizes, counts, money and dates must lie in their plausible ranges
 (docs/security.md, "Plausible quantities"). A command whose event is over the
 NATS server's message size limit (max_payload, 1 MiB by default) is refused
-with kind=too large, naming the largest field: only that line, never retried.
+with kind=too_large, naming the largest field: only that line, never retried.
 Give every command a command_id to make re-running a file safe: a command
 already in the history is never applied twice.`,
 		flags: func(fs *flag.FlagSet) any {
@@ -68,24 +68,6 @@ type execLine struct {
 	n   int
 	env domain.CommandEnvelope
 	err error
-}
-
-// execResult is the JSON form of one result line.
-type execResult struct {
-	Line      int      `json:"line"`
-	Status    string   `json:"status"` // ok, already-applied, refused
-	Command   string   `json:"command,omitempty"`
-	CommandID string   `json:"command_id,omitempty"`
-	Sequence  uint64   `json:"sequence,omitempty"`
-	EventIDs  []string `json:"event_ids,omitempty"`
-	Error     *errJSON `json:"error,omitempty"`
-}
-
-type errJSON struct {
-	Kind     string           `json:"kind"`
-	Message  string           `json:"message"`
-	Field    string           `json:"field,omitempty"`
-	Problems []domain.Problem `json:"problems,omitempty"`
 }
 
 func runExec(ctx context.Context, a *app, o any, args []string) int {
@@ -225,37 +207,19 @@ func applyChunk(ctx context.Context, h *domain.Handler, lines []execLine, w io.W
 	k := 0
 	enc := json.NewEncoder(w)
 	for _, l := range lines {
-		r := execResult{Line: l.n}
-		if l.env.Command != nil {
-			r.Command = l.env.Command.CommandName()
-		}
-		err := l.err
-		if err == nil {
-			o := outcomes[k]
+		o := domain.Outcome{Err: l.err}
+		if l.err == nil {
+			o = outcomes[k]
 			k++
-			err = o.Err
-			r.CommandID = o.CommandID.String()
-			r.Sequence = o.Sequence
-			switch {
-			case err != nil:
-			case o.Duplicate:
-				r.Status = "already-applied"
-			default:
-				r.Status = "ok"
-				for _, e := range o.Events {
-					r.EventIDs = append(r.EventIDs, e.ID.String())
-				}
-			}
 		}
-		if err != nil {
-			r.Status = "refused"
-			r.Error = toErrJSON(err)
-			r.Sequence = 0
-			st.refused++
-		} else if r.Status == "ok" {
+		r := domain.Report(l.n, l.env, o)
+		switch r.Status {
+		case domain.StatusOK:
 			st.applied++
-		} else {
+		case domain.StatusAlreadyApplied:
 			st.duplicate++
+		default:
+			st.refused++
 		}
 		if asJSON {
 			_ = enc.Encode(r)
@@ -266,15 +230,15 @@ func applyChunk(ctx context.Context, h *domain.Handler, lines []execLine, w io.W
 	return st
 }
 
-func writeResultText(w io.Writer, r execResult) {
+func writeResultText(w io.Writer, r domain.CommandReport) {
 	name := r.Command
 	if name == "" {
 		name = "-"
 	}
 	switch r.Status {
-	case "ok":
+	case domain.StatusOK:
 		fmt.Fprintf(w, "%d ok %s command_id=%s seq=%d events=%s\n", r.Line, name, r.CommandID, r.Sequence, strings.Join(r.EventIDs, ","))
-	case "already-applied":
+	case domain.StatusAlreadyApplied:
 		fmt.Fprintf(w, "%d already-applied %s command_id=%s seq=%d (nothing written)\n", r.Line, name, r.CommandID, r.Sequence)
 	default:
 		e := r.Error
@@ -293,14 +257,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func toErrJSON(err error) *errJSON {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return &errJSON{Kind: de.Kind.Error(), Message: de.Error(), Field: de.Field(), Problems: de.Problems}
-	}
-	return &errJSON{Kind: domain.KindOf(err).Error(), Message: err.Error()}
 }
 
 // localActor is the actor of a command sent from the command line without

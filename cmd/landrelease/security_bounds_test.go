@@ -106,8 +106,8 @@ func TestSecurityPlausibleQuantities(t *testing.T) {
 	}{
 		{"a long evidence text", cmdJSON("RecordEvidence", map[string]any{"area_id": areaID, "kind": "WITNESS",
 			"observed_on": "2021-01-01", "description": long}), "description"},
-		{"a polygon of 40,000 vertices", register(3_800_000, map[string]any{"geometry": json.RawMessage(circle(40_000))}),
-			"geometry.coordinates[0]"},
+		{"a registration whose evidence text is long", register(3_800_000, map[string]any{"evidence": []any{map[string]any{
+			"kind": "WITNESS", "observed_on": "2021-01-01", "description": long}}}), "evidence[0].description"},
 	} {
 		code, body := c.do("POST", "/api/v1/commands", big.body)
 		if code != http.StatusRequestEntityTooLarge {
@@ -126,7 +126,8 @@ func TestSecurityPlausibleQuantities(t *testing.T) {
 
 	// In a batch, only the oversized line is refused; the others land.
 	small := register(1000, nil)
-	lines := []map[string]any{small, register(3_800_000, map[string]any{"geometry": json.RawMessage(circle(40_000))}), register(2000, nil)}
+	lines := []map[string]any{small, register(3_800_000, map[string]any{"evidence": []any{map[string]any{
+		"kind": "WITNESS", "observed_on": "2021-01-01", "description": long}}}), register(2000, nil)}
 	var ndjson strings.Builder
 	for _, l := range lines {
 		b, _ := json.Marshal(l)
@@ -150,8 +151,8 @@ func TestSecurityPlausibleQuantities(t *testing.T) {
 	}
 	for i, r := range ans.Results {
 		switch {
-		case i == 1 && (r.Status != "refused" || r.Error == nil || r.Error.Kind != "too_large" || r.Error.Field != "geometry.coordinates[0]"):
-			t.Errorf("line 2: %+v %+v, want refused as too_large naming geometry.coordinates[0]", r, r.Error)
+		case i == 1 && (r.Status != "refused" || r.Error == nil || r.Error.Kind != "too_large" || r.Error.Field != "evidence[0].description"):
+			t.Errorf("line 2: %+v %+v, want refused as too_large naming evidence[0].description", r, r.Error)
 		case i != 1 && r.Status != "ok":
 			t.Errorf("line %d: %+v %+v, want ok", r.Line, r, r.Error)
 		}
