@@ -21,14 +21,20 @@ func AsRecorded(t time.Time) func(events.Envelope) bool {
 }
 
 // Replay folds the whole history, keeping only the events keep accepts, into
-// a fresh in-memory National (nothing is written anywhere).
+// a fresh in-memory National (nothing is written anywhere). Messages that
+// are not events are skipped and, when src reports them, listed in the
+// fold's QuarantineLog whatever keep says: they are about the history, not
+// about a date.
 func Replay(ctx context.Context, src Source, keep func(events.Envelope) bool) (*National, error) {
 	n := NewNational()
 	n.KeepAudit, n.Untracked = true, true
-	err := src.Replay(ctx, 1, func(e events.Envelope) error {
+	err := replay(ctx, src, 1, func(e events.Envelope) error {
 		if keep == nil || keep(e) {
 			n.Apply(e)
 		}
+		return nil
+	}, func(q events.Quarantined) error {
+		n.Quarantine(q)
 		return nil
 	})
 	if err != nil {

@@ -50,6 +50,11 @@ type National struct {
 	// Untracked folds without recording changes for a store: for
 	// questions answered in memory (as-of replays, forecasts).
 	Untracked bool
+	// Quarantined counts the messages of the history up to Sequence that
+	// were not events (see Quarantine); QuarantineLog lists them when
+	// KeepAudit is set.
+	Quarantined   int
+	QuarantineLog []events.Quarantined
 
 	pending Changes
 	strs    map[string]string // one copy of each attribute value (see intern)
@@ -61,21 +66,22 @@ type National struct {
 
 // Changes are the rows changed since the last Drain, for one transaction.
 type Changes struct {
-	Areas       []AreaRow       // full rows; Geometry nil means "unchanged"
-	Deployments []DeploymentRow // full rows
-	Pledges     []PledgeRow     // new rows
-	Shortfalls  []ShortfallRow  // new rows
-	Deadlines   []DeadlineRow   // new rows
-	WorkPlans   []WorkPlanRow   // full rows
-	Stats       []StatRow       // deltas to add
-	Audit       []AuditRow      // new rows
-	Sequence    uint64          // checkpoint: last event folded
+	Areas       []AreaRow            // full rows; Geometry nil means "unchanged"
+	Deployments []DeploymentRow      // full rows
+	Pledges     []PledgeRow          // new rows
+	Shortfalls  []ShortfallRow       // new rows
+	Deadlines   []DeadlineRow        // new rows
+	WorkPlans   []WorkPlanRow        // full rows
+	Stats       []StatRow            // deltas to add
+	Audit       []AuditRow           // new rows
+	Quarantined []events.Quarantined // messages skipped, new rows
+	Sequence    uint64               // checkpoint: last message folded or skipped
 }
 
 // Empty reports whether there is nothing to write but the checkpoint.
 func (c Changes) Empty() bool {
 	return len(c.Areas)+len(c.Deployments)+len(c.Pledges)+len(c.Shortfalls)+len(c.Deadlines)+
-		len(c.WorkPlans)+len(c.Stats)+len(c.Audit) == 0
+		len(c.WorkPlans)+len(c.Stats)+len(c.Audit)+len(c.Quarantined) == 0
 }
 
 // NewNational returns an empty fold.

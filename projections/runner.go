@@ -20,6 +20,7 @@ type State struct {
 	Deadlines   []DeadlineRow
 	Sequence    uint64 // the checkpoint
 	Version     int    // NationalVersion of the fold that wrote it; 0 if empty
+	Quarantined int    // how many messages the store's quarantine list holds
 }
 
 // Store keeps the National fold's projections (adapters/sqlstore implements
@@ -107,6 +108,13 @@ func (r *Runner) apply(e events.Envelope) {
 	r.mu.Unlock()
 }
 
+// skip records a quarantined message under the lock.
+func (r *Runner) skip(q events.Quarantined) {
+	r.mu.Lock()
+	r.fold.Quarantine(q)
+	r.mu.Unlock()
+}
+
 // drain takes the pending changes under the lock.
 func (r *Runner) drain() Changes {
 	r.mu.Lock()
@@ -145,6 +153,7 @@ func (r *Runner) load(ctx context.Context, src Source) error {
 	// Funding and deadlines too: forecasts and work plans read them from
 	// the live fold.
 	fold.Pledges, fold.Shortfalls, fold.Deadlines = st.Pledges, st.Shortfalls, st.Deadlines
+	fold.Quarantined = st.Quarantined
 	r.mu.Lock()
 	r.fold, r.loaded = fold, true
 	r.mu.Unlock()
@@ -159,10 +168,11 @@ func (r *Runner) CatchUp(ctx context.Context, src Source, progress func(seq uint
 		return err
 	}
 	n := 0
-	err := src.Replay(ctx, r.fold.Sequence+1, func(e events.Envelope) error {
-		r.apply(e)
+	// A message after which the changes may be committed: an event that
+	// ends its atomic append, or a quarantined message (never inside one).
+	step := func(batchEnd bool) error {
 		n++
-		if n >= r.maxBatch && e.BatchEnd {
+		if n >= r.maxBatch && batchEnd {
 			n = 0
 			if err := r.commit(ctx, r.drain()); err != nil {
 				return err
@@ -172,6 +182,13 @@ func (r *Runner) CatchUp(ctx context.Context, src Source, progress func(seq uint
 			}
 		}
 		return nil
+	}
+	err := replay(ctx, src, r.fold.Sequence+1, func(e events.Envelope) error {
+		r.apply(e)
+		return step(e.BatchEnd)
+	}, func(q events.Quarantined) error {
+		r.skip(q)
+		return step(true)
 	})
 	if err != nil {
 		return fmt.Errorf("projections: catch up: %w", err)
@@ -198,10 +215,9 @@ func (r *Runner) Follow(ctx context.Context, src interface {
 		return err
 	}
 	n := 0
-	err := src.Follow(ctx, r.fold.Sequence+1, func(e events.Envelope, pending uint64) error {
-		r.apply(e)
+	step := func(batchEnd bool, pending uint64) error {
 		n++
-		if e.BatchEnd && (pending == 0 || n >= r.maxBatch) {
+		if batchEnd && (pending == 0 || n >= r.maxBatch) {
 			n = 0
 			if err := r.commit(ctx, r.drain()); err != nil {
 				return err
@@ -211,6 +227,13 @@ func (r *Runner) Follow(ctx context.Context, src interface {
 			}
 		}
 		return nil
+	}
+	err := follow(ctx, src, r.fold.Sequence+1, func(e events.Envelope, pending uint64) error {
+		r.apply(e)
+		return step(e.BatchEnd, pending)
+	}, func(q events.Quarantined, pending uint64) error {
+		r.skip(q)
+		return step(true, pending)
 	})
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
@@ -224,10 +247,9 @@ func (r *Runner) Rebuild(ctx context.Context, src Source, progress func(seq uint
 	fold := NewNational()
 	err := r.store.Rebuild(ctx, func(commit func(Changes) error) error {
 		n := 0
-		err := src.Replay(ctx, 1, func(e events.Envelope) error {
-			fold.Apply(e)
+		step := func(batchEnd bool) error {
 			n++
-			if n >= r.maxBatch && e.BatchEnd {
+			if n >= r.maxBatch && batchEnd {
 				n = 0
 				if err := commit(fold.Drain()); err != nil {
 					return err
@@ -237,6 +259,13 @@ func (r *Runner) Rebuild(ctx context.Context, src Source, progress func(seq uint
 				}
 			}
 			return nil
+		}
+		err := replay(ctx, src, 1, func(e events.Envelope) error {
+			fold.Apply(e)
+			return step(e.BatchEnd)
+		}, func(q events.Quarantined) error {
+			fold.Quarantine(q)
+			return step(true)
 		})
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package jetstream
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"time"
@@ -75,56 +76,149 @@ func header(h nats.Header, k string) string {
 	return ""
 }
 
-func headerID(h nats.Header, k string) (uuid.UUID, error) {
-	s := header(h, k)
-	if s == "" {
-		return uuid.Nil, nil
-	}
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("header %s: %w", k, err)
-	}
-	return id, nil
-}
+// engineHeaders are the headers the engine writes once on every event or
+// may write once (Lr-Causation-Id, Lr-Actor); a second value is not ours.
+var engineHeaders = []string{HeaderMsgID, HeaderEventType, HeaderSchema, HeaderOccurredOn, HeaderRecordedAt,
+	HeaderActor, HeaderCommandID, HeaderCorrelationID, HeaderCausationID}
 
-// decode turns a stored message back into an envelope.
+// decode turns a stored message back into an envelope. Every error it
+// returns is an *events.Quarantined (StoredAt left for the caller): the
+// message is not an event this build can read, whatever is wrong with it,
+// and the reader skips it. The checks, in order:
+//   - the subject is lr.<country>.<kind>.<id> exactly as the engine writes
+//     it (lower-case two-letter country, a kind of the catalogue, a UUID in
+//     its canonical form);
+//   - Lr-Event-Type names a type of this build's catalogue stored under
+//     that kind, and Lr-Schema is a version from 1 to the one this build
+//     knows (a newer one is an engine upgrade away, and says so);
+//   - Nats-Msg-Id is an event ID, and the engine's headers appear once and
+//     parse (IDs, dates, instants);
+//   - the body is a JSON object that decodes (after upcasting) as that event
+//     and, for area and deployment events, names the subject's aggregate.
+//
+// Unknown extra headers are not a reason: a later engine may add some.
 func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, data []byte) (events.Envelope, error) {
+	quarantine := func(format string, args ...any) (events.Envelope, error) {
+		return events.Envelope{}, &events.Quarantined{Sequence: seq, Subject: events.Clip(subject),
+			Reason: events.Clip(fmt.Sprintf(format, args...))}
+	}
 	ref, err := events.ParseSubject(subject)
 	if err != nil {
-		return events.Envelope{}, err
+		return quarantine("subject is not lr.<country>.<kind>.<id>")
+	}
+	if canonical := ref.Subject(); canonical != subject {
+		return quarantine("subject is not in the engine's form (%s)", canonical)
+	}
+	if !validCountry(ref.Country) {
+		return quarantine("subject's country %q is not an ISO 3166-1 alpha-2 code", ref.Country)
+	}
+	if !ref.Kind.Known() {
+		return quarantine("subject's aggregate kind %q is unknown", ref.Kind)
+	}
+	for _, k := range engineHeaders {
+		if len(h[k]) > 1 {
+			return quarantine("header %s appears %d times", k, len(h[k]))
+		}
 	}
 	e := events.Envelope{Aggregate: ref, Sequence: seq, Type: header(h, HeaderEventType), Actor: header(h, HeaderActor),
 		BatchEnd: header(h, headerBatchID) == "" || header(h, headerBatchCommit) == "1"}
-	fail := func(err error) (events.Envelope, error) {
-		return events.Envelope{}, fmt.Errorf("event at sequence %d (%s): %w", seq, subject, err)
+	if e.Type == "" {
+		return quarantine("no %s header: not written by the engine", HeaderEventType)
 	}
-	if e.ID, err = headerID(h, HeaderMsgID); err != nil {
-		return fail(err)
+	current, ok := reg.Schema(e.Type)
+	if !ok {
+		return quarantine("unknown event type %q (not written by the engine, or by a newer one: upgrade landrelease)", e.Type)
 	}
-	if e.CommandID, err = headerID(h, HeaderCommandID); err != nil {
-		return fail(err)
+	if kind, _ := events.KindOf(e.Type); kind != ref.Kind {
+		return quarantine("event type %s belongs on a %s subject, not a %s one", e.Type, kind, ref.Kind)
 	}
-	if e.CorrelationID, err = headerID(h, HeaderCorrelationID); err != nil {
-		return fail(err)
+	schema := header(h, HeaderSchema)
+	switch e.Schema, err = strconv.Atoi(schema); {
+	case schema == "":
+		return quarantine("no %s header", HeaderSchema)
+	case err != nil:
+		return quarantine("header %s %q is not a number", HeaderSchema, schema)
+	case e.Schema < 1:
+		return quarantine("header %s %d: schema versions start at 1", HeaderSchema, e.Schema)
+	case e.Schema > current:
+		return quarantine("%s schema %d is newer than this build knows (%d): upgrade landrelease", e.Type, e.Schema, current)
 	}
-	if e.CausationID, err = headerID(h, HeaderCausationID); err != nil {
-		return fail(err)
+	if header(h, HeaderMsgID) == "" {
+		return quarantine("no %s header: not written by the engine", HeaderMsgID)
 	}
-	if e.Schema, err = strconv.Atoi(header(h, HeaderSchema)); err != nil {
-		return fail(fmt.Errorf("header %s: %w", HeaderSchema, err))
+	for _, id := range []struct {
+		k   string
+		dst *uuid.UUID
+	}{{HeaderMsgID, &e.ID}, {HeaderCommandID, &e.CommandID}, {HeaderCorrelationID, &e.CorrelationID}, {HeaderCausationID, &e.CausationID}} {
+		if s := header(h, id.k); s != "" {
+			if *id.dst, err = uuid.Parse(s); err != nil || len(s) != 36 {
+				return quarantine("header %s %q is not a UUID", id.k, s)
+			}
+		}
+	}
+	if e.ID == uuid.Nil {
+		return quarantine("header %s is the nil UUID", HeaderMsgID)
 	}
 	if s := header(h, HeaderOccurredOn); s != "" {
 		if e.OccurredOn, err = events.ParseDate(s); err != nil {
-			return fail(fmt.Errorf("header %s: %w", HeaderOccurredOn, err))
+			return quarantine("header %s: %v", HeaderOccurredOn, err)
 		}
 	}
 	if s := header(h, HeaderRecordedAt); s != "" {
 		if e.RecordedAt, err = time.Parse(time.RFC3339Nano, s); err != nil {
-			return fail(fmt.Errorf("header %s: %w", HeaderRecordedAt, err))
+			return quarantine("header %s %q is not an RFC 3339 instant", HeaderRecordedAt, s)
 		}
 	}
+	if body := bytes.TrimLeft(data, " \t\r\n"); len(body) == 0 || body[0] != '{' {
+		return quarantine("body is not a JSON object")
+	}
 	if e.Data, err = reg.Decode(e.Type, e.Schema, data); err != nil {
-		return fail(err)
+		return quarantine("body: %v", err)
+	}
+	if id, ok := namedAggregate(e.Data); ok && id != ref.ID {
+		return quarantine("body names aggregate %s, the subject %s", id, ref.ID)
 	}
 	return e, nil
+}
+
+// validCountry: two ASCII letters, as Ref.Subject writes them.
+func validCountry(c string) bool {
+	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
+}
+
+// namedAggregate returns the aggregate ID an event's body names, for the
+// event types whose aggregate is identified by an ID in the body: the
+// areas' and deployments'. (Funding, Article 5 and work-plan aggregates
+// are named by country, year and province; their subjects' IDs are
+// derived.)
+func namedAggregate(e events.Event) (uuid.UUID, bool) {
+	switch d := e.(type) {
+	case events.AreaRegistered:
+		return d.AreaID, true
+	case events.EvidenceRecorded:
+		return d.AreaID, true
+	case events.AreaConfirmed:
+		return d.AreaID, true
+	case events.AreaCancelled:
+		return d.AreaID, true
+	case events.AreaReduced:
+		return d.AreaID, true
+	case events.AreaCleared:
+		return d.AreaID, true
+	case events.AreaReclassified:
+		return d.AreaID, true
+	case events.AreaRecordCorrected:
+		return d.AreaID, true
+	case events.AreaReopened:
+		return d.AreaID, true
+	case events.QAVisitRecorded:
+		return d.AreaID, true
+	case events.TaskAssigned:
+		return d.AreaID, true
+	case events.CapacityDeployed:
+		return d.DeploymentID, true
+	case events.CapacityWithdrawn:
+		return d.DeploymentID, true
+	}
+	return uuid.Nil, false
 }

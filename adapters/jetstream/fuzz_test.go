@@ -3,8 +3,11 @@ package jetstream
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -32,9 +35,13 @@ func headerBlock(h nats.Header) []byte {
 }
 
 // FuzzDecodeMessage fuzzes what the store reads back from the stream: the
-// subject, the header block as it comes off the wire and the body. Decoding
-// never panics, and an envelope that decodes is a fixed point of encode then
-// decode: what the engine would write back is what it read.
+// subject, the header block as it comes off the wire and the body, as
+// anyone who can publish on lr.> could write them. Decoding never panics
+// and gives either an envelope or a quarantine record (an
+// *events.Quarantined with the message's sequence and a short printable
+// reason), never another error: so no message stops a reader. An envelope
+// that decodes is a fixed point of encode then decode: what the engine
+// would write back is what it read.
 func FuzzDecodeMessage(f *testing.F) {
 	reg := events.NewRegistry()
 	area := uuid.MustParse("01900000-0000-7000-8000-00000000a001")
@@ -64,6 +71,10 @@ func FuzzDecodeMessage(f *testing.F) {
 	f.Add(ref.Subject(), uint64(11), []byte("NATS/1.0\r\nLr-Event-Type: FundingPledged\r\nLr-Schema: one\r\nNats-Msg-Id: x\r\n\r\n"), []byte(`{}`))
 	f.Add(ref.Subject(), uint64(12), []byte("NATS/1.0 503\r\n\r\n"), []byte(nil))
 	f.Add("lr.kh", uint64(13), []byte("NATS/1.0\r\nLr-Occurred-On: 2021-02-30\r\n\r\n"), []byte(`null`))
+	// What the security test publishes: every kind of foreign message.
+	for i, m := range foreignMessages(ref) {
+		f.Add(m.subject, uint64(100+i), headerBlock(m.header), m.body)
+	}
 
 	f.Fuzz(func(t *testing.T, subject string, seq uint64, hdr, data []byte) {
 		h, err := nats.DecodeHeadersMsg(hdr)
@@ -72,6 +83,7 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 		env, err := decode(reg, subject, seq, h, data)
 		if err != nil {
+			checkQuarantined(t, err, seq)
 			return
 		}
 		if env.Sequence != seq {
@@ -99,4 +111,22 @@ func FuzzDecodeMessage(f *testing.F) {
 				msg2.Subject, headerBlock(msg2.Header), msg2.Data, msg.Subject, headerBlock(msg.Header), msg.Data)
 		}
 	})
+}
+
+// checkQuarantined fails unless err is a quarantine record of the message at
+// seq with a reason fit to store and print.
+func checkQuarantined(t *testing.T, err error, seq uint64) {
+	t.Helper()
+	q, ok := events.AsQuarantined(err)
+	if !ok {
+		t.Fatalf("decode failed with %T %v, not a quarantine record", err, err)
+	}
+	if q.Sequence != seq || q.Reason == "" {
+		t.Fatalf("quarantine record %+v for sequence %d", q, seq)
+	}
+	for _, s := range []string{q.Reason, q.Subject} {
+		if len(s) > events.MaxQuarantineText || !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+			t.Fatalf("quarantine text not clipped or not printable: %q", s)
+		}
+	}
 }

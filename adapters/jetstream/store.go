@@ -287,33 +287,34 @@ func classify(err error) (duplicate bool, _ error) {
 var errIncomplete = errors.New("batched get ended early")
 
 // Load returns the events of one aggregate with batched direct gets.
+// Messages on the aggregate's subject that are not events (see decode) are
+// left out of the events but count for the version: the version is the
+// sequence of the last message on the subject, which is what the store's
+// expected-sequence check compares with, so the aggregate stays writable.
 func (s *Store) Load(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
 	var out []events.Envelope
+	var version uint64
 	err := s.retry(ctx, "load", func(ctx context.Context) error {
 		var err error
-		out, err = s.load(ctx, ref)
+		out, version, err = s.load(ctx, ref)
 		return err
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	var version uint64
-	if len(out) > 0 {
-		version = out[len(out)-1].Sequence
-	}
 	return out, version, nil
 }
 
-func (s *Store) load(ctx context.Context, ref events.Ref) ([]events.Envelope, error) {
+func (s *Store) load(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
 	const batch = 256
 	subject := ref.Subject()
 	var out []events.Envelope
-	next := uint64(1)
+	next, last := uint64(1), uint64(0)
 	for {
 		it, err := jetstreamext.GetBatch(ctx, s.js, s.cfg.Stream, batch,
 			jetstreamext.GetBatchSubject(subject), jetstreamext.GetBatchSeq(next))
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", subject, err)
+			return nil, 0, fmt.Errorf("load %s: %w", subject, err)
 		}
 		n, empty := 0, false
 		pending := uint64(0)
@@ -326,27 +327,27 @@ func (s *Store) load(ctx context.Context, ref events.Ref) ([]events.Envelope, er
 				// A status reply without Nats-Num-Pending: "no
 				// responders" during an election (the version was
 				// checked at Open).
-				return nil, fmt.Errorf("load %s: %w", subject, nats.ErrNoResponders)
+				return nil, 0, fmt.Errorf("load %s: %w", subject, nats.ErrNoResponders)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("load %s: %w", subject, err)
+				return nil, 0, fmt.Errorf("load %s: %w", subject, err)
 			}
-			e, err := decode(s.cfg.Registry, msg.Subject, msg.Sequence, msg.Header, msg.Data)
-			if err != nil {
-				return nil, permanent{err}
+			if e, err := decode(s.cfg.Registry, msg.Subject, msg.Sequence, msg.Header, msg.Data); err == nil {
+				out = append(out, e)
+			} else if _, ok := events.AsQuarantined(err); !ok {
+				return nil, 0, permanent{err}
 			}
-			out = append(out, e)
 			n++
-			next = msg.Sequence + 1
+			next, last = msg.Sequence+1, msg.Sequence
 			pending, _ = strconv.ParseUint(msg.Header.Get("Nats-Num-Pending"), 10, 64)
 		}
 		switch {
 		case n == 0 && !empty:
 			// Neither a message nor "no messages": the batch timed out
 			// (its iterator then ends without an error).
-			return nil, fmt.Errorf("load %s: %w", subject, errIncomplete)
+			return nil, 0, fmt.Errorf("load %s: %w", subject, errIncomplete)
 		case n == 0 || pending == 0:
-			return out, nil
+			return out, last, nil
 		}
 		// More to read: the batch was full, capped or cut short.
 	}
@@ -367,20 +368,53 @@ func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
 }
 
 // Replay reads the stream with an ordered consumer from sequence from up to
-// the last sequence at the time of the call.
+// the last sequence at the time of the call. Messages that are not events
+// (see decode) are skipped; ReplayQuarantine reports them.
 func (s *Store) Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
-	return s.ReplayRaw(ctx, from, 0, func(subject string, seq uint64, h nats.Header, data []byte) error {
-		e, err := decode(s.cfg.Registry, subject, seq, h, data)
-		if err != nil {
-			return err
+	return s.ReplayQuarantine(ctx, from, fn, nil)
+}
+
+// ReplayQuarantine is Replay that calls skipped (if not nil), in stream
+// order between the events, for each message it skips because it is not an
+// event this build can read. An error from fn or skipped ends the replay
+// and is returned as is.
+func (s *Store) ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error {
+	return s.replay(ctx, from, 0, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+		e, q := s.decodeMsg(msg, meta)
+		if q != nil {
+			if skipped == nil {
+				return nil
+			}
+			return skipped(*q)
 		}
 		return fn(e)
 	})
 }
 
+// decodeMsg decodes a message read by a consumer: an event, or the record
+// of why it is quarantined.
+func (s *Store) decodeMsg(msg jetstream.Msg, meta *jetstream.MsgMetadata) (events.Envelope, *events.Quarantined) {
+	e, err := decode(s.cfg.Registry, msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
+	if err == nil {
+		return e, nil
+	}
+	q, ok := events.AsQuarantined(err)
+	if !ok { // decode returns nothing else; be safe
+		q = &events.Quarantined{Sequence: meta.Sequence.Stream, Subject: events.Clip(msg.Subject()), Reason: events.Clip(err.Error())}
+	}
+	q.StoredAt = meta.Timestamp.UTC()
+	return events.Envelope{}, q
+}
+
 // ReplayRaw is Replay without decoding: fn sees each message's subject,
 // sequence, headers and body. upTo 0 means the last sequence now.
 func (s *Store) ReplayRaw(ctx context.Context, from, upTo uint64, fn func(subject string, seq uint64, h nats.Header, data []byte) error) error {
+	return s.replay(ctx, from, upTo, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+		return fn(msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
+	})
+}
+
+func (s *Store) replay(ctx context.Context, from, upTo uint64, fn func(jetstream.Msg, *jetstream.MsgMetadata) error) error {
 	if from < 1 {
 		from = 1
 	}
@@ -395,30 +429,41 @@ func (s *Store) ReplayRaw(ctx context.Context, from, upTo uint64, fn func(subjec
 		return nil
 	}
 	return s.consume(ctx, "replay", from, false, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
-		seq := meta.Sequence.Stream
-		if err := fn(msg.Subject(), seq, msg.Headers(), msg.Data()); err != nil {
+		if err := fn(msg, meta); err != nil {
 			return false, err
 		}
-		return seq >= upTo, nil
+		return meta.Sequence.Stream >= upTo, nil
 	})
 }
 
 // Follow reads the stream with an ordered consumer from sequence from and
 // keeps waiting for new events until ctx ends (it then returns ctx.Err()).
-// pending is the number of events the server holds after this one. Follow
-// rides out outages of any length: it recreates its consumer after a lost
-// heartbeat, a reconnect or a leader change and resumes after the last event
-// it delivered, so fn sees every event once, in order. It returns early
-// only when fn fails or the history cannot be read (a decode error, the
-// stream deleted, the connection closed).
+// pending is the number of messages the server holds after this one.
+// Follow rides out outages of any length: it recreates its consumer after a
+// lost heartbeat, a reconnect or a leader change and resumes after the last
+// message it delivered, so fn sees every event once, in order. Messages
+// that are not events (see decode) are skipped; FollowQuarantine reports
+// them. It returns early only when fn fails or the history cannot be read
+// (the stream deleted, the connection closed).
 func (s *Store) Follow(ctx context.Context, from uint64, fn func(e events.Envelope, pending uint64) error) error {
+	return s.FollowQuarantine(ctx, from, fn, nil)
+}
+
+// FollowQuarantine is Follow that calls skipped (if not nil), in stream
+// order between the events, for each message it skips because it is not an
+// event this build can read.
+func (s *Store) FollowQuarantine(ctx context.Context, from uint64, fn func(e events.Envelope, pending uint64) error,
+	skipped func(q events.Quarantined, pending uint64) error) error {
 	if from < 1 {
 		from = 1
 	}
 	return s.consume(ctx, "follow", from, true, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
-		e, err := decode(s.cfg.Registry, msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
-		if err != nil {
-			return false, err
+		e, q := s.decodeMsg(msg, meta)
+		if q != nil {
+			if skipped == nil {
+				return false, nil
+			}
+			return false, skipped(*q, meta.NumPending)
 		}
 		return false, fn(e, meta.NumPending)
 	})

@@ -19,8 +19,8 @@ import (
 // c.Sequence (with projections.NationalVersion), in one transaction: all of
 // it or none. Areas and deployments are upserted (an area without Geometry
 // keeps the stored one), work plans replace their area lists, statistics
-// are added to the stored figures, pledges, shortfalls, deadlines and audit
-// rows are inserted (a sequence already stored is an error).
+// are added to the stored figures, pledges, shortfalls, deadlines, audit
+// rows and quarantined messages are inserted (a sequence already stored is an error).
 //
 // Changes that hold rows must move the checkpoint forward; empty ones may
 // leave it where it is. Otherwise Commit fails with ErrCheckpointBehind and
@@ -112,6 +112,16 @@ func (w *writer) write(st *statements, c projections.Changes) error {
 	}
 	if err := w.insert(st.audit, len(c.Audit), func(a []any, i int) []any { return w.auditArgs(a, &c.Audit[i], evidence[i]) }); err != nil {
 		return fmt.Errorf("audit log: %w", err)
+	}
+	if err := w.insert(st.quarantine, len(c.Quarantined), func(a []any, i int) []any {
+		q := &c.Quarantined[i]
+		var at any
+		if !q.StoredAt.IsZero() {
+			at = w.d.ts(q.StoredAt)
+		}
+		return append(a, int64(q.Sequence), q.Subject, q.Reason, at)
+	}); err != nil {
+		return fmt.Errorf("quarantine: %w", err)
 	}
 	return nil
 }

@@ -69,6 +69,10 @@ func (s *Store) Dump(ctx context.Context) (string, error) {
 	if err := dumpRows(&b, "audit_log", audit, err); err != nil {
 		return "", err
 	}
+	quarantined, err := queryRows(ctx, tx, "SELECT "+strings.Join(quarantineCols, ", ")+" FROM quarantine ORDER BY sequence", nil, scanQuarantined)
+	if err := dumpRows(&b, "quarantine", quarantined, err); err != nil {
+		return "", err
+	}
 	return b.String(), nil
 }
 

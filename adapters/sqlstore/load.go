@@ -48,6 +48,9 @@ func (s *Store) Load(ctx context.Context) (projections.State, error) {
 	if st.Deadlines, err = queryRows(ctx, tx, deadlinesSQL, nil, scanDeadline); err != nil {
 		return st, fmt.Errorf("sqlstore: load Article 5 deadlines: %w", err)
 	}
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM quarantine").Scan(&st.Quarantined); err != nil {
+		return st, fmt.Errorf("sqlstore: load quarantine count: %w", err)
+	}
 	return st, nil
 }
 

@@ -146,6 +146,25 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]projections.AuditRo
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+// Quarantine returns the messages of the history the projections skipped
+// because they are not events (see docs/security.md), in sequence order; at
+// most n of them (0: all).
+func (s *Store) Quarantine(ctx context.Context, n int) ([]events.Quarantined, error) {
+	var args []any
+	q := "SELECT " + strings.Join(quarantineCols, ", ") + " FROM quarantine ORDER BY sequence" + limit(n, 0, &args)
+	rows, err := queryRows(ctx, s.db, s.d.bind(q), args, scanQuarantined)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: quarantine: %w", err)
+	}
+	return rows, nil
+}
+
+func scanQuarantined(rows *sql.Rows) (events.Quarantined, error) {
+	var r events.Quarantined
+	err := rows.Scan(seqCol{&r.Sequence}, &r.Subject, &r.Reason, tsCol{&r.StoredAt})
+	return r, err
+}
+
 // AuditTrail returns every audit entry in sequence order.
 func (s *Store) AuditTrail(ctx context.Context) ([]projections.AuditRow, error) {
 	return s.Audit(ctx, AuditFilter{})

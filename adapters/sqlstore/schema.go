@@ -11,6 +11,7 @@ type table struct {
 	name        string
 	ddl         string
 	constraints []string // named constraints ({t}_<name>), renamed with the table
+	since       int      // the migration that created it (0: migration 1)
 }
 
 // Projection tables, parents before children. The order is the creation
@@ -152,6 +153,16 @@ var tables = []table{
 	evidence       TEXT NOT NULL,
 	evidence_count INTEGER NOT NULL,
 	flags          TEXT NOT NULL,
+	CONSTRAINT {t}_pkey PRIMARY KEY (sequence)
+)`},
+	// Messages of the history that are not events (see docs/security.md):
+	// skipped by every reader, listed here. recorded_at is when the stream
+	// stored the message, so a rebuild writes the same rows.
+	{name: "quarantine", constraints: []string{"pkey"}, since: 2, ddl: `CREATE TABLE {t} (
+	sequence    {seqkey} NOT NULL,
+	subject     TEXT NOT NULL,
+	reason      TEXT NOT NULL,
+	recorded_at {ts},
 	CONSTRAINT {t}_pkey PRIMARY KEY (sequence)
 )`},
 }

@@ -25,6 +25,7 @@ var (
 		"at_mines_destroyed", "erw_destroyed", "deminers", "women"}
 	auditCols = []string{"sequence", "event_id", "area_id", "province", "action", "occurred_on", "recorded_at", "actor",
 		"command_id", "from_class", "to_class", "size_m2", "method", "reason", "evidence", "evidence_count", "flags"}
+	quarantineCols = []string{"sequence", "subject", "reason", "recorded_at"}
 )
 
 // maxBatchRows caps the rows of one multi-row INSERT. Past a hundred or so
@@ -110,7 +111,7 @@ type statements struct {
 	sfx                                     string
 	areas, deployments, pledges, shortfalls *insertSpec
 	deadlines, workPlans, planAreas, audit  *insertSpec
-	stats                                   *insertSpec
+	stats, quarantine                       *insertSpec
 	deletePlanAreas                         string
 }
 
@@ -137,6 +138,7 @@ func newStatements(d dialect, sfx string) *statements {
 		stats: newInsert(d, stats, append(append([]string(nil), statKeyCols...), statSumCols...),
 			upsert(statKeyCols, statSumCols, func(c string) string { return stats + "." + c + " + excluded." + c })),
 		audit:           newInsert(d, t("audit_log"), auditCols, ""),
+		quarantine:      newInsert(d, t("quarantine"), quarantineCols, ""),
 		deletePlanAreas: d.bind("DELETE FROM " + t("work_plan_areas") + " WHERE province = ? AND year = ?"),
 	}
 }
