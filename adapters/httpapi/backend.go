@@ -24,6 +24,9 @@ type Backend interface {
 	// Handled returns how many commands this replica's handler took from
 	// the command bus (commands spread over replicas show it).
 	Handled() int64
+	// Quarantined returns how many messages of the history the read model
+	// skipped because they are not events (docs/security.md).
+	Quarantined() int
 	// Subscribe returns a channel that gets the projected sequence after each
 	// commit of the projections (the latest only, when the reader is slow).
 	Subscribe() (<-chan uint64, func())

@@ -137,7 +137,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sequence": stored, "projected": s.backend.Projected(),
-		"commands_handled": s.backend.Handled()})
+		"commands_handled": s.backend.Handled(), "quarantined": s.backend.Quarantined()})
 	return nil
 }
 
@@ -204,7 +204,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 	aq := AuditQuery{
 		Action: q.oneOf("action", "REGISTERED", "CONFIRMED", "RECLASSIFIED", "CANCELLED", "CORRECTED", "REOPENED", "EVIDENCE"),
 		Flag: q.oneOf("flag", "NO_EVIDENCE", "DESK_CANCELLATION", "CANCELLED_CHA", "DOWNGRADED", "CHA_WITHOUT_DIRECT",
-			"SIZE_CORRECTION", "SIZE_CORRECTED_10X", "RESIDUAL_CONTAMINATION"),
+			"SIZE_CORRECTION", "SIZE_CORRECTED_10X", "RESIDUAL_CONTAMINATION", "QUARANTINED"),
 		Limit: q.integer("limit", 1000, 1, 100_000),
 	}
 	if v := q.str("area"); v != "" {

@@ -33,14 +33,18 @@ It also answers the data-quality questions of a national authority:
     SIZE_CORRECTED_10X for a unit error), residual contamination;
   - with --idle-years N, open areas with no recorded activity in the N years
     before the latest activity in the history
-    (candidates for desk analysis).`,
+    (candidates for desk analysis).
+
+--flag QUARANTINED lists instead the messages of the history that are not
+events the engine wrote (skipped by every reader: see docs/security.md),
+with their sequence, subject and reason ("quarantined" in --json).`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &auditOpts{}
 			fs.StringVar(&o.area, "area", "", "only this area `id`")
 			fs.StringVar(&o.from, "from", "", "entries that occurred on or after this `date`")
 			fs.StringVar(&o.to, "to", "", "entries that occurred on or before this `date`")
 			fs.StringVar(&o.action, "action", "", "only this `action` (REGISTERED, CONFIRMED, RECLASSIFIED, CANCELLED, CORRECTED, REOPENED, EVIDENCE)")
-			fs.StringVar(&o.flag, "flag", "", "only entries with this `flag`")
+			fs.StringVar(&o.flag, "flag", "", "only entries with this `flag`; QUARANTINED lists the messages that are not events")
 			fs.IntVar(&o.idleYears, "idle-years", 0, "also list open areas with no activity for `N` years")
 			fs.IntVar(&o.limit, "limit", 1000, "at most `N` entries (0: all)")
 			fs.BoolVar(&o.json, "json", false, "one JSON document on stdout")
@@ -136,6 +140,16 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		}
 		return exitOK
 	}
+	if q, ok := doc["quarantined"].([]quarantineJSON); ok {
+		if len(q) == 0 {
+			fmt.Fprintln(a.stdout, "No quarantined messages: every message of the history is an event.")
+		}
+		writeQuarantine(a.stdout, q)
+		if len(q) == f.Limit && f.Limit > 0 {
+			fmt.Fprintf(a.stdout, "(first %d messages; --limit 0 for all)\n", f.Limit)
+		}
+		return exitOK
+	}
 	entries, share := doc["entries"].([]auditEntryJSON), doc["evidence_share"].(evidenceShareJSON)
 	idle, _ := doc["idle_areas"].([]idleJSON)
 	w := a.stdout
@@ -168,10 +182,24 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 	return exitOK
 }
 
+// FlagQuarantined is the audit filter that lists the quarantined messages of
+// the history instead of audit entries.
+const FlagQuarantined = "QUARANTINED"
+
 // auditDoc is the audit document of the CLI and the API: the entries that
 // match f, the evidence share of the areas added in f's period and, with
-// idleYears > 0, the open areas idle that long.
+// idleYears > 0, the open areas idle that long. With f.Flag QUARANTINED it
+// lists instead, under "quarantined", the messages of the history that are
+// not events, in sequence order (at most f.Limit), with no entries.
 func auditDoc(ctx context.Context, db *sqlstore.Store, fold *projections.National, f sqlstore.AuditFilter, idleYears int) (map[string]any, error) {
+	if f.Flag == FlagQuarantined {
+		qs, err := db.Quarantine(ctx, f.Limit)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"entries": []auditEntryJSON{}, "evidence_share": evidenceShare(fold, f.From, f.To),
+			"quarantined": quarantineJSONs(qs)}, nil
+	}
 	rows, err := db.Audit(ctx, f)
 	if err != nil {
 		return nil, err

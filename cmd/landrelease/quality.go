@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -34,7 +35,10 @@ before it can trust its register (see docs/quality.md):
   - open areas with no activity for --stale-years years before the latest
     activity in the register;
   - areas that released more than their size (cancelled + reduced +
-    cleared − reopened), which the domain should make impossible.
+    cleared − reopened), which the domain should make impossible;
+  - messages of the history that are not events the engine wrote
+    (quarantined: skipped by every reader), with sequence, subject and
+    reason.
 
 With --operator-report, an operator's CSV of its monthly outputs (columns
 month YYYY-MM, local_id or area_id, activity CANCEL|REDUCE|CLEAR, size_m2)
@@ -135,7 +139,7 @@ func runQuality(ctx context.Context, a *app, o any, args []string) int {
 	if err != nil {
 		return fail(a, "quality", err)
 	}
-	rep := exchange.CheckQuality(fold, opts.cfg)
+	rep := qualityJSON{QualityReport: exchange.CheckQuality(fold, opts.cfg), Quarantined: quarantineJSONs(fold.QuarantineLog)}
 	if tally != nil {
 		r := exchange.Reconcile(opRep, tally, func(id uuid.UUID) bool { return fold.Areas[id] != nil })
 		rep.Reconciliation = &r
@@ -146,8 +150,51 @@ func runQuality(ctx context.Context, a *app, o any, args []string) int {
 		}
 		return exitOK
 	}
-	writeQuality(a.stdout, rep)
+	writeQuality(a.stdout, rep.QualityReport)
+	writeQuarantine(a.stdout, rep.Quarantined)
 	return exitOK
+}
+
+// qualityJSON is the --json document of quality: the data-quality report
+// and the quarantined messages of the history.
+type qualityJSON struct {
+	exchange.QualityReport
+	Quarantined []quarantineJSON `json:"quarantined"`
+}
+
+// quarantineJSON is a message of the history that is not an event, as
+// quality and audit --flag QUARANTINED list it.
+type quarantineJSON struct {
+	Sequence   uint64 `json:"sequence"`
+	Subject    string `json:"subject"`
+	Reason     string `json:"reason"`
+	RecordedAt string `json:"recorded_at,omitempty"` // when the stream stored it
+}
+
+func quarantineJSONs(qs []events.Quarantined) []quarantineJSON {
+	out := make([]quarantineJSON, 0, len(qs))
+	for _, q := range qs {
+		j := quarantineJSON{Sequence: q.Sequence, Subject: q.Subject, Reason: q.Reason}
+		if !q.StoredAt.IsZero() {
+			j.RecordedAt = q.StoredAt.UTC().Format(time.RFC3339Nano)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// writeQuarantine lists quarantined messages (nothing when there are none).
+func writeQuarantine(w io.Writer, qs []quarantineJSON) {
+	if len(qs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nMessages of the history that are not events (quarantined, skipped by every reader): %d\n", len(qs))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  sequence\tsubject\treason")
+	for _, q := range qs {
+		fmt.Fprintf(tw, "  %d\t%s\t%s\n", q.Sequence, q.Subject, q.Reason)
+	}
+	tw.Flush()
 }
 
 func writeQuality(w io.Writer, r exchange.QualityReport) {

@@ -82,6 +82,16 @@ func (b *apiBackend) Handled() int64 {
 }
 func (b *apiBackend) Projected() uint64 { return b.projected.Load() }
 
+func (b *apiBackend) Quarantined() int {
+	n := 0
+	b.view(func(f *projections.National) {
+		if f != nil {
+			n = f.Quarantined
+		}
+	})
+	return n
+}
+
 func (b *apiBackend) WaitProjected(ctx context.Context, seq uint64) error {
 	for {
 		b.mu.Lock()

@@ -26,7 +26,11 @@ now": it replays only the events that occurred by then (by their date in
 the field), whenever they were recorded.
 --as-recorded INSTANT answers "what did the database say at that instant":
 it replays the events recorded by then (RFC 3339, e.g. 2021-06-30T00:00:00Z).
-Neither writes anything.`,
+Neither writes anything.
+
+Messages on the history's subjects that the engine did not write (or a
+newer engine wrote) are skipped and counted as quarantined; the count is
+printed when not zero ("quarantined" in --json).`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &stateOpts{}
 			fs.StringVar(&o.asOf, "as-of", "", "replay to this `date` (YYYY-MM-DD) by when events occurred")
@@ -51,6 +55,9 @@ type stateJSON struct {
 	National   projections.ProvinceFigures   `json:"national"`
 	Provinces  []projections.ProvinceFigures `json:"provinces"`
 	Years      []projections.YearFigures     `json:"release_by_year"`
+	// Quarantined counts the messages of the history that are not events
+	// (skipped by every reader; docs/security.md).
+	Quarantined int `json:"quarantined"`
 }
 
 func runState(ctx context.Context, a *app, o any, args []string) int {
@@ -115,6 +122,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 func fillState(doc stateJSON, fold *projections.National) stateJSON {
 	s := projections.Summarize(fold)
 	doc.Sequence, doc.National, doc.Provinces, doc.Years = fold.Sequence, s.National, s.Provinces, projections.ByYear(fold.Stats)
+	doc.Quarantined = fold.Quarantined
 	return doc
 }
 
@@ -148,6 +156,10 @@ func writeState(w io.Writer, d stateJSON) {
 				m2(y.ReducedM2), m2(y.ClearedM2), m2(y.ReopenedM2), m2(y.CorrectionM2), y.APMines)
 		}
 		tw.Flush()
+	}
+	if d.Quarantined > 0 {
+		fmt.Fprintf(w, "\n%d message(s) of the history are not events the engine wrote and were skipped (quarantined).\n"+
+			"List them with 'landrelease quality' or 'landrelease audit --flag QUARANTINED'; see docs/security.md.\n", d.Quarantined)
 	}
 }
 
