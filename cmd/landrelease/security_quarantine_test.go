@@ -18,6 +18,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
 // rawMessage is a message published on the history's subjects by someone
@@ -124,7 +125,10 @@ func waitHealth(t *testing.T, c *client, ok func(health) bool) health {
 // reported as quarantined exactly once.
 func TestSecurityQuarantine(t *testing.T) {
 	dir := t.TempDir()
-	loadDemo(t, dir)
+	// A small mixed history: areas in every state, deployments, funding.
+	if code, out, errOut := run(t, "", "--data-dir", dir, "exec", writeCommands(t, synth.Mixed(synth.DefaultConfig(13, 300)))); code != exitOK {
+		t.Fatalf("exec the history: exit %d\n%.2000s%s", code, out, errOut)
+	}
 	p := launchServe(t, dir, "--insecure-local", "--nats-listen", "127.0.0.1:0")
 	stopped := false
 	defer func() {
@@ -145,12 +149,12 @@ func TestSecurityQuarantine(t *testing.T) {
 	}
 	c.getJSON("/api/v1/areas?status=SHA&limit=1", &areas)
 	if len(areas.Areas) != 1 {
-		t.Fatal("the demo has no open SHA")
+		t.Fatal("the history has no open SHA")
 	}
 	area, newArea := areas.Areas[0].ID, uuid.Must(uuid.NewV7()).String()
 	before := waitHealth(t, c, func(h health) bool { return h.Projected == h.Sequence })
 	if before.Quarantined != 0 {
-		t.Fatalf("the demo history has %d quarantined messages", before.Quarantined)
+		t.Fatalf("the engine's own history has %d quarantined messages", before.Quarantined)
 	}
 
 	msgs := foreign(area, newArea)
@@ -215,7 +219,7 @@ func TestSecurityQuarantine(t *testing.T) {
 	if code, out, errOut := run(t, "", "--data-dir", dir, "state"); code != exitOK || !strings.Contains(out, "audit --flag QUARANTINED") {
 		t.Errorf("state: exit %d, no hint about the quarantined messages\n%s%s", code, out, errOut)
 	}
-	for _, asOf := range [][]string{{"--as-of", "2030-01-01"}, {"--as-recorded", time.Now().UTC().Format(time.RFC3339)}} {
+	for _, asOf := range [][]string{{"--as-of", "2030-01-01"}, {"--as-recorded", "2999-01-01T00:00:00Z"}} {
 		code, out, errOut := run(t, "", append([]string{"--data-dir", dir, "state", "--json"}, asOf...)...)
 		var past stateJSON
 		if code != exitOK || json.Unmarshal([]byte(out), &past) != nil || past.Quarantined != len(msgs) || past.National.Areas != st.National.Areas {
