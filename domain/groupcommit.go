@@ -252,6 +252,15 @@ func (g *GroupCommit) Replay(ctx context.Context, from uint64, fn func(events.En
 	return g.store.Replay(ctx, from, fn)
 }
 
+// ReplayQuarantine reads from the underlying store, reporting the messages
+// it skips when that store does (see QuarantineReplayer).
+func (g *GroupCommit) ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error {
+	if q, ok := g.store.(QuarantineReplayer); ok {
+		return q.ReplayQuarantine(ctx, from, fn, skipped)
+	}
+	return g.store.Replay(ctx, from, fn)
+}
+
 // LastSequence reads from the underlying store.
 func (g *GroupCommit) LastSequence(ctx context.Context) (uint64, error) {
 	return g.store.LastSequence(ctx)

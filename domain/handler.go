@@ -95,15 +95,31 @@ func (h *Handler) Warm(ctx context.Context) error {
 	// Fold as the history streams by: only the states are kept, never the
 	// events (a 100× history is millions of them).
 	pending := make(map[events.Ref]*snapshot)
-	err := h.store.Replay(ctx, 1, func(e events.Envelope) error {
-		s, ok := pending[e.Aggregate]
+	get := func(ref events.Ref) *snapshot {
+		s, ok := pending[ref]
 		if !ok {
-			s = &snapshot{state: NewState(e.Aggregate.Kind)}
-			pending[e.Aggregate] = s
+			s = &snapshot{state: NewState(ref.Kind)}
+			pending[ref] = s
 		}
-		s.apply(e)
+		return s
+	}
+	apply := func(e events.Envelope) error {
+		get(e.Aggregate).apply(e)
 		return nil
-	})
+	}
+	var err error
+	if q, ok := h.store.(QuarantineReplayer); ok {
+		// A message that is not an event on an aggregate's subject is
+		// still its version.
+		err = q.ReplayQuarantine(ctx, 1, apply, func(m events.Quarantined) error {
+			if ref, err := events.ParseSubject(m.Subject); err == nil && ref.Subject() == m.Subject && NewState(ref.Kind) != nil {
+				get(ref).version = max(get(ref).version, m.Sequence)
+			}
+			return nil
+		})
+	} else {
+		err = h.store.Replay(ctx, 1, apply)
+	}
 	if err != nil {
 		return fmt.Errorf("warm state cache: %w", err)
 	}

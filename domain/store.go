@@ -42,3 +42,14 @@ type EventStore interface {
 	// LastSequence returns the sequence of the last stored event (0 if none).
 	LastSequence(ctx context.Context) (uint64, error)
 }
+
+// QuarantineReplayer is an EventStore whose history may hold messages that
+// are not events (events.Quarantined: written by something other than the
+// engine, or by a newer one), skipped by Replay and reported by
+// ReplayQuarantine in stream order between the events. Such a message still
+// counts for its aggregate's version (Load returns it as the version): the
+// handler's Warm uses ReplayQuarantine to know it, and without it the first
+// command on such an aggregate meets one conflict and reloads.
+type QuarantineReplayer interface {
+	ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error
+}
