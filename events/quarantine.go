@@ -25,6 +25,10 @@ type Quarantined struct {
 	Subject  string    // its subject, as stored (shortened when absurdly long)
 	Reason   string    // why it is not an event, for the operator
 	StoredAt time.Time // when the stream stored it (zero if unknown)
+	// BatchEnd is false only for a message stored inside an atomic append
+	// that goes on after it (as Envelope.BatchEnd): readers that cut
+	// transactions do not cut there.
+	BatchEnd bool
 }
 
 func (q *Quarantined) Error() string {

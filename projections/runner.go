@@ -168,8 +168,8 @@ func (r *Runner) CatchUp(ctx context.Context, src Source, progress func(seq uint
 		return err
 	}
 	n := 0
-	// A message after which the changes may be committed: an event that
-	// ends its atomic append, or a quarantined message (never inside one).
+	// After each message: commit when enough wait and the message ends its
+	// atomic append (a lone message ends its own).
 	step := func(batchEnd bool) error {
 		n++
 		if n >= r.maxBatch && batchEnd {
@@ -188,7 +188,7 @@ func (r *Runner) CatchUp(ctx context.Context, src Source, progress func(seq uint
 		return step(e.BatchEnd)
 	}, func(q events.Quarantined) error {
 		r.skip(q)
-		return step(true)
+		return step(q.BatchEnd)
 	})
 	if err != nil {
 		return fmt.Errorf("projections: catch up: %w", err)
@@ -233,7 +233,7 @@ func (r *Runner) Follow(ctx context.Context, src interface {
 		return step(e.BatchEnd, pending)
 	}, func(q events.Quarantined, pending uint64) error {
 		r.skip(q)
-		return step(true, pending)
+		return step(q.BatchEnd, pending)
 	})
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
@@ -265,7 +265,7 @@ func (r *Runner) Rebuild(ctx context.Context, src Source, progress func(seq uint
 			return step(e.BatchEnd)
 		}, func(q events.Quarantined) error {
 			fold.Quarantine(q)
-			return step(true)
+			return step(q.BatchEnd)
 		})
 		if err != nil {
 			return err

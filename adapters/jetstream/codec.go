@@ -98,9 +98,10 @@ var engineHeaders = []string{HeaderMsgID, HeaderEventType, HeaderSchema, HeaderO
 //
 // Unknown extra headers are not a reason: a later engine may add some.
 func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, data []byte) (events.Envelope, error) {
+	batchEnd := header(h, headerBatchID) == "" || header(h, headerBatchCommit) == "1"
 	quarantine := func(format string, args ...any) (events.Envelope, error) {
 		return events.Envelope{}, &events.Quarantined{Sequence: seq, Subject: events.Clip(subject),
-			Reason: events.Clip(fmt.Sprintf(format, args...))}
+			Reason: events.Clip(fmt.Sprintf(format, args...)), BatchEnd: batchEnd}
 	}
 	ref, err := events.ParseSubject(subject)
 	if err != nil {
@@ -121,7 +122,7 @@ func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, dat
 		}
 	}
 	e := events.Envelope{Aggregate: ref, Sequence: seq, Type: header(h, HeaderEventType), Actor: header(h, HeaderActor),
-		BatchEnd: header(h, headerBatchID) == "" || header(h, headerBatchCommit) == "1"}
+		BatchEnd: batchEnd}
 	if e.Type == "" {
 		return quarantine("no %s header: not written by the engine", HeaderEventType)
 	}

@@ -400,7 +400,7 @@ func (s *Store) decodeMsg(msg jetstream.Msg, meta *jetstream.MsgMetadata) (event
 	}
 	q, ok := events.AsQuarantined(err)
 	if !ok { // decode returns nothing else; be safe
-		q = &events.Quarantined{Sequence: meta.Sequence.Stream, Subject: events.Clip(msg.Subject()), Reason: events.Clip(err.Error())}
+		q = &events.Quarantined{Sequence: meta.Sequence.Stream, Subject: events.Clip(msg.Subject()), Reason: events.Clip(err.Error()), BatchEnd: true}
 	}
 	q.StoredAt = meta.Timestamp.UTC()
 	return events.Envelope{}, q
