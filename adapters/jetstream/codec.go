@@ -105,7 +105,7 @@ func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, dat
 	}
 	ref, err := events.ParseSubject(subject)
 	if err != nil {
-		return quarantine("subject is not lr.<country>.<kind>.<id>")
+		return quarantine("%v", err)
 	}
 	if canonical := ref.Subject(); canonical != subject {
 		return quarantine("subject is not in the engine's form (%s)", canonical)
