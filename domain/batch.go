@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -56,6 +58,7 @@ type batch struct {
 	writes  []Write
 	owners  []int // command index of each write
 	events  int
+	claims  map[uuid.UUID]commandUse // command IDs claimed for the pending writes
 }
 
 func (b *batch) decide(ctx context.Context, i int) {
@@ -75,36 +78,81 @@ func (b *batch) decide(ctx context.Context, i int) {
 	c := h.context(env)
 	ref := env.Command.Target(c)
 	o.CommandID, o.Command, o.Aggregate = env.ID, op, ref
-	s, ok := b.overlay[ref]
-	if !ok {
-		loaded, err := h.load(ctx, ref, false)
+	b.decideOn(ctx, i, c, ref, false)
+}
+
+// decideOn decides command i on the pending state of its target, else on
+// the cached state (fresh: on the store's).
+func (b *batch) decideOn(ctx context.Context, i int, c Context, ref events.Ref, fresh bool) {
+	h, env := b.h, &b.envs[i]
+	o := &b.out[i]
+	op := env.Command.CommandName()
+	seen := consulted{}
+	s, pending := b.overlay[ref]
+	if pending {
+		seen[ref] = b.base[ref].version
+	} else {
+		loaded, err := h.load(ctx, ref, fresh)
 		if err != nil {
 			o.Err = err
 			return
 		}
 		s = &loaded
+		seen[ref] = s.version
 	}
-	if a, ok := s.find(env.ID); ok {
-		o.Duplicate, o.Sequence = true, a.lastSeq
+	digest := CommandDigest(env.Command)
+	use := newUse(ref, op, digest)
+	if prior, ok := h.index.get(env.ID); ok {
+		// Known: a retry (a duplicate; sequence 0 for a repeat inside this
+		// batch, as its first is not stored yet) or a reuse (refused).
+		if err := verdict(op, env.ID, use, prior); err != nil {
+			o.Err = err
+			return
+		}
+		if _, mine := b.claims[env.ID]; prior.seq == 0 && !mine {
+			o.Err = inFlight(op, env.ID, prior)
+			return
+		}
+		o.Duplicate, o.Sequence, o.Aggregate = true, prior.seq, prior.ref()
 		return
 	}
-	reads, err := h.reads(ctx, env.Command.Reads(c), b.overlay, false)
+	reads, err := h.reads(ctx, env.Command.Reads(c), b.overlay, fresh, seen)
 	if err != nil {
 		o.Err = err
 		return
 	}
-	if err := Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, b.overlay)); err != nil {
-		o.Err = err
-		return
+	err = Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, b.overlay, fresh, seen))
+	var evs []events.Event
+	if err == nil {
+		evs, err = env.Command.Decide(c, s.state, reads)
 	}
-	evs, err := env.Command.Decide(c, s.state, reads)
-	if errors.Is(err, ErrNotFound) && h.cache.isComplete() {
+	if errors.Is(err, ErrNotFound) && !fresh && h.cache.isComplete() {
 		// The cache may not know an aggregate another engine replica created
 		// a moment ago: store what is pending and let Handle ask the store.
 		b.flush(ctx)
 		res, err := h.Handle(ctx, *env)
 		*o = Outcome{Result: res, Err: err}
 		return
+	}
+	if err != nil && refusal(err) && !fresh {
+		// The cache may not have seen what another engine replica wrote a
+		// moment ago: refuse only if what was read is current in the store.
+		stale, serr := h.stale(ctx, seen)
+		switch {
+		case serr != nil:
+			o.Err = serr
+			return
+		case stale && pending:
+			// The target's pending state rests on a stale base: store
+			// what is pending and let Handle decide on the store's state.
+			b.flush(ctx)
+			res, err := h.Handle(ctx, *env)
+			*o = Outcome{Result: res, Err: err}
+			return
+		case stale:
+			b.decideOn(ctx, i, c, ref, true)
+			return
+		}
 	}
 	if err != nil {
 		o.Err = opError(op, err)
@@ -121,10 +169,22 @@ func (b *batch) decide(ctx context.Context, i int) {
 		}
 		b.base[ref] = *s
 	}
-	envelopes := h.envelopes(c, *env, ref, evs)
+	if prior, taken := h.index.claim(env.ID, use); taken { // raced by another use
+		if err := verdict(op, env.ID, use, prior); err != nil {
+			o.Err = err
+		} else {
+			o.Err = inFlight(op, env.ID, prior)
+		}
+		return
+	}
+	if b.claims == nil {
+		b.claims = make(map[uuid.UUID]commandUse)
+	}
+	b.claims[env.ID] = use
+	envelopes := h.envelopes(c, *env, digest, ref, evs)
 	next := *s
-	// Pending events have no sequence yet; the command is remembered with 0
-	// so that a repeat of it inside the same batch is a duplicate.
+	// Pending events have no sequence yet; the command's claim (sequence 0)
+	// makes a repeat of it inside the same batch a duplicate.
 	next = next.with(envelopes)
 	b.overlay[ref] = &next
 	b.writes = append(b.writes, Write{Aggregate: ref, Expected: s.version, Events: envelopes})
@@ -139,8 +199,8 @@ func (b *batch) flush(ctx context.Context) {
 	h := b.h
 	writes, owners := b.writes, b.owners
 	first, err := h.store.Append(ctx, writes)
-	base := b.base
-	b.writes, b.owners, b.events, b.overlay, b.base = nil, nil, 0, make(map[events.Ref]*snapshot), nil
+	base, claims := b.base, b.claims
+	b.writes, b.owners, b.events, b.overlay, b.base, b.claims = nil, nil, 0, make(map[events.Ref]*snapshot), nil, nil
 	switch {
 	case err == nil && first > 0:
 		seq := first
@@ -157,16 +217,21 @@ func (b *batch) flush(ctx context.Context) {
 			after[w.Aggregate] = s.with(w.Events)
 			o := &b.out[owners[k]]
 			o.Events, o.Sequence = w.Events, w.Events[len(w.Events)-1].Sequence
+			h.index.settle(o.CommandID, claims[o.CommandID], o.Sequence)
 		}
 		for ref, s := range after {
 			h.cache.put(ref, s)
 		}
 	case err == nil || errors.Is(err, ErrConflict) || errors.Is(err, ErrTooLarge):
 		// A conflict, a batch stored before whose sequences we do not
-		// know, or one event over the store's size limit (nothing stored):
-		// forget what we thought and handle each command alone; those
-		// already stored come back as duplicates, and only the command
+		// know (or holding a command ID used elsewhere), or one event over
+		// the store's size limit (nothing stored): forget what we thought
+		// and handle each command alone; those already stored come back as
+		// duplicates, a reused ID as its own refusal, and only the command
 		// with the oversized event is refused as too large.
+		for id, u := range claims {
+			h.index.release(id, u)
+		}
 		for _, w := range writes {
 			h.cache.evict(w.Aggregate)
 		}
@@ -175,6 +240,9 @@ func (b *batch) flush(ctx context.Context) {
 			b.out[i] = Outcome{Result: res, Err: err}
 		}
 	default:
+		for id, u := range claims {
+			h.index.release(id, u)
+		}
 		for _, i := range owners {
 			b.out[i].Err = fmt.Errorf("%s: append: %w", b.out[i].Command, err)
 		}

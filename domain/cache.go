@@ -3,54 +3,30 @@ package domain
 import (
 	"sync"
 
-	"github.com/google/uuid"
-
 	"github.com/landrelease/landrelease/events"
 )
 
-// applied remembers that a command's events end at a sequence.
-type applied struct {
-	command uuid.UUID
-	lastSeq uint64
-}
-
-// snapshot is the cached current state of one aggregate.
+// snapshot is the cached current state of one aggregate. The commands
+// applied to it are in the handler's command index, not here.
 type snapshot struct {
-	state    State
-	version  uint64    // stream sequence of the aggregate's last event
-	commands []applied // every command applied to the aggregate, oldest first
+	state   State
+	version uint64 // stream sequence of the aggregate's last event
 }
 
-func (s *snapshot) find(id uuid.UUID) (applied, bool) {
-	for i := len(s.commands) - 1; i >= 0; i-- {
-		if s.commands[i].command == id {
-			return s.commands[i], true
-		}
-	}
-	return applied{}, false
-}
-
-// with returns a copy of s after envs (already sequenced); s is left as it
-// was (snapshots in the cache are shared with readers).
+// with returns s after envs (already sequenced); s is a value, so the
+// snapshot in the cache is left as it was.
 func (s snapshot) with(envs []events.Envelope) snapshot {
-	s.commands = s.commands[:len(s.commands):len(s.commands)]
 	for _, e := range envs {
 		s.apply(e)
 	}
 	return s
 }
 
-// apply folds one event into s in place: for a snapshot nobody else holds
-// yet (Warm builds them so, without keeping the history in memory).
+// apply folds one event into s in place.
 func (s *snapshot) apply(e events.Envelope) {
 	s.state = s.state.Evolve(e.Data)
 	if e.Sequence > s.version {
 		s.version = e.Sequence
-	}
-	if n := len(s.commands); n > 0 && s.commands[n-1].command == e.CommandID {
-		s.commands[n-1].lastSeq = e.Sequence
-	} else {
-		s.commands = append(s.commands, applied{command: e.CommandID, lastSeq: e.Sequence})
 	}
 }
 
@@ -59,12 +35,19 @@ func fold(kind events.AggregateKind, envs []events.Envelope) snapshot {
 }
 
 // stateCache holds the current state of aggregates. When complete, it holds
-// every aggregate up to its watermark, so a miss means "new aggregate"; the
-// store's expected-version check catches any aggregate written elsewhere.
+// every aggregate up to its watermark except those evicted (after a
+// conflict, their state is read again from the store), so a miss on an
+// aggregate never evicted means "new aggregate"; the store's expected-version
+// check catches any aggregate written elsewhere.
 type stateCache struct {
 	mu       sync.RWMutex
 	m        map[events.Ref]snapshot
+	evicted  map[events.Ref]struct{}
 	complete bool
+}
+
+func newStateCache() stateCache {
+	return stateCache{m: make(map[events.Ref]snapshot), evicted: make(map[events.Ref]struct{})}
 }
 
 func (c *stateCache) get(ref events.Ref) (snapshot, bool) {
@@ -74,19 +57,52 @@ func (c *stateCache) get(ref events.Ref) (snapshot, bool) {
 	return s, ok
 }
 
+// known reports whether a miss on ref means a new aggregate: the cache is
+// complete and ref was never evicted.
+func (c *stateCache) knownNew(ref events.Ref) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, gone := c.evicted[ref]
+	return c.complete && !gone
+}
+
 // put stores s unless the cache already holds a newer version.
 func (c *stateCache) put(ref events.Ref, s snapshot) {
 	c.mu.Lock()
 	if old, ok := c.m[ref]; !ok || old.version < s.version {
 		c.m[ref] = s
 	}
+	delete(c.evicted, ref)
 	c.mu.Unlock()
 }
 
+// evict forgets ref's state: the next load reads it from the store.
 func (c *stateCache) evict(ref events.Ref) {
 	c.mu.Lock()
 	delete(c.m, ref)
+	c.evicted[ref] = struct{}{}
 	c.mu.Unlock()
+}
+
+// observe folds e, written by someone else, into the cached state of its
+// aggregate: a cached aggregate older than e, or a new one (the cache is
+// complete and never evicted it). An aggregate evicted stays so: its next
+// load reads the store.
+func (c *stateCache) observe(e events.Envelope) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[e.Aggregate]
+	if !ok {
+		if _, gone := c.evicted[e.Aggregate]; gone || !c.complete {
+			return
+		}
+		s = snapshot{state: NewState(e.Aggregate.Kind)}
+	}
+	if e.Sequence <= s.version {
+		return
+	}
+	s.apply(e)
+	c.m[e.Aggregate] = s
 }
 
 func (c *stateCache) isComplete() bool {

@@ -265,3 +265,12 @@ func (g *GroupCommit) ReplayQuarantine(ctx context.Context, from uint64, fn func
 func (g *GroupCommit) LastSequence(ctx context.Context) (uint64, error) {
 	return g.store.LastSequence(ctx)
 }
+
+// Version asks the underlying store for an aggregate's version, when it can
+// tell one with a single read.
+func (g *GroupCommit) Version(ctx context.Context, ref events.Ref) (uint64, error) {
+	if v, ok := g.store.(versioner); ok {
+		return v.Version(ctx, ref)
+	}
+	return 0, errNoVersion
+}

@@ -67,14 +67,26 @@ type Result struct {
 // Handler turns commands into stored events: it loads the target aggregate
 // (from its cache, else from the store), decides, and appends expecting the
 // version it decided on. On a conflict it reloads and decides again, up to
-// MaxAttempts times. A command whose ID is already in the aggregate's history
-// is reported as a duplicate and writes nothing. Safe for concurrent use.
+// MaxAttempts times. A refusal decided on cached state is decided again on
+// the state read from the store before it is returned, so a cache that has
+// not yet seen another replica's write never refuses wrongly.
+//
+// A command ID names one command. A command whose ID is in the history with
+// the same name, payload (CommandDigest) and aggregate is reported as a
+// duplicate and writes nothing; with another name, payload or aggregate it
+// is refused at once with ErrConflict (cause ErrCommandIDReused), naming
+// the first use. The handler keeps an index of the command IDs it knows
+// (from Warm, Observe, its loads and its appends) and relies on the store's
+// deduplication of event IDs for a use it has not seen yet. Safe for
+// concurrent use.
 type Handler struct {
 	store     EventStore
 	cfg       HandlerConfig
 	cache     stateCache
+	index     commandIndex
 	locks     keyedMutex
 	conflicts atomic.Int64
+	watermark atomic.Uint64 // last sequence folded by Warm
 }
 
 // Conflicts returns how many appends met a concurrent write and were decided
@@ -86,15 +98,19 @@ func NewHandler(store EventStore, cfg HandlerConfig) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Handler{store: store, cfg: cfg, cache: stateCache{m: make(map[events.Ref]snapshot)}}, nil
+	return &Handler{store: store, cfg: cfg, cache: newStateCache(), index: commandIndex{m: make(map[uuid.UUID]commandUse)}}, nil
 }
 
-// Warm fills the state cache from the whole history, so that later commands
-// need no round trip to load an aggregate. Call it before handling commands.
+// Warm fills the state cache and the command index from the whole history,
+// so that later commands need no round trip to load an aggregate and every
+// command ID of the history is known. Call it before handling commands; to
+// see what others append later, pass their events to Observe from
+// Watermark()+1 on.
 func (h *Handler) Warm(ctx context.Context) error {
 	// Fold as the history streams by: only the states are kept, never the
 	// events (a 100× history is millions of them).
 	pending := make(map[events.Ref]*snapshot)
+	var last uint64
 	get := func(ref events.Ref) *snapshot {
 		s, ok := pending[ref]
 		if !ok {
@@ -105,6 +121,8 @@ func (h *Handler) Warm(ctx context.Context) error {
 	}
 	apply := func(e events.Envelope) error {
 		get(e.Aggregate).apply(e)
+		h.index.observe(e)
+		last = max(last, e.Sequence)
 		return nil
 	}
 	var err error
@@ -115,6 +133,7 @@ func (h *Handler) Warm(ctx context.Context) error {
 			if ref, err := events.ParseSubject(m.Subject); err == nil && ref.Subject() == m.Subject && NewState(ref.Kind) != nil {
 				get(ref).version = max(get(ref).version, m.Sequence)
 			}
+			last = max(last, m.Sequence)
 			return nil
 		})
 	} else {
@@ -131,23 +150,24 @@ func (h *Handler) Warm(ctx context.Context) error {
 		}
 	}
 	h.cache.complete = true
+	if last > h.watermark.Load() {
+		h.watermark.Store(last)
+	}
 	return nil
 }
 
-// Observe folds events appended by someone else (another engine replica)
-// into the cache. Events must come in stream order; older ones are ignored.
+// Watermark returns the last sequence Warm folded (0 before Warm).
+func (h *Handler) Watermark() uint64 { return h.watermark.Load() }
+
+// Observe folds an event appended by anyone (another engine replica, or
+// this handler itself) into the cache and the command index, so that role
+// checks, tasking checks and domain rules see what another replica wrote a
+// moment ago, and a command ID it used is known here. Events must come in
+// stream order from Watermark()+1; those already known are ignored. Safe
+// for concurrent use with Handle.
 func (h *Handler) Observe(e events.Envelope) {
-	s, ok := h.cache.get(e.Aggregate)
-	if !ok {
-		if !h.cache.isComplete() {
-			return
-		}
-		s = snapshot{state: NewState(e.Aggregate.Kind)}
-	}
-	if e.Sequence <= s.version {
-		return
-	}
-	h.cache.put(e.Aggregate, s.with([]events.Envelope{e}))
+	h.index.observe(e)
+	h.cache.observe(e)
 }
 
 // context returns the decision context of a command, assigning its ID.
@@ -165,13 +185,16 @@ func (h *Handler) load(ctx context.Context, ref events.Ref, fresh bool) (snapsho
 		if s, ok := h.cache.get(ref); ok {
 			return s, nil
 		}
-		if h.cache.isComplete() {
+		if h.cache.knownNew(ref) {
 			return snapshot{state: NewState(ref.Kind)}, nil
 		}
 	}
 	envs, version, err := h.store.Load(ctx, ref)
 	if err != nil {
 		return snapshot{}, fmt.Errorf("load %s: %w", ref, err)
+	}
+	for _, e := range envs {
+		h.index.observe(e)
 	}
 	s := fold(ref.Kind, envs)
 	s.version = version
@@ -182,7 +205,12 @@ func (h *Handler) load(ctx context.Context, ref events.Ref, fresh bool) (snapsho
 	return s, nil
 }
 
-func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[events.Ref]*snapshot, fresh bool) (Reads, error) {
+// consulted records the version of every aggregate a decision read from
+// the cache or the store (not from a batch's pending state), so that a
+// refusal can be checked against the store.
+type consulted map[events.Ref]uint64
+
+func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[events.Ref]*snapshot, fresh bool, seen consulted) (Reads, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -196,31 +224,67 @@ func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[even
 		if err != nil {
 			return nil, err
 		}
+		seen[ref] = s.version
 		out[ref] = s.state
 	}
 	return out, nil
 }
 
 // deployment returns a reader of deployment states for authorize, seeing the
-// pending state of a batch (overlay) first.
-func (h *Handler) deployment(ctx context.Context, c Context, overlay map[events.Ref]*snapshot) func(uuid.UUID) (Deployment, error) {
+// pending state of a batch (overlay) first; fresh reads the store.
+func (h *Handler) deployment(ctx context.Context, c Context, overlay map[events.Ref]*snapshot, fresh bool, seen consulted) func(uuid.UUID) (Deployment, error) {
 	return func(id uuid.UUID) (Deployment, error) {
 		ref := deploymentRef(c, id)
 		if s, ok := overlay[ref]; ok {
 			d, _ := s.state.(Deployment)
 			return d, nil
 		}
-		s, err := h.load(ctx, ref, false)
+		s, err := h.load(ctx, ref, fresh)
 		if err != nil {
 			return Deployment{}, err
 		}
+		seen[ref] = s.version
 		d, _ := s.state.(Deployment)
 		return d, nil
 	}
 }
 
+// versioner is implemented by event stores that tell an aggregate's version
+// (the sequence of its last event, 0 if it has none) with one read: the
+// JetStream store (a direct get of the subject's last message), the
+// in-memory store, and GroupCommit over either.
+type versioner interface {
+	Version(ctx context.Context, ref events.Ref) (uint64, error)
+}
+
+// errNoVersion: the store cannot tell a version without loading.
+var errNoVersion = errors.New("the store tells no version")
+
+// stale reports whether any aggregate a decision consulted has changed in
+// the store since it was cached (true as well when the store cannot tell).
+// It is asked before a refusal only, so an accepted command pays nothing.
+func (h *Handler) stale(ctx context.Context, seen consulted) (bool, error) {
+	v, ok := h.store.(versioner)
+	if !ok {
+		return true, nil
+	}
+	for ref, cached := range seen {
+		now, err := v.Version(ctx, ref)
+		if errors.Is(err, errNoVersion) {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("check %s: %w", ref, err)
+		}
+		if now != cached {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // envelopes wraps decided events for the store.
-func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs []events.Event) []events.Envelope {
+func (h *Handler) envelopes(c Context, env CommandEnvelope, digest string, ref events.Ref, evs []events.Event) []events.Envelope {
 	out := make([]events.Envelope, len(evs))
 	corr := env.CorrelationID
 	if corr == uuid.Nil {
@@ -240,13 +304,18 @@ func (h *Handler) envelopes(c Context, env CommandEnvelope, ref events.Ref, evs 
 	}
 	for i, e := range evs {
 		on := events.OccurredOn(e)
+		// Event IDs depend on the command ID alone, also when it is not a
+		// UUIDv7 (whose time DerivedID would otherwise take from the clock):
+		// a retry, or a reuse on another aggregate, then carries the same
+		// Nats-Msg-Id and the store's deduplication sees it.
 		if on.IsZero() {
 			on = c.Today()
 		}
 		out[i] = events.Envelope{
-			ID: events.DerivedID(env.ID, "event", i, c.Now), Type: e.EventType(), Schema: e.SchemaVersion(),
+			ID: events.DerivedID(env.ID, "event", i, time.UnixMilli(0)), Type: e.EventType(), Schema: e.SchemaVersion(),
 			Aggregate: ref, OccurredOn: on, RecordedAt: recorded, Actor: actor,
 			CommandID: env.ID, CorrelationID: corr, CausationID: cause, Data: e,
+			Command: env.Command.CommandName(), CommandDigest: digest,
 		}
 	}
 	return out
@@ -281,9 +350,23 @@ func opError(op string, err error) error {
 	return err
 }
 
+// inFlight refuses a command whose ID another command of this engine is
+// appending right now (a bulk batch): its outcome is not known yet.
+func inFlight(op string, id uuid.UUID, u commandUse) error {
+	return &Error{Op: op, Kind: ErrConflict, Problems: []Problem{{Field: "command_id", Reason: fmt.Sprintf(
+		"command ID %s is being applied right now by %s; send it again to learn its outcome", id, u.describe())}}}
+}
+
+// refusal reports whether err is a domain refusal (rather than a failure to
+// read the store), which is worth deciding again on fresh state.
+func refusal(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
+
 // Handle validates, decides and appends one command. It returns a domain
-// *Error (ErrInvalid, ErrNotFound, ErrConflict) when the command is refused;
-// nothing is written then.
+// *Error (ErrInvalid, ErrNotFound, ErrConflict, ErrForbidden) when the
+// command is refused; nothing is written then.
 func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, error) {
 	if env.Command == nil {
 		return Result{}, &Error{Op: "handle", Kind: ErrInvalid, Problems: []Problem{{Field: "command", Reason: "missing"}}}
@@ -299,37 +382,82 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 	unlock := h.locks.Lock(ref)
 	defer unlock()
 	res := Result{CommandID: env.ID, Command: op, Aggregate: ref}
+	digest := CommandDigest(env.Command)
+	use := newUse(ref, op, digest)
+	claimed, stored := false, false
+	defer func() {
+		if claimed && !stored {
+			h.index.release(env.ID, use)
+		}
+	}()
+	// known answers a command whose ID is in the index: a duplicate, or a
+	// refusal; ok is false when the ID is free (or claimed by this call).
+	known := func() (ok bool, err error) {
+		prior, found := h.index.get(env.ID)
+		if !found || (claimed && prior.seq == 0) {
+			return false, nil
+		}
+		if err := verdict(op, env.ID, use, prior); err != nil {
+			return true, err
+		}
+		if prior.seq == 0 {
+			return true, inFlight(op, env.ID, prior)
+		}
+		stored = true
+		res.Duplicate, res.Sequence, res.Aggregate = true, prior.seq, prior.ref()
+		return true, nil
+	}
 	fresh, rechecked := false, false
 	for attempt := 1; ; attempt++ {
 		s, err := h.load(ctx, ref, fresh)
 		readFresh := fresh
-		fresh = true // every later attempt follows a conflict or a lost ack
+		fresh = true // every later attempt follows a conflict, a lost ack or a refusal
 		if err != nil {
 			return res, err
 		}
-		if a, ok := s.find(env.ID); ok {
-			res.Duplicate, res.Sequence = true, a.lastSeq
-			return res, nil
+		if ok, err := known(); ok {
+			return res, err
 		}
-		reads, err := h.reads(ctx, env.Command.Reads(c), nil, readFresh)
+		seen := consulted{ref: s.version}
+		reads, err := h.reads(ctx, env.Command.Reads(c), nil, readFresh, seen)
 		if err != nil {
 			return res, err
 		}
-		if err := Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, nil)); err != nil {
-			return res, err
+		err = Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, nil, readFresh, seen))
+		var evs []events.Event
+		if err == nil {
+			evs, err = env.Command.Decide(c, s.state, reads)
 		}
-		evs, err := env.Command.Decide(c, s.state, reads)
-		if errors.Is(err, ErrNotFound) && !readFresh && !rechecked {
-			// The cache may not know an aggregate another engine replica
-			// created a moment ago: ask the store before refusing.
+		if err != nil && refusal(err) && !readFresh && !rechecked {
+			// The cache may not have seen yet what another engine replica
+			// wrote a moment ago (an area registered, a task assigned):
+			// refuse only on the state in the store.
 			rechecked = true
-			continue
+			stale, serr := h.stale(ctx, seen)
+			if serr != nil {
+				return res, serr
+			}
+			if stale {
+				continue
+			}
 		}
 		if err != nil {
 			return res, opError(op, err)
 		}
-		envs := h.envelopes(c, env, ref, evs)
+		if !claimed {
+			if _, taken := h.index.claim(env.ID, use); taken {
+				// Another use of the ID got in since known() looked.
+				if ok, err := known(); ok {
+					return res, err
+				}
+			}
+			claimed = true
+		}
+		envs := h.envelopes(c, env, digest, ref, evs)
 		first, err := h.store.Append(ctx, []Write{{Aggregate: ref, Expected: s.version, Events: envs}})
+		if errors.Is(err, ErrCommandIDReused) {
+			return res, opError(op, err) // the store holds the ID on another aggregate
+		}
 		if errors.Is(err, ErrConflict) {
 			h.conflicts.Add(1)
 			h.cache.evict(ref)
@@ -344,13 +472,26 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 		if err != nil {
 			return res, fmt.Errorf("%s: append: %w", op, err)
 		}
-		if first == 0 { // stored before (lost ack): reload to learn the sequences
+		if first == 0 {
+			// The store holds these event IDs already: a lost ack of our
+			// own append (then they are on ref), or the command ID used on
+			// another aggregate (then they are not), which no retry fixes.
 			h.cache.evict(ref)
-			continue
+			if _, err := h.load(ctx, ref, true); err != nil {
+				return res, err
+			}
+			if u, ok := h.index.get(env.ID); ok && u.sameAggregate(use) && u.seq > 0 {
+				stored = true
+				res.Duplicate, res.Sequence = true, u.seq
+				return res, nil
+			}
+			return res, reusedError(op, fmt.Sprintf("command ID %s is already stored with another aggregate's events (the store holds its event IDs); send this command with a new ID", env.ID))
 		}
 		for i := range envs {
 			envs[i].Sequence = first + uint64(i)
 		}
+		stored = true
+		h.index.settle(env.ID, use, envs[len(envs)-1].Sequence)
 		h.cache.put(ref, s.with(envs))
 		res.Events, res.Sequence = envs, envs[len(envs)-1].Sequence
 		return res, nil

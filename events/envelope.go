@@ -74,6 +74,12 @@ type Envelope struct {
 	CommandID     uuid.UUID // the command that produced it, Lr-Command-Id
 	CorrelationID uuid.UUID // the conversation it belongs to, Lr-Correlation-Id
 	CausationID   uuid.UUID // the message (command or event) that caused it
+	// Command and CommandDigest name the command that produced the event
+	// (Lr-Command) and fingerprint its canonical form (Lr-Command-Digest,
+	// see domain.CommandDigest), so that a command ID reused for another
+	// command is told from a retry; both are empty on older events.
+	Command       string
+	CommandDigest string
 	// BatchEnd is set on stored events that end an atomic append (a lone
 	// event ends its own): readers that apply events in transactions cut
 	// only there, so an atomic batch is never half applied.

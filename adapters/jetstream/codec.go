@@ -24,6 +24,8 @@ const (
 	HeaderCommandID     = "Lr-Command-Id"
 	HeaderCorrelationID = "Lr-Correlation-Id"
 	HeaderCausationID   = "Lr-Causation-Id"
+	HeaderCommand       = "Lr-Command"        // name of the command that produced the event
+	HeaderCommandDigest = "Lr-Command-Digest" // domain.CommandDigest of that command
 
 	headerBatchID     = "Nats-Batch-Id"     // kept on messages stored by an atomic batch
 	headerBatchCommit = "Nats-Batch-Commit" // "1" on the last message of the batch
@@ -48,6 +50,12 @@ func encode(e events.Envelope) (*nats.Msg, error) {
 	h[HeaderCorrelationID] = []string{e.CorrelationID.String()}
 	if e.CausationID != uuid.Nil {
 		h[HeaderCausationID] = []string{e.CausationID.String()}
+	}
+	if e.Command != "" {
+		h[HeaderCommand] = []string{e.Command}
+	}
+	if e.CommandDigest != "" {
+		h[HeaderCommandDigest] = []string{e.CommandDigest}
 	}
 	return &nats.Msg{Subject: e.Aggregate.Subject(), Header: h, Data: data}, nil
 }
@@ -79,7 +87,7 @@ func header(h nats.Header, k string) string {
 // engineHeaders are the headers the engine writes once on every event or
 // may write once (Lr-Causation-Id, Lr-Actor); a second value is not ours.
 var engineHeaders = []string{HeaderMsgID, HeaderEventType, HeaderSchema, HeaderOccurredOn, HeaderRecordedAt,
-	HeaderActor, HeaderCommandID, HeaderCorrelationID, HeaderCausationID}
+	HeaderActor, HeaderCommandID, HeaderCorrelationID, HeaderCausationID, HeaderCommand, HeaderCommandDigest}
 
 // decode turns a stored message back into an envelope. Every error it
 // returns is an *events.Quarantined (StoredAt left for the caller): the
@@ -122,7 +130,7 @@ func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, dat
 		}
 	}
 	e := events.Envelope{Aggregate: ref, Sequence: seq, Type: header(h, HeaderEventType), Actor: header(h, HeaderActor),
-		BatchEnd: batchEnd}
+		Command: header(h, HeaderCommand), CommandDigest: header(h, HeaderCommandDigest), BatchEnd: batchEnd}
 	if e.Type == "" {
 		return quarantine("no %s header: not written by the engine", HeaderEventType)
 	}

@@ -176,7 +176,10 @@ func (s *Store) StreamName() string { return s.cfg.Stream }
 // Nats-Expected-Last-Subject-Sequence; each message carries its event ID as
 // Nats-Msg-Id. A lost acknowledgement is retried with the same IDs; if the
 // retry finds the events stored, Append returns sequence 0 (see
-// domain.EventStore). When the store stays unreachable for Config.RetryFor
+// domain.EventStore). A lone event whose ID the server remembers on another
+// subject (its command ID used on another aggregate within the duplicate
+// window) is refused with a domain ErrConflict caused by
+// domain.ErrCommandIDReused, naming where the ID is stored. When the store stays unreachable for Config.RetryFor
 // the error is a domain ErrUnavailable: the events may or may not be stored,
 // and appending them again (the same command ID) stores them at most once.
 // An event larger than the connection's MaxPayload is refused before
@@ -208,9 +211,10 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 	if len(msgs) == 0 {
 		return 0, errors.New("append: no events")
 	}
-	var first uint64
+	var first, dupAt uint64
+	unclear := false // an attempt failed in a way that may have stored it
 	err := s.retry(ctx, "append", func(ctx context.Context) error {
-		seq, err := s.publish(ctx, msgs)
+		seq, err := s.publish(ctx, msgs, &dupAt)
 		// A clustered stream refuses an expected-sequence check with the
 		// constant "wrong last sequence" (10164) while an earlier message
 		// on the subject is still being applied, even our own whose
@@ -218,29 +222,90 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 		// shortly; a real conflict then shows as 10071.
 		for wait := time.Millisecond; inProcess(err) && wait <= 32*time.Millisecond && ctx.Err() == nil; wait *= 2 {
 			<-time.After(wait)
-			seq, err = s.publish(ctx, msgs)
+			seq, err = s.publish(ctx, msgs, &dupAt)
 		}
 		if err == nil {
 			first = seq
 			return nil
+		}
+		if unclear && batchIncomplete(err) {
+			// An earlier attempt of this call may be stored, or still being
+			// stored, with its answer lost (a timeout on a slow disk):
+			// JetStream then drops the retried messages as duplicates and
+			// calls the batch incomplete. Read the batch's last message
+			// back; until it shows, the outcome is unknown (retried, then
+			// ErrUnavailable), never a refusal.
+			if seq, ok := s.storedBatch(ctx, msgs); ok {
+				first = seq
+				return nil
+			}
+			return fmt.Errorf("append: an earlier attempt of this batch may still be stored (%s)", err.Error())
 		}
 		dup, err := classify(err)
 		if dup {
 			first = 0
 			return nil
 		}
+		unclear = true
 		return err
 	})
+	if err == nil && first == 0 && dupAt > 0 {
+		err = s.checkDuplicate(ctx, msgs[0], dupAt)
+	}
 	return first, err
 }
 
-func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
+func batchIncomplete(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstreamext.JSErrCodeBatchPublishIncomplete
+}
+
+// storedBatch reports whether the atomic batch msgs is stored, by the ID of
+// the last message on its last subject, and the sequence of its first
+// message (a batch is stored contiguously).
+func (s *Store) storedBatch(ctx context.Context, msgs []*nats.Msg) (uint64, bool) {
+	last := msgs[len(msgs)-1]
+	m, err := s.stream.GetLastMsgForSubject(ctx, last.Subject)
+	if err != nil || header(m.Header, HeaderMsgID) != header(last.Header, HeaderMsgID) || m.Sequence < uint64(len(msgs)) {
+		return 0, false
+	}
+	return m.Sequence - uint64(len(msgs)) + 1, true
+}
+
+// checkDuplicate tells a retry (the event stored at seq is on m's subject)
+// from a command ID reused on another aggregate (it is not).
+func (s *Store) checkDuplicate(ctx context.Context, m *nats.Msg, seq uint64) error {
+	var stored *jetstream.RawStreamMsg
+	err := s.retry(ctx, "get duplicate", func(ctx context.Context) error {
+		var err error
+		stored, err = s.stream.GetMsg(ctx, seq)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("append: check the duplicate at sequence %d: %w", seq, err)
+	}
+	if stored.Subject == m.Subject {
+		return nil
+	}
+	what := "an event"
+	if name := header(stored.Header, HeaderCommand); name != "" {
+		what = "an event of " + name
+	}
+	return &domain.Error{Op: "append", Kind: domain.ErrConflict, Err: domain.ErrCommandIDReused, Problems: []domain.Problem{{
+		Field: "command_id", Reason: fmt.Sprintf("command ID %s was first used on %s: %s with the same event ID is stored there at sequence %d; send this command with a new ID",
+			header(m.Header, HeaderCommandID), stored.Subject, what, seq)}}}
+}
+
+// publish sends msgs; a lone message the server deduplicated returns 0 and
+// sets *dupAt to the sequence of the message stored before under its ID.
+func (s *Store) publish(ctx context.Context, msgs []*nats.Msg, dupAt *uint64) (uint64, error) {
 	if len(msgs) == 1 {
 		ack, err := s.js.PublishMsg(ctx, msgs[0], jetstream.WithRetryAttempts(0))
 		if err != nil {
 			return 0, err
 		}
 		if ack.Duplicate {
+			*dupAt = ack.Sequence
 			return 0, nil
 		}
 		return ack.Sequence, nil
@@ -351,6 +416,25 @@ func (s *Store) load(ctx context.Context, ref events.Ref) ([]events.Envelope, ui
 		}
 		// More to read: the batch was full, capped or cut short.
 	}
+}
+
+// Version returns the sequence of the last event of one aggregate (0 if it
+// has none) with one direct get of its subject's last message.
+func (s *Store) Version(ctx context.Context, ref events.Ref) (uint64, error) {
+	var seq uint64
+	err := s.retry(ctx, "version", func(ctx context.Context) error {
+		m, err := s.stream.GetLastMsgForSubject(ctx, ref.Subject())
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			seq = 0
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		seq = m.Sequence
+		return nil
+	})
+	return seq, err
 }
 
 // LastSequence returns the stream's last sequence.

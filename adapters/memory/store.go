@@ -73,6 +73,16 @@ func (s *Store) version(ref events.Ref) uint64 {
 	return seqs[len(seqs)-1]
 }
 
+// Version returns the sequence of the last event of ref (0 if none).
+func (s *Store) Version(ctx context.Context, ref events.Ref) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version(ref), nil
+}
+
 // Load returns the events of one aggregate and its version.
 func (s *Store) Load(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
 	if err := ctx.Err(); err != nil {

@@ -213,10 +213,10 @@ func TestExecWhenTheDiskFillsDuringWrite(t *testing.T) {
 	}
 	before := snapshot(t, dataDir)
 
-	// Leave 256 KiB free: a few hundred commands fit, the next thousands
+	// Leave 224 KiB free: a few hundred commands fit, the next thousands
 	// (about 1 MB of events) do not.
 	slack, filler := filepath.Join(mnt, "slack"), filepath.Join(mnt, "filler")
-	if err := os.WriteFile(slack, make([]byte, 256<<10), 0o644); err != nil {
+	if err := os.WriteFile(slack, make([]byte, 224<<10), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fill(t, filler)
