@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/events"
 )
 
 // engine is the wired spine: the event store (embedded or external NATS) and
@@ -74,6 +76,37 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		return nil, err
 	}
 	return e, nil
+}
+
+// followHistory keeps the handler current with what is appended after its
+// warm-up (by other engine replicas, or by this one) until ctx ends: an
+// ordered consumer from Watermark()+1 passes every event to
+// Handler.Observe, so role checks, tasking checks and domain rules decide
+// on what another replica wrote a moment ago, and every command ID used
+// anywhere is known here. Call it after Warm, in its own goroutine; when
+// the store fails it says so on stderr and resumes after the last event it
+// observed, after a wait growing to 5 s.
+func (e *engine) followHistory(ctx context.Context, stderr io.Writer) {
+	from := e.handler.Watermark() + 1
+	wait := 100 * time.Millisecond
+	for {
+		err := e.store.Follow(ctx, from, func(ev events.Envelope, _ uint64) error {
+			e.handler.Observe(ev)
+			from = ev.Sequence + 1
+			wait = 100 * time.Millisecond
+			return nil
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		fmt.Fprintf(stderr, "landrelease: the command handler stopped following the history at sequence %d: %v; it resumes in %s (meanwhile refusals are still checked against the store)\n", from, err, wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // Close closes the connection and stops the embedded server.

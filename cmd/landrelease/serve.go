@@ -107,6 +107,15 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	if err := rm.handler.Warm(ctx); err != nil {
 		return err
 	}
+	// Other replicas write to the same history: the handler follows it so
+	// that it decides on current state (docs/security.md).
+	observe, stopObserve := context.WithCancel(ctx)
+	observed := make(chan struct{})
+	go func() {
+		defer close(observed)
+		rm.followHistory(observe, a.stderr)
+	}()
+	defer func() { stopObserve(); <-observed }()
 	bcfg := bus.DefaultConfig()
 	if opts.bus == "nats" {
 		bcfg.Transport, bcfg.Conn, bcfg.StreamReplicas = bus.TransportNATS, rm.nc, rm.replicas()
