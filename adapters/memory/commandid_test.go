@@ -69,8 +69,22 @@ func TestReplicaDecidesOnCurrentState(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		written := res.Events
+		// HALO is deployed in Pailin and tasked to the area through A, so
+		// the MAPU may credit it with results there.
+		dep := uuid.New()
+		for _, c := range []domain.Command{
+			domain.DeployCapacity{DeploymentID: dep, Operator: "HALO", Province: "Pailin", Method: "MANUAL", Deminers: 20, From: events.MustDate("2024-01-01")},
+			domain.AssignTask{AreaID: area, DeploymentID: dep, On: events.MustDate("2024-01-03"), Task: "TS"},
+		} {
+			r, err := a.Handle(ctx, domain.CommandEnvelope{Command: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			written = append(written, r.Events...)
+		}
 		if observe {
-			for _, e := range res.Events {
+			for _, e := range written {
 				b.Observe(e)
 			}
 		}
