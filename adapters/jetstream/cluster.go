@@ -14,9 +14,12 @@ import (
 // reconnect for ever (the engine outlives an outage), and no reconnect
 // buffer, so that a publish made while disconnected fails at once instead of
 // being sent later, after its caller was told the store is unavailable.
+// Replies come to the engine's own inbox prefix (EngineInboxPrefix), which
+// the reader identity may not subscribe to.
 func DialOptions() []nats.Option {
 	return []nats.Option{
 		nats.Name("landrelease"),
+		nats.CustomInboxPrefix(EngineInboxPrefix),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, time.Second),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
@@ -81,7 +82,8 @@ func TestFollowAndAppendRideOutServerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { srv.Close() }()
-	nc, err := lrjs.Dial("nats://" + addr)
+	engine := srv.Credentials().Engine
+	nc, err := lrjs.Dial("nats://"+addr, nats.UserInfo(engine.User, engine.Password))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -16,8 +17,17 @@ import (
 type EmbeddedConfig struct {
 	DataDir string // JetStream storage goes to DataDir/jetstream; required
 	// Listen, when not empty (host:port, port 0 for any free one), exposes
-	// the server to other NATS clients; empty means in-process only.
+	// the server to other NATS clients; empty means in-process only. Every
+	// client, in process or not, authenticates as one of the identities of
+	// EnsureCredentials(DataDir).
 	Listen string
+	// TLSCert and TLSKey (PEM files, both or neither) make the listener
+	// require TLS. A Listen address beyond loopback needs them, or
+	// InsecureListen.
+	TLSCert, TLSKey string
+	// InsecureListen lets Listen bind beyond loopback without TLS: passwords
+	// and the whole history then cross the network in clear text.
+	InsecureListen bool
 	// SyncAlways syncs every write to disk before acknowledging it. Without
 	// it nats-server syncs every two minutes and a power loss can lose
 	// acknowledged events. On by default.
@@ -37,9 +47,19 @@ func (c EmbeddedConfig) Validate() error {
 		errs = append(errs, errors.New("data dir: required"))
 	}
 	if c.Listen != "" {
-		if _, _, err := splitHostPort(c.Listen); err != nil {
+		host, _, err := splitHostPort(c.Listen)
+		switch {
+		case err != nil:
 			errs = append(errs, fmt.Errorf("nats listen address %q: %w", c.Listen, err))
+		case !IsLoopback(host) && c.TLSCert == "" && !c.InsecureListen:
+			errs = append(errs, fmt.Errorf("nats listen address %q: beyond loopback the listener needs TLS (TLSCert, TLSKey) or InsecureListen", c.Listen))
 		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("nats TLS: give both the certificate and the key, or neither"))
+	}
+	if c.TLSCert != "" && c.Listen == "" {
+		errs = append(errs, errors.New("nats TLS: applies to a listener only (Listen is empty)"))
 	}
 	if c.StartTimeout <= 0 {
 		errs = append(errs, errors.New("start timeout: must be positive"))
@@ -59,14 +79,29 @@ func splitHostPort(addr string) (string, int, error) {
 	return host, port, nil
 }
 
+// IsLoopback reports whether host (of a host:port) names only this machine:
+// a loopback IP or "localhost". An empty host (every interface) is not.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Embedded is a running in-process nats-server with JetStream.
 type Embedded struct {
-	srv *server.Server
+	srv   *server.Server
+	creds Credentials
 }
 
 // StartEmbedded starts a nats-server in this process. Close shuts it down.
 func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	creds, err := EnsureCredentials(cfg.DataDir)
+	if err != nil {
 		return nil, err
 	}
 	opts := &server.Options{
@@ -77,6 +112,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		NoSigs:     true,
 		NoLog:      true,
 		DontListen: cfg.Listen == "",
+		Users:      serverUsers(creds),
 	}
 	if cfg.Listen != "" {
 		host, port, _ := splitHostPort(cfg.Listen)
@@ -84,6 +120,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		if port == 0 {
 			opts.Port = server.RANDOM_PORT
 		}
+	}
+	if cfg.TLSCert != "" {
+		tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey})
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats-server TLS (%s, %s): %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+		opts.TLSConfig, opts.TLS, opts.TLSTimeout = tc, true, 2
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
@@ -95,16 +138,21 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("embedded nats-server did not start within %s (is %s locked by another landrelease?)", cfg.StartTimeout, opts.StoreDir)
 	}
-	return &Embedded{srv: srv}, nil
+	return &Embedded{srv: srv, creds: creds}, nil
 }
 
-// Connect opens a client connection to the embedded server, in process.
+// Connect opens a client connection to the embedded server, in process,
+// authenticated as the engine.
 func (e *Embedded) Connect(opts ...nats.Option) (*nats.Conn, error) {
 	// A larger sync queue keeps each batched direct get (a subscription of
 	// its own) from allocating a 512 KiB channel: loads ran 1.5× faster.
-	opts = append([]nats.Option{nats.InProcessServer(e.srv), nats.Name("landrelease"), nats.SyncQueueLen(512)}, opts...)
+	opts = append([]nats.Option{nats.InProcessServer(e.srv), nats.Name("landrelease"), nats.SyncQueueLen(512),
+		nats.UserInfo(e.creds.Engine.User, e.creds.Engine.Password), nats.CustomInboxPrefix(EngineInboxPrefix)}, opts...)
 	return nats.Connect("", opts...)
 }
+
+// Credentials returns the identities the server accepts.
+func (e *Embedded) Credentials() Credentials { return e.creds }
 
 // ClientURL returns the URL other clients can connect to, or "" when the
 // server does not listen.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 )
 
 // dataLock is an exclusive lock on a data dir: two processes running the
@@ -34,7 +36,7 @@ func lockDataDir(dir string) (*dataLock, error) {
 			}
 			return nil, fmt.Errorf("data dir %s is in use by %s: stop it first, or let it share the history: "+
 				"run it with --nats-listen 127.0.0.1:4223 and this command with --nats-url nats://127.0.0.1:4223 --data-dir another-dir "+
-				"(or use its HTTP API)", dir, holder)
+				"--nats-user engine --nats-password-file %s (or use its HTTP API)", dir, holder, lrjs.PasswordFile(dir, lrjs.EngineUser))
 		}
 		return nil, fmt.Errorf("data dir %s: lock: %w", dir, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +24,8 @@ type engine struct {
 	store   *lrjs.Store
 	group   *domain.GroupCommit // concurrent commands share appends
 	handler *domain.Handler
-	lock    *dataLock // the data dir, while the embedded server runs
+	lock    *dataLock  // the data dir, while the embedded server runs
+	denied  chan error // permission violations on --nats-url (nil embedded)
 }
 
 func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, error) {
@@ -41,18 +43,19 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		}
 		cfg := lrjs.DefaultEmbeddedConfig(g.dataDir)
 		cfg.Listen = g.natsListen
+		cfg.TLSCert, cfg.TLSKey, cfg.InsecureListen = g.nats.tlsCert, g.nats.tlsKey, g.nats.insecureListen
 		if e.srv, err = lrjs.StartEmbedded(cfg); err != nil {
+			e.Close()
 			return nil, err
 		}
 		if u := e.srv.ClientURL(); u != "" {
-			fmt.Fprintf(stderr, "landrelease: embedded NATS server listening on %s\n", u)
+			// Never the password itself: start-up output ends up in logs.
+			fmt.Fprintf(stderr, "landrelease: embedded NATS server listening on %s; read the history as user %q, password in %s ('landrelease nats-creds' shows how)\n",
+				u, lrjs.ReaderUser, lrjs.PasswordFile(g.dataDir, lrjs.ReaderUser))
 		}
 		e.nc, err = e.srv.Connect()
 	} else {
-		e.nc, err = lrjs.Dial(g.natsURL) // reconnects for ever; no publish buffered while down
-		if err != nil {
-			err = fmt.Errorf("connect to --nats-url %s: %w", g.natsURL, err)
-		}
+		e.nc, e.denied, err = dialNATS(g)
 	}
 	if err != nil {
 		e.Close()
@@ -60,7 +63,7 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	}
 	sc := lrjs.DefaultConfig()
 	sc.Replicas = g.replicas
-	if e.store, err = lrjs.Open(ctx, e.nc, sc); err != nil {
+	if e.store, err = openStore(ctx, e.nc, sc, e.denied); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -107,6 +110,53 @@ func (e *engine) followHistory(ctx context.Context, stderr io.Writer) {
 		}
 		wait = min(2*wait, 5*time.Second)
 	}
+}
+
+// dialNATS connects to --nats-url with the credentials of the flags (or the
+// nats CLI's environment variables). The first permission violation the
+// server reports goes to the returned channel, so that opening the store
+// with a read-only identity fails at once instead of retrying a request the
+// server will never answer; later ones are printed, as nats.go would.
+func dialNATS(g globals) (*nats.Conn, chan error, error) {
+	opts, err := g.nats.clientOptions(g.natsURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	denied := make(chan error, 1)
+	opts = append(opts, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		if errors.Is(err, nats.ErrPermissionViolation) {
+			select {
+			case denied <- err:
+				return
+			default:
+			}
+		}
+		fmt.Fprintf(os.Stderr, "landrelease: NATS: %v\n", err)
+	}))
+	nc, err := lrjs.Dial(g.natsURL, opts...) // reconnects for ever; no publish buffered while down
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to --nats-url %s: %w", g.natsURL, explainNATSError(err))
+	}
+	return nc, denied, nil
+}
+
+// openStore opens the store on nc, giving up at the first permission
+// violation on denied (nil: none can come).
+func openStore(ctx context.Context, nc *nats.Conn, cfg lrjs.Config, denied <-chan error) (*lrjs.Store, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case err := <-denied:
+			cancel(err)
+		case <-ctx.Done():
+		}
+	}()
+	st, err := lrjs.Open(ctx, nc, cfg)
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, nats.ErrPermissionViolation) {
+		return nil, fmt.Errorf("open the event store: %w", explainNATSError(cause))
+	}
+	return st, err
 }
 
 // Close closes the connection and stops the embedded server.

@@ -18,7 +18,8 @@ import (
 )
 
 // readHistory opens the data dir's store with a listening server and reads
-// every message with a plain NATS client, as any tool could.
+// every message with a plain NATS client, as any tool could, with the
+// read-only identity.
 func readHistory(t *testing.T, dataDir string) []jetstream.Msg {
 	t.Helper()
 	srv, err := lrjs.StartEmbedded(lrjs.EmbeddedConfig{DataDir: dataDir, Listen: "127.0.0.1:0", SyncAlways: true, StartTimeout: lrjs.DefaultEmbeddedConfig("").StartTimeout})
@@ -26,7 +27,8 @@ func readHistory(t *testing.T, dataDir string) []jetstream.Msg {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	nc, err := nats.Connect(srv.ClientURL())
+	reader := srv.Credentials().Reader
+	nc, err := nats.Connect(srv.ClientURL(), nats.UserInfo(reader.User, reader.Password))
 	if err != nil {
 		t.Fatal(err)
 	}

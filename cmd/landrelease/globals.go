@@ -16,6 +16,7 @@ type globals struct {
 	db         string
 	country    string
 	replicas   int // 0: let the store choose (3 on a cluster of 3 or more servers, else 1)
+	nats       natsFlags
 }
 
 func defaultGlobals() globals {
@@ -25,9 +26,10 @@ func defaultGlobals() globals {
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.dataDir, "data-dir", g.dataDir, "`dir`ectory for the embedded event store and the default read-model database")
 	fs.StringVar(&g.natsURL, "nats-url", g.natsURL, "external NATS `url` (server or cluster, comma-separated); empty runs an embedded server in the data dir")
-	fs.StringVar(&g.natsListen, "nats-listen", g.natsListen, "expose the embedded server on `host:port` so any NATS client can read the history (default: in-process only)")
+	fs.StringVar(&g.natsListen, "nats-listen", g.natsListen, "expose the embedded server on `host:port` so NATS clients can read the history as user reader (see 'landrelease nats-creds'); beyond loopback it needs --nats-tls-cert or --nats-insecure-listen (default: in-process only)")
 	fs.StringVar(&g.db, "db", g.db, "read-model database: a SQLite file `path` or a postgres:// DSN (default: SQLite in the data dir)")
 	fs.StringVar(&g.country, "country", g.country, "ISO 3166-1 alpha-2 `code` of the programme")
+	g.nats.register(fs)
 	fs.IntVar(&g.replicas, "replicas", g.replicas, "replicas of the history stream on a --nats-url cluster (1 to 5); 0 chooses 3 on a cluster of 3 or more servers, else 1, and keeps an existing stream's count; a number changes an existing stream to it")
 }
 
@@ -43,6 +45,7 @@ func (g *globals) validate() error {
 	if g.natsURL != "" && g.natsListen != "" {
 		errs = append(errs, errors.New("--nats-listen applies to the embedded server only; drop it or --nats-url"))
 	}
+	errs = append(errs, g.nats.validate(g.natsURL, g.natsListen)...)
 	if g.replicas < 0 || g.replicas > 5 {
 		errs = append(errs, fmt.Errorf("--replicas %d: want 1 to 5, or 0 to choose", g.replicas))
 	} else if g.replicas > 1 && g.natsURL == "" {

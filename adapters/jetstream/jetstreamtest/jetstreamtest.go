@@ -17,7 +17,14 @@ import (
 // MustEmbedded starts an embedded server with SyncAlways in tb.TempDir().
 func MustEmbedded(tb testing.TB) *lrjs.Embedded {
 	tb.Helper()
-	cfg := lrjs.DefaultEmbeddedConfig(tb.TempDir())
+	return MustEmbeddedIn(tb, tb.TempDir())
+}
+
+// MustEmbeddedIn starts an embedded server with SyncAlways in dataDir,
+// in process only.
+func MustEmbeddedIn(tb testing.TB, dataDir string) *lrjs.Embedded {
+	tb.Helper()
+	cfg := lrjs.DefaultEmbeddedConfig(dataDir)
 	srv, err := lrjs.StartEmbedded(cfg)
 	if err != nil {
 		tb.Fatalf("start embedded nats-server: %v", err)
