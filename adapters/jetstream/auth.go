@@ -157,12 +157,13 @@ func EnginePermissions() *server.Permissions {
 
 // ReaderPermissions are what an outside reader may do with the history
 // stream: its info, ephemeral and ordered consumers on it (create, info,
-// fetch, acknowledge, flow control), direct and stored-message gets, the
-// account's info and stream names, and receive on _INBOX.> and lr.>. It may
-// publish nothing to lr.>, no write to any key-value bucket, no stream or
-// consumer deletion, purge or update (the stream API subjects are not
-// allowed), nothing of the token bucket, and it cannot list consumers, so it
-// cannot learn the names of the engine's own.
+// fetch, acknowledge, flow control, delete when done), direct and
+// stored-message gets, the account's info and stream names, and receive on
+// _INBOX.> and lr.>. It may publish nothing to lr.>, no write to any
+// key-value bucket, no stream deletion, purge or update and no message
+// deletion (the stream API subjects are not allowed), nothing of the token
+// bucket or the command queue, and it cannot list consumers, so it cannot
+// learn the (random) names of the engine's own.
 func ReaderPermissions() *server.Permissions {
 	s := StreamName
 	return &server.Permissions{
@@ -176,6 +177,7 @@ func ReaderPermissions() *server.Permissions {
 			"$JS.API.CONSUMER.CREATE." + s,
 			"$JS.API.CONSUMER.CREATE." + s + ".>",
 			"$JS.API.CONSUMER.INFO." + s + ".*",
+			"$JS.API.CONSUMER.DELETE." + s + ".*", // its own, when done
 			"$JS.API.CONSUMER.MSG.NEXT." + s + ".*",
 			"$JS.ACK." + s + ".>",
 			"$JS.FC." + s + ".>",

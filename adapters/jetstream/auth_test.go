@@ -179,9 +179,9 @@ func TestReaderReadsTheHistoryAndWritesNothing(t *testing.T) {
 		t.Errorf("reader: direct get of %s: %v, %v", ref.Subject(), got, err)
 	}
 
-	for _, w := range jetstreamtest.ReaderWrites("lr.kh.area." + uuid.Must(uuid.NewV7()).String()) {
-		jetstreamtest.MustRefuse(t, nc, w, 300*time.Millisecond)
-	}
+	reader := srv.Credentials().Reader
+	jetstreamtest.MustRefuseAll(t, srv.ClientURL(), jetstreamtest.ReaderWrites("lr.kh.area."+uuid.Must(uuid.NewV7()).String()),
+		time.Second, nats.UserInfo(reader.User, reader.Password))
 
 	info, err := st.JetStream().Stream(ctx, lrjs.StreamName)
 	if err != nil {

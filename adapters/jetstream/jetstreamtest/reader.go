@@ -2,7 +2,11 @@ package jetstreamtest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,28 +90,72 @@ func ReaderWrites(eventSubject string) []Write {
 	}
 }
 
-// MustRefuse tries w on nc, a connection of the reader, and fails tb unless
-// the operation fails and the server reported a permissions violation for
-// w.Subject. A refused request gets no answer, so each try waits wait.
-func MustRefuse(tb testing.TB, nc *nats.Conn, w Write, wait time.Duration) {
+// MustRefuseAll connects to url with opts (the reader's identity) and tries
+// every write at once, each on its own connection; it fails tb unless each
+// operation fails and the server reported a permissions violation for its
+// Subject. A refused request gets no answer, so each try waits wait.
+func MustRefuseAll(tb testing.TB, url string, writes []Write, wait time.Duration, opts ...nats.Option) {
 	tb.Helper()
+	var wg sync.WaitGroup
+	problems := make([]string, len(writes))
+	for i, w := range writes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			problems[i] = refused(url, w, wait, opts)
+		}()
+	}
+	wg.Wait()
+	for _, p := range problems {
+		if p != "" {
+			tb.Error(p)
+		}
+	}
+}
+
+// refused tries w on a connection of its own and says what went wrong, or
+// "" when the server refused it.
+func refused(url string, w Write, wait time.Duration, opts []nats.Option) string {
+	violations := make(chan error, 16)
+	opts = append(slices.Clone(opts), nats.NoReconnect(), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		if errors.Is(err, nats.ErrPermissionViolation) {
+			select {
+			case violations <- err:
+			default:
+			}
+		}
+	}))
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return fmt.Sprintf("%s: connect: %v", w.Name, err)
+	}
+	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		tb.Fatal(err)
+		return fmt.Sprintf("%s: %v", w.Name, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	if err := w.Do(ctx, js); err == nil {
-		tb.Errorf("reader could %s", w.Name)
-		return
+		return "reader could " + w.Name
 	}
 	// The server's -ERR for the refused publish precedes the PONG of this
-	// flush, so LastError holds it by now.
+	// flush, so the error handler has it queued by now.
 	if err := nc.Flush(); err != nil {
-		tb.Fatal(err)
+		return fmt.Sprintf("%s: flush: %v", w.Name, err)
 	}
 	want := `Permissions Violation for Publish to "` + w.Subject + `"`
-	if last := nc.LastError(); last == nil || !strings.Contains(last.Error(), want) {
-		tb.Errorf("%s: the server did not refuse it as %s; last error: %v", w.Name, want, last)
+	var seen []string
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case v := <-violations:
+			if strings.Contains(v.Error(), want) {
+				return ""
+			}
+			seen = append(seen, v.Error())
+		case <-deadline:
+			return fmt.Sprintf("%s: the server did not refuse it as %s; it reported %q", w.Name, want, seen)
+		}
 	}
 }
