@@ -20,6 +20,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 )
 
 // The deployment of docker-compose.yml cannot be started here (no Docker
@@ -32,24 +34,53 @@ import (
 
 const repoRoot = "../.."
 
+// The secrets loadCompose gives the compose file, as an operator would.
+const (
+	composeEnginePassword = "e1ea5e0f3a7c44e1b2d0c9a8f7e6d5c4"
+	composeReaderPassword = "0d2c4b6a8f9e7d5c3b1a0f9e8d7c6b5a"
+	composeRoutePassword  = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+)
+
+var composeEnv = []string{"POSTGRES_PASSWORD=s3cret", "LR_NATS_ENGINE_PASSWORD=" + composeEnginePassword,
+	"LR_NATS_READER_PASSWORD=" + composeReaderPassword, "LR_NATS_ROUTE_PASSWORD=" + composeRoutePassword}
+
 // loadCompose loads docker-compose.yml as `docker compose` does, from the
-// repository root, with POSTGRES_PASSWORD set so interpolation is checked.
+// repository root, with the passwords set so interpolation is checked.
 func loadCompose(t *testing.T) *types.Project {
 	t.Helper()
-	root, err := filepath.Abs(repoRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
-		cli.WithWorkingDirectory(root), cli.WithEnv([]string{"POSTGRES_PASSWORD=s3cret"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := opts.LoadProject(context.Background())
+	p, err := loadComposeEnv(composeEnv)
 	if err != nil {
 		t.Fatalf("docker-compose.yml does not load: %v", err)
 	}
 	return p
+}
+
+func loadComposeEnv(env []string) (*types.Project, error) {
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
+		cli.WithWorkingDirectory(root), cli.WithEnv(env))
+	if err != nil {
+		return nil, err
+	}
+	return opts.LoadProject(context.Background())
+}
+
+// TestComposeHasNoDefaultNATSPasswords: without the NATS passwords the
+// deployment does not start, naming the one missing.
+func TestComposeHasNoDefaultNATSPasswords(t *testing.T) {
+	for i, kv := range composeEnv {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "LR_NATS_") {
+			continue
+		}
+		env := slices.Delete(slices.Clone(composeEnv), i, i+1)
+		if _, err := loadComposeEnv(env); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("without %s: %v, want a refusal naming it", name, err)
+		}
+	}
 }
 
 // composeRoles sorts the services: NATS servers by image, PostgreSQL by image,
@@ -185,12 +216,19 @@ func natsNodes(t *testing.T, p *types.Project, names []string) []natsNode {
 		if opts.Cluster.Name == "" || opts.Cluster.Port == 0 {
 			t.Errorf("service %s: no cluster name or port", name)
 		}
+		if opts.Cluster.Username == "" || opts.Cluster.Password != composeRoutePassword {
+			t.Errorf("service %s: routes need no credentials (cluster authorization user %q)", name, opts.Cluster.Username)
+		}
+		checkNATSUsers(t, name, opts)
 	}
 	// Routes: every server names all three, each at its cluster port.
 	for _, n := range nodes {
 		var got []string
 		for _, u := range n.opts.Routes {
 			got = append(got, u.Host)
+			if pw, _ := u.User.Password(); u.User.Username() != n.opts.Cluster.Username || pw != n.opts.Cluster.Password {
+				t.Errorf("service %s: route to %s does not carry the cluster's route credentials", n.name, u.Host)
+			}
 		}
 		var want []string
 		for _, m := range nodes {
@@ -299,6 +337,16 @@ func TestComposeEnginesAgreeWithTheirFlags(t *testing.T) {
 			t.Errorf("services %s and %s project into the same database %q", other, name, db)
 		}
 		dbOwner[db] = name
+
+		// NATS: the engine's identity, from the environment.
+		if serviceEnv(s, "NATS_USER") != lrjs.EngineUser || serviceEnv(s, "NATS_PASSWORD") != composeEnginePassword {
+			t.Errorf("service %s: NATS_USER %q and NATS_PASSWORD are not the engine identity of the NATS servers", name, serviceEnv(s, "NATS_USER"))
+		}
+		for _, f := range []string{"--nats-user", "--nats-password-file", "--nats-creds", "--nats-nkey"} {
+			if flagValue(args, f) != "" {
+				t.Errorf("service %s: %s on the command line; the compose file passes the identity in the environment", name, f)
+			}
+		}
 
 		// --data-dir: on a named volume.
 		if dir := flagValue(args, "--data-dir"); !underVolume(s, dir) {
@@ -568,4 +616,59 @@ func jsonArray(s string, v *[]string) error {
 		return fmt.Errorf("not exec form")
 	}
 	return json.Unmarshal([]byte(s), v)
+}
+
+// checkNATSUsers: the server accepts exactly the engine and the reader, in
+// one account, with the passwords of the environment and the permissions the
+// embedded server gives them (adapters/jetstream/auth.go), and nobody
+// without a password.
+func checkNATSUsers(t *testing.T, service string, opts *natsserver.Options) {
+	t.Helper()
+	want := map[string]struct {
+		password string
+		perms    *natsserver.Permissions
+	}{
+		lrjs.EngineUser: {composeEnginePassword, lrjs.EnginePermissions()},
+		lrjs.ReaderUser: {composeReaderPassword, lrjs.ReaderPermissions()},
+	}
+	if opts.NoAuthUser != "" || len(opts.Nkeys) > 0 || opts.Username != "" || opts.Authorization != "" {
+		t.Errorf("service %s: other ways in than the engine and reader users (no_auth_user %q, %d nkeys, user %q, token set %v)",
+			service, opts.NoAuthUser, len(opts.Nkeys), opts.Username, opts.Authorization != "")
+	}
+	if len(opts.Users) != len(want) {
+		t.Errorf("service %s: %d users, want %d (engine, reader)", service, len(opts.Users), len(want))
+	}
+	account := ""
+	for _, u := range opts.Users {
+		w, ok := want[u.Username]
+		if !ok {
+			t.Errorf("service %s: unexpected user %q", service, u.Username)
+			continue
+		}
+		if u.Password != w.password {
+			t.Errorf("service %s: user %s: password %q is not the one of the environment", service, u.Username, u.Password)
+		}
+		if u.Account == nil || (account != "" && u.Account.Name != account) {
+			t.Errorf("service %s: user %s: not in the account of the others", service, u.Username)
+		} else {
+			account = u.Account.Name
+		}
+		if u.Permissions == nil || u.Permissions.Response != nil ||
+			!sameSubjects(u.Permissions.Publish, w.perms.Publish) || !sameSubjects(u.Permissions.Subscribe, w.perms.Subscribe) {
+			t.Errorf("service %s: user %s: permissions %s, want those of adapters/jetstream (%s)", service, u.Username, jsonOf(u.Permissions), jsonOf(w.perms))
+		}
+	}
+}
+
+func sameSubjects(a, b *natsserver.SubjectPermission) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return slices.Equal(slices.Sorted(slices.Values(a.Allow)), slices.Sorted(slices.Values(b.Allow))) &&
+		slices.Equal(slices.Sorted(slices.Values(a.Deny)), slices.Sorted(slices.Values(b.Deny)))
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
