@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -16,12 +17,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/google/uuid"
 	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
+	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 )
 
 // The deployment of docker-compose.yml cannot be started here (no Docker
@@ -671,4 +677,72 @@ func sameSubjects(a, b *natsserver.SubjectPermission) bool {
 func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestComposeNATSPermissionsHoldOnARealServer runs one server of the compose
+// file from its own configuration (alone: no routes, random port, a
+// temporary store) and puts the identities to work: a serve with the
+// engines' environment stores a command through the NATS command bus and
+// creates a token, and the reader reads the history but is refused every
+// write.
+func TestComposeNATSPermissionsHoldOnARealServer(t *testing.T) {
+	p := loadCompose(t)
+	r := rolesOf(t, p)
+	nodes := natsNodes(t, p, r.nats)
+	o := nodes[0].opts
+	o.Port, o.HTTPPort, o.StoreDir = natsserver.RANDOM_PORT, 0, t.TempDir()
+	o.Cluster, o.Routes = natsserver.ClusterOpts{}, nil
+	o.NoLog, o.NoSigs = true, true
+	srv, err := natsserver.NewServer(o)
+	if err != nil {
+		t.Fatalf("%s's configuration: %v", nodes[0].name, err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the server did not start")
+	}
+	url := srv.ClientURL()
+
+	engine := p.Services[r.engines[0]]
+	t.Setenv("NATS_USER", serviceEnv(engine, "NATS_USER"))
+	t.Setenv("NATS_PASSWORD", serviceEnv(engine, "NATS_PASSWORD"))
+	code, out, errOut := run(t, "", "--data-dir", t.TempDir(), "--nats-url", url, "token", "create", "--role", "admin", "--name", "ops")
+	if code != exitOK {
+		t.Fatalf("token create with the engines' identity: exit %d: %s", code, errOut)
+	}
+	base := startServe(t, t.TempDir(), "--nats-url", url)
+	c := newClient(t, base, strings.TrimSpace(out))
+	area := uuid.NewString()
+	code2, body := c.do("POST", "/api/v1/commands", cmdJSON("RegisterSuspectedArea", map[string]any{"area_id": area,
+		"province": "Pailin", "hazard": "AP", "size_m2": 10_000, "registered_on": "2024-01-02", "source": "BLS"}))
+	mustStatus(t, "a command over the NATS bus", code2, body, 200)
+
+	readerAuth := nats.UserInfo(lrjs.ReaderUser, composeReaderPassword)
+	nc, err := nats.Connect(url, readerAuth, nats.NoReconnect())
+	if err != nil {
+		t.Fatalf("reader: %v", err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	stream, err := js.Stream(context.Background(), lrjs.StreamName)
+	if err != nil {
+		t.Fatalf("reader: stream info: %v", err)
+	}
+	m, err := stream.GetLastMsgForSubject(context.Background(), "lr.kh.area."+area)
+	if err != nil || m.Header.Get("Lr-Event-Type") != "AreaRegistered" {
+		t.Fatalf("reader: the registration: %v %v", m, err)
+	}
+	names := js.StreamNames(context.Background())
+	var streams []string
+	for n := range names.Name() {
+		streams = append(streams, n)
+	}
+	if !slices.Contains(streams, "LANDRELEASE_COMMANDS") {
+		t.Errorf("streams %v (%v): the command did not go through the NATS command bus", streams, names.Err())
+	}
+	jetstreamtest.MustRefuseAll(t, url, jetstreamtest.ReaderWrites("lr.kh.area."+area), time.Second, readerAuth)
+	if _, err := nats.Connect(url, nats.NoReconnect()); !errors.Is(err, nats.ErrAuthorization) {
+		t.Errorf("anonymous connect: %v", err)
+	}
 }
