@@ -44,7 +44,8 @@ func TestEngineRidesOutTenSecondNATSOutage(t *testing.T) {
 	}
 	defer func() { srv.Close() }()
 
-	eng := openClusterEngine(t, "nats://"+addr)
+	engine := srv.Credentials().Engine
+	eng := openClusterEngine(t, "nats://"+engine.User+":"+engine.Password+"@"+addr)
 	areas := registerAreas(t, eng.handler, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
