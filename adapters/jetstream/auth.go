@@ -64,7 +64,7 @@ func EnsureCredentials(dataDir string) (Credentials, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Credentials{}, fmt.Errorf("nats credentials: %w", err)
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	if err := tighten(dir, 0o700); err != nil {
 		return Credentials{}, fmt.Errorf("nats credentials: %w", err)
 	}
 	var c Credentials
@@ -91,7 +91,7 @@ func ensurePassword(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("nats credentials: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err := tighten(path, 0o600); err != nil {
 		return "", fmt.Errorf("nats credentials: %w", err)
 	}
 	pw := strings.TrimSpace(string(b))
@@ -99,6 +99,18 @@ func ensurePassword(path string) (string, error) {
 		return "", fmt.Errorf("nats credentials: %s: the password must be at least 16 characters; delete the file to have a new one created", path)
 	}
 	return pw, nil
+}
+
+// tighten sets path's permission bits to perm unless they are already.
+func tighten(path string, perm fs.FileMode) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm() == perm {
+		return nil
+	}
+	return os.Chmod(path, perm)
 }
 
 // createPassword writes a new random password to a temporary file, syncs it

@@ -77,6 +77,9 @@ func (n natsFlags) clientOptions(natsURL string) ([]nats.Option, error) {
 	if user == "" && creds == "" && nkey == "" {
 		user, creds, nkey = os.Getenv("NATS_USER"), os.Getenv("NATS_CREDS"), os.Getenv("NATS_NKEY")
 	}
+	if n.passwordFile != "" && user == "" {
+		return nil, errors.New("--nats-password-file: needs --nats-user (or NATS_USER)")
+	}
 	if n.passwordFile != "" {
 		b, err := os.ReadFile(n.passwordFile)
 		if err != nil {
@@ -95,8 +98,6 @@ func (n natsFlags) clientOptions(natsURL string) ([]nats.Option, error) {
 	switch {
 	case given > 1:
 		return nil, errors.New("NATS credentials: give one of --nats-user (with a password), --nats-creds or --nats-nkey")
-	case n.passwordFile != "" && user == "":
-		return nil, errors.New("--nats-password-file: needs --nats-user (or NATS_USER)")
 	case user != "" && password == "":
 		return nil, fmt.Errorf("NATS user %q (--nats-user or NATS_USER): no password: give --nats-password-file or NATS_PASSWORD", user)
 	}
