@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -220,15 +221,16 @@ func TestSecurityHTTPTokenNamesUnique(t *testing.T) {
 	}
 	t.Cleanup(srv.Close)
 	natsURL := srv.ClientURL()
+	asEngine := []string{"--nats-url", natsURL, "--nats-user", lrjs.EngineUser, "--nats-password-file", lrjs.PasswordFile(cfg.DataDir, lrjs.EngineUser)}
 	cli := func(args ...string) (int, string, string) {
-		return run(t, "", append([]string{"--nats-url", natsURL, "token"}, args...)...)
+		return run(t, "", append(append(slices.Clone(asEngine), "token"), args...)...)
 	}
 	code, rootToken, errOut := cli("create", "--role", "admin", "--name", "root")
 	if code != exitOK {
 		t.Fatalf("token create root: %d %s", code, errOut)
 	}
 	dir := t.TempDir()
-	base := startServe(t, dir, "--nats-url", natsURL, "--db", dir+"/readmodel.sqlite")
+	base := startServe(t, dir, append(slices.Clone(asEngine), "--db", dir+"/readmodel.sqlite")...)
 	admin := newClient(t, base, strings.TrimSpace(rootToken))
 	code, body := admin.do("POST", "/api/v1/tokens", map[string]string{"name": "dara", "role": "analyst"})
 	mustStatus(t, "create dara", code, body, http.StatusCreated)

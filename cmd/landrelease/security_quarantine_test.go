@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,9 +35,16 @@ type rawMessage struct {
 // client, as anyone who reaches the port could, publishes msgs onto the
 // history stream and returns the sequences the stream stored them at. This
 // is the one place the test talks to NATS directly.
-func publishRaw(t *testing.T, natsURL string, msgs []rawMessage) []uint64 {
+func publishRaw(t *testing.T, natsURL, dataDir string, msgs []rawMessage) []uint64 {
 	t.Helper()
-	nc, err := nats.Connect(natsURL, nats.Timeout(5*time.Second))
+	// With the engine's own identity: the reader may not publish at all
+	// (security_nats_test.go), so this is a writer gone wrong or a stolen
+	// engine password, the case quarantine is for.
+	pw, err := os.ReadFile(lrjs.PasswordFile(dataDir, lrjs.EngineUser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(natsURL, nats.Timeout(5*time.Second), nats.UserInfo(lrjs.EngineUser, strings.TrimSpace(string(pw))))
 	if err != nil {
 		t.Fatalf("connect to %s: %v", natsURL, err)
 	}
@@ -137,7 +145,7 @@ func TestSecurityQuarantine(t *testing.T) {
 			p.wait(t)
 		}
 	}()
-	m := regexp.MustCompile(`embedded NATS server listening on (nats://\S+)`).FindStringSubmatch(p.stderr.String())
+	m := regexp.MustCompile(`embedded NATS server listening on (nats://[^\s;]+)`).FindStringSubmatch(p.stderr.String())
 	if m == nil {
 		t.Fatalf("serve did not say where NATS listens:\n%s", p.stderr)
 	}
@@ -158,7 +166,7 @@ func TestSecurityQuarantine(t *testing.T) {
 	}
 
 	msgs := foreign(area, newArea)
-	seqs := publishRaw(t, m[1], msgs)
+	seqs := publishRaw(t, m[1], dir, msgs)
 	last := seqs[len(seqs)-1]
 	h := waitHealth(t, c, func(h health) bool { return h.Projected >= last })
 	if h.Quarantined != len(msgs) {
