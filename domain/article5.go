@@ -32,6 +32,9 @@ type SetArticle5Deadline struct {
 	Deadline   events.Date        `json:"deadline"`
 	Reason     string             `json:"reason"`
 	Milestones []events.Milestone `json:"milestones,omitempty"`
+	// DecidedOn is the date the States Parties decided the deadline
+	// (optional): a forecast as of an earlier date does not know it.
+	DecidedOn events.Date `json:"decided_on,omitempty"`
 }
 
 func (SetArticle5Deadline) CommandName() string { return "SetArticle5Deadline" }
@@ -41,6 +44,12 @@ func (c SetArticle5Deadline) Validate(p *Problems) {
 	}
 	requiredDate(p, "deadline", c.Deadline)
 	required(p, "reason", c.Reason)
+	if !c.DecidedOn.IsZero() {
+		validYear(p, "decided_on", c.DecidedOn.Year())
+	}
+	if !c.DecidedOn.IsZero() && !c.Deadline.IsZero() && c.DecidedOn.After(c.Deadline) {
+		p.Add("decided_on", "the decision (%s) comes after the deadline it sets (%s)", c.DecidedOn, c.Deadline)
+	}
 	seen := map[int]bool{}
 	for i, m := range c.Milestones {
 		f := "milestones[" + itoa(i) + "]"
@@ -66,5 +75,5 @@ func (c SetArticle5Deadline) Decide(ctx Context, s State, _ Reads) ([]events.Eve
 		return nil, Errorf(ErrInvalid, "deadline", "the deadline is already %s", c.Deadline)
 	}
 	return []events.Event{events.Article5DeadlineSet{Country: c.Country, Deadline: c.Deadline,
-		Reason: c.Reason, Milestones: c.Milestones, PreviousDeadline: a.Deadline}}, nil
+		Reason: c.Reason, Milestones: c.Milestones, PreviousDeadline: a.Deadline, DecidedOn: c.DecidedOn}}, nil
 }

@@ -135,6 +135,18 @@ func TestSetArticle5Deadline(t *testing.T) {
 			},
 		},
 		{
+			name:  "the decision date is recorded and is the event's date",
+			given: []events.Event{first},
+			when:  domain.SetArticle5Deadline{Country: "KH", Deadline: date("2030-12-31"), Reason: "third extension", DecidedOn: date("2025-12-05")},
+			then: []events.Event{events.Article5DeadlineSet{Country: "KH", Deadline: date("2030-12-31"), Reason: "third extension",
+				PreviousDeadline: date("2025-12-31"), DecidedOn: date("2025-12-05")}},
+		},
+		{
+			name:    "a decision after the deadline it sets is refused",
+			when:    domain.SetArticle5Deadline{Country: "KH", Deadline: date("2025-12-31"), Reason: "x", DecidedOn: date("2026-01-02")},
+			refused: refused(domain.ErrInvalid, "decided_on"),
+		},
+		{
 			name:    "setting the deadline it already has is refused",
 			given:   []events.Event{first},
 			when:    domain.SetArticle5Deadline{Country: "KH", Deadline: date("2025-12-31"), Reason: "again"},

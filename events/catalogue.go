@@ -209,12 +209,16 @@ type FundingShortfallRecorded struct {
 }
 
 // Article5DeadlineSet: the Article 5 clearance deadline was set or extended.
+// DecidedOn is the date the States Parties decided it (schema 2; null when
+// not stated, and in every schema 1 event): a forecast as of an earlier date
+// does not know it.
 type Article5DeadlineSet struct {
 	Country          string      `json:"country"`
 	Deadline         Date        `json:"deadline"`
 	Reason           string      `json:"reason"`
 	Milestones       []Milestone `json:"milestones,omitempty"`
 	PreviousDeadline Date        `json:"previous_deadline"`
+	DecidedOn        Date        `json:"decided_on"`
 }
 
 // WorkPlanApproved: the provincial committee approved a MAPU annual work plan.
@@ -256,6 +260,7 @@ func (WorkPlanEndorsed) EventType() string         { return TypeWorkPlanEndorsed
 
 // Current schema versions. AreaCancelled is at 2: version 1 stored the size as
 // "area_m2" and had no method (every cancellation then was by NTS).
+// Article5DeadlineSet is at 2: version 1 had no decision date.
 func (AreaRegistered) SchemaVersion() int           { return 1 }
 func (EvidenceRecorded) SchemaVersion() int         { return 1 }
 func (AreaConfirmed) SchemaVersion() int            { return 1 }
@@ -271,6 +276,6 @@ func (CapacityWithdrawn) SchemaVersion() int        { return 1 }
 func (TaskAssigned) SchemaVersion() int             { return 1 }
 func (FundingPledged) SchemaVersion() int           { return 1 }
 func (FundingShortfallRecorded) SchemaVersion() int { return 1 }
-func (Article5DeadlineSet) SchemaVersion() int      { return 1 }
+func (Article5DeadlineSet) SchemaVersion() int      { return 2 }
 func (WorkPlanApproved) SchemaVersion() int         { return 1 }
 func (WorkPlanEndorsed) SchemaVersion() int         { return 1 }

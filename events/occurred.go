@@ -32,6 +32,8 @@ func OccurredOn(e Event) Date {
 		return e.On
 	case TaskAssigned:
 		return e.On
+	case Article5DeadlineSet:
+		return e.DecidedOn // zero when not stated: the day it was recorded
 	}
 	return Date{}
 }

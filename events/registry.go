@@ -46,6 +46,7 @@ func NewRegistry() *Registry {
 	register[WorkPlanApproved](r)
 	register[WorkPlanEndorsed](r)
 	r.AddUpcaster(TypeAreaCancelled, 1, upcastAreaCancelledV1)
+	r.AddUpcaster(TypeArticle5DeadlineSet, 1, upcastArticle5DeadlineSetV1)
 	return r
 }
 
@@ -146,6 +147,22 @@ func upcastAreaCancelledV1(data []byte) ([]byte, error) {
 	}
 	if _, ok := m["method"]; !ok {
 		m["method"] = json.RawMessage(`"NTS"`)
+	}
+	return json.Marshal(m)
+}
+
+// upcastArticle5DeadlineSetV1: version 1 had no decision date; it stays
+// unknown (null), and a forecast takes such a deadline as a plan on record.
+func upcastArticle5DeadlineSetV1(data []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("want a JSON object, got %s", truncate(data))
+	}
+	if _, ok := m["decided_on"]; !ok {
+		m["decided_on"] = json.RawMessage(`null`)
 	}
 	return json.Marshal(m)
 }

@@ -59,7 +59,8 @@ func catalogue() []events.Event {
 		events.FundingPledged{FundingID: fundingID, Donor: "Japan", Year: 2021, AmountUSD: 3_000_000, Operator: "CMAC", Province: "Pailin"},
 		events.FundingShortfallRecorded{Year: 2020, AmountUSD: 500_000, Reason: "COVID", Operator: "MAG", Province: "Battambang"},
 		events.Article5DeadlineSet{Country: "KH", Deadline: d("2030-12-31"), Reason: "third extension",
-			Milestones: []events.Milestone{{Year: 2026, ReleaseM2: 90_000_000}, {Year: 2027, ReleaseM2: 80_000_000}}, PreviousDeadline: d("2025-12-31")},
+			Milestones: []events.Milestone{{Year: 2026, ReleaseM2: 90_000_000}, {Year: 2027, ReleaseM2: 80_000_000}}, PreviousDeadline: d("2025-12-31"),
+			DecidedOn: d("2025-12-05")},
 		events.WorkPlanApproved{Province: "Battambang", Year: 2021, AreaIDs: []uuid.UUID{areaID, otherAreaID}, ApprovedBy: "PMAC Battambang", Revision: 2},
 		events.WorkPlanEndorsed{Province: "Battambang", Year: 2021, EndorsedBy: "CMAA", Revision: 2},
 	}
@@ -164,6 +165,27 @@ func TestStoredAreaCancelledSchema1IsUpcastToTheCurrentShape(t *testing.T) {
 	}
 }
 
+func TestStoredArticle5DeadlineSetSchema1IsUpcastWithNoDecisionDate(t *testing.T) {
+	stored := []byte(`{"country":"KH","deadline":"2025-12-31","reason":"second extension","milestones":[{"year":2020,"release_m2":110000000}],"previous_deadline":"2020-01-01"}`)
+	got, err := events.NewRegistry().Decode(events.TypeArticle5DeadlineSet, 1, stored)
+	if err != nil {
+		t.Fatalf("Decode schema 1: %v", err)
+	}
+	want := events.Article5DeadlineSet{Country: "KH", Deadline: events.MustDate("2025-12-31"), Reason: "second extension",
+		Milestones: []events.Milestone{{Year: 2020, ReleaseM2: 110_000_000}}, PreviousDeadline: events.MustDate("2020-01-01")}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("upcast Article5DeadlineSet\n got %#v\nwant %#v", got, want)
+	}
+	if on := events.OccurredOn(got); !on.IsZero() {
+		t.Errorf("a schema 1 deadline has no decision date, OccurredOn gave %s", on)
+	}
+	for _, bad := range [][]byte{[]byte(`null`), []byte(`[1]`), []byte(``)} {
+		if _, err := events.NewRegistry().Decode(events.TypeArticle5DeadlineSet, 1, bad); err == nil {
+			t.Errorf("schema 1 %q decoded without error", bad)
+		}
+	}
+}
+
 func TestTheCurrentAreaCancelledSchemaIsNotUpcast(t *testing.T) {
 	current := events.AreaCancelled{AreaID: areaID, On: events.MustDate("2021-01-05"), Method: events.CancelByDeskAnalysis, Reason: "desk", SizeM2: 7, RemainingM2: 0}
 	data, err := events.Encode(current)
@@ -231,7 +253,11 @@ func TestOccurredOnIsTheFactsOwnDate(t *testing.T) {
 	for _, e := range catalogue() {
 		got := events.OccurredOn(e)
 		switch e.(type) {
-		case events.FundingPledged, events.FundingShortfallRecorded, events.Article5DeadlineSet,
+		case events.Article5DeadlineSet: // its decision date, when stated
+			if want := e.(events.Article5DeadlineSet).DecidedOn; got != want {
+				t.Errorf("OccurredOn(%s) = %s, want the decision date %s", e.EventType(), got, want)
+			}
+		case events.FundingPledged, events.FundingShortfallRecorded,
 			events.WorkPlanApproved, events.WorkPlanEndorsed:
 			if !got.IsZero() {
 				t.Errorf("OccurredOn(%s) = %s, want no date", e.EventType(), got)

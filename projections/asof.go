@@ -20,6 +20,30 @@ func AsRecorded(t time.Time) func(events.Envelope) bool {
 	return func(e events.Envelope) bool { return !e.RecordedAt.After(t) }
 }
 
+// KnownAt keeps what was known on date asOf, as recorded by instant
+// recorded (zero: everything recorded): the field facts (registrations,
+// evidence, releases, reclassifications, corrections, reopenings) that
+// occurred by asOf, and the plans on record (deployments with their dates,
+// withdrawals, pledges, shortfalls, work plans, deadlines and milestones)
+// whatever their start date, since a plan is known before it starts. A
+// deadline whose decision date is stated and after asOf had not been decided
+// yet. This is what a forecast or a backtest "as of" a date folds.
+func KnownAt(asOf events.Date, recorded time.Time) func(events.Envelope) bool {
+	return func(e events.Envelope) bool {
+		if !recorded.IsZero() && e.RecordedAt.After(recorded) {
+			return false
+		}
+		switch d := e.Data.(type) {
+		case events.Article5DeadlineSet:
+			return d.DecidedOn.IsZero() || !d.DecidedOn.After(asOf)
+		case events.CapacityDeployed, events.CapacityWithdrawn, events.FundingPledged, events.FundingShortfallRecorded,
+			events.WorkPlanApproved, events.WorkPlanEndorsed:
+			return true
+		}
+		return !e.OccurredOn.After(asOf)
+	}
+}
+
 // Replay folds the whole history, keeping only the events keep accepts, into
 // a fresh in-memory National (nothing is written anywhere). Messages that
 // are not events are skipped and, when src reports them, listed in the

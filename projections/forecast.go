@@ -12,7 +12,7 @@ import (
 // ForecastConfig configures an Article 5 completion forecast. The model and
 // its assumptions are documented in docs/forecast.md.
 type ForecastConfig struct {
-	AsOf                events.Date // first day forecast; zero: the day after the last recorded event
+	AsOf                events.Date // first day forecast (the day after the last day known); zero: ForecastStart
 	Horizon             events.Date // the simulation stops here; completion beyond is "never" (null)
 	Trials              int         // Monte Carlo trials; 0 gives the deterministic forecast only
 	Seed                uint64      // Monte Carlo seed: the same seed gives the same result
@@ -22,6 +22,10 @@ type ForecastConfig struct {
 	DefaultWorkingDays  int         // working days per year for a deployment that states none
 	Spread              Spread      // relative uncertainty of each rate in Monte Carlo trials
 	SurveyFactor        float64     // multiplies the learned survey rate (a scenario of faster NTS); 0 means 1
+	// ProductivityPriorYears is the weight, in years of the capacity deployed
+	// on the first day forecast, of the prior "achieved = stated" in the
+	// achieved productivity factor (see EstimateRates).
+	ProductivityPriorYears float64
 }
 
 // Spread is the coefficient of variation of each uncertain rate. All zero:
@@ -39,7 +43,7 @@ type Spread struct {
 func DefaultForecastConfig() ForecastConfig {
 	return ForecastConfig{
 		Horizon: events.MustDate("2040-12-31"), Trials: 0, Seed: 1, WindowYears: 3, DiscoveryYears: 5,
-		DefaultProductivity: 50, DefaultWorkingDays: 200,
+		DefaultProductivity: 50, DefaultWorkingDays: 200, ProductivityPriorYears: 0.25,
 		Spread: Spread{Productivity: 0.15, CancelShare: 0.10, ReduceShare: 0.10, SurveyRate: 0.15, Discovery: 0.30, Shortfall: 0.5},
 	}
 }
@@ -48,6 +52,7 @@ func DefaultForecastConfig() ForecastConfig {
 type Rates struct {
 	WindowFrom           int     `json:"window_from_year"`
 	WindowTo             int     `json:"window_to_year"`
+	WindowYears          float64 `json:"window_years"` // the window's length in years (shorter when the history is)
 	CancelShare          float64 `json:"nts_cancel_share"`               // share of surveyed SHA area cancelled (the rest is confirmed)
 	ReduceShare          float64 `json:"ts_reduce_share"`                // share of worked CHA area reduced by technical survey (the rest is cleared)
 	SurveyM2PerYear      float64 `json:"survey_m2_per_year"`             // SHA area surveyed per year; 0 means no survey history (no limit)
@@ -128,6 +133,19 @@ func LastDate(n *National) events.Date {
 	return d
 }
 
+// ForecastStart is the first day a forecast of the fold covers by default:
+// the first of the month after the last recorded activity. Activity is
+// reported by month, so the month of the last recorded activity is taken as
+// reported in full: forecasting its remaining days would add a forecast on
+// top of a month already on record.
+func ForecastStart(n *National) events.Date {
+	d := LastDate(n)
+	if d.IsZero() {
+		return d.AddDays(1)
+	}
+	return events.NewDate(d.Year(), d.Time().Month()+1, 1)
+}
+
 // month is a simulation step: the first day of a calendar month.
 type month struct{ y, m int }
 
@@ -145,12 +163,13 @@ func (m month) last() events.Date  { return events.NewDate(m.y, time.Month(m.m)+
 type model struct {
 	start      month
 	months     []month
+	share      []float64 // share of each month forecast: the first starts on the forecast date, the others are whole
 	capacity   []float64 // stated clearance capacity per month, after recorded shortfalls, before the factor
 	cost       []float64 // USD per month of the active deployments
 	recordedSF []bool    // whether the month's year has a recorded shortfall
 	sha, cha   float64
 	rates      Rates
-	discMonths int
+	disc       []float64 // share of each month within the discovery period (DiscoveryYears from the forecast date)
 }
 
 func (cfg *ForecastConfig) fill() {
@@ -169,6 +188,9 @@ func (cfg *ForecastConfig) fill() {
 	}
 	if cfg.DefaultWorkingDays <= 0 {
 		cfg.DefaultWorkingDays = d.DefaultWorkingDays
+	}
+	if cfg.ProductivityPriorYears < 0 {
+		cfg.ProductivityPriorYears = 0
 	}
 }
 
@@ -269,24 +291,123 @@ func hasShortfall(n *National, year int) bool {
 	return false
 }
 
-// EstimateRates learns the forecast's rates from the statistics of the
-// WindowYears calendar years before asOf.
-func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
-	cfg.fill()
-	r := Rates{WindowTo: asOf.AddDays(-1).Year()}
-	r.WindowFrom = r.WindowTo - cfg.WindowYears + 1
-	var cancelled, confirmed, reduced, cleared, registered float64
-	firstYear := math.MaxInt
-	for k := range n.Stats {
-		if k.Method == MethodRegistered && k.Year < firstYear {
-			firstYear = k.Year
-		}
-	}
-	for k, s := range n.Stats {
-		if k.Year < r.WindowFrom || k.Year > r.WindowTo {
+// rateWindow is the stretch of history the rates are learned from: the
+// WindowYears years that end on the last day known (the day before the
+// forecast starts). A calendar year's statistics weigh in by the share of it
+// inside the window: the current year with what it recorded so far (it is
+// still part way through), the oldest by the part of it the window still
+// covers, so that moving the last day known by one day moves every rate a
+// little, never by a whole year's worth.
+type rateWindow struct {
+	last     events.Date     // last day known
+	from, to int             // calendar years touched
+	vol      map[int]float64 // weight of a year's recorded volumes
+	dur      map[int]float64 // years of the window that fall in that calendar year
+}
+
+func daysInYear(y int) float64 { return float64(events.NewDate(y, 12, 31).Time().YearDay()) }
+
+func newRateWindow(n *National, years int, last events.Date) rateWindow {
+	w := rateWindow{last: last, to: last.Year(), vol: map[int]float64{}, dur: map[int]float64{}}
+	f := float64(last.Time().YearDay()) / daysInYear(w.to)
+	w.from = w.to - years
+	first := historyStart(n)
+	for y := w.from; y <= w.to; y++ {
+		if y < first {
 			continue
 		}
-		v := float64(s.AreaM2)
+		switch y {
+		case w.to:
+			w.vol[y], w.dur[y] = 1, f
+		case w.from:
+			w.vol[y], w.dur[y] = 1-f, 1-f
+		default:
+			w.vol[y], w.dur[y] = 1, 1
+		}
+	}
+	for w.from < w.to && w.vol[w.from] == 0 {
+		delete(w.vol, w.from)
+		delete(w.dur, w.from)
+		w.from++
+	}
+	return w
+}
+
+// historyStart is the first year of the register (the year the database was
+// migrated in); years before it hold no statistics and do not count.
+func historyStart(n *National) int {
+	first := math.MaxInt
+	for k := range n.Stats {
+		if k.Method == MethodRegistered && k.Year < first {
+			first = k.Year
+		}
+	}
+	return first
+}
+
+func (w rateWindow) years() float64 {
+	var s float64
+	for _, d := range w.dur {
+		s += d
+	}
+	return s
+}
+
+// capacity is the stated clearance capacity of d in year y within the
+// window (the current year up to the last day known), and the share of it
+// removed by shortfalls.
+func (w rateWindow) capacity(cfg ForecastConfig, d *DeploymentRow, y int) float64 {
+	from, to := events.NewDate(y, 1, 1), events.NewDate(y, 12, 31)
+	weight := w.vol[y]
+	if y == w.to {
+		to, weight = w.last, 1
+	}
+	return weight * cfg.deploymentYearCapacity(d) * activeDays(d, from, to) / daysInYear(y)
+}
+
+// daysBetween counts the days of [from, to] (0 when to is before from).
+func daysBetween(from, to events.Date) float64 {
+	if from.After(to) {
+		return 0
+	}
+	return to.Time().Sub(from.Time()).Hours()/24 + 1
+}
+
+func minDate(a, b events.Date) events.Date {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// activeDays counts the days of [from, to] during which d is deployed.
+func activeDays(d *DeploymentRow, from, to events.Date) float64 {
+	if d.From.After(from) {
+		from = d.From
+	}
+	if !d.To.IsZero() && d.To.Before(to) {
+		to = d.To
+	}
+	if from.After(to) {
+		return 0
+	}
+	return to.Time().Sub(from.Time()).Hours()/24 + 1
+}
+
+// EstimateRates learns the forecast's rates from the statistics of the
+// WindowYears years before asOf (the first day forecast); see rateWindow.
+func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
+	cfg.fill()
+	w := newRateWindow(n, cfg.WindowYears, asOf.AddDays(-1))
+	r := Rates{WindowFrom: w.from, WindowTo: w.to, WindowYears: w.years()}
+	var cancelled, confirmed, reduced, cleared, registered float64
+	first := historyStart(n)
+	for k, s := range n.Stats {
+		wt := w.vol[k.Year]
+		if wt == 0 {
+			continue
+		}
+		v := wt * float64(s.AreaM2)
 		switch k.Method {
 		case MethodNTS, MethodDeskAnalysis:
 			cancelled += v
@@ -297,12 +418,15 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 		case MethodClearance:
 			cleared += v
 		case MethodRegistered:
-			if k.Year != firstYear { // the first year is the database being migrated in, not discovery
+			if k.Year != first { // the first year is the database being migrated in, not discovery
 				registered += v
 			}
 		}
 	}
-	years := float64(cfg.WindowYears)
+	years := w.years()
+	if years <= 0 {
+		years = 1
+	}
 	if cancelled+confirmed > 0 {
 		r.CancelShare = cancelled / (cancelled + confirmed)
 		r.SurveyM2PerYear = (cancelled + confirmed) / years
@@ -310,39 +434,54 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 	if reduced+cleared > 0 {
 		r.ReduceShare = reduced / (reduced + cleared)
 	}
-	discoveryYears := years
-	if firstYear >= r.WindowFrom && firstYear <= r.WindowTo {
-		discoveryYears = float64(r.WindowTo - firstYear)
-	}
-	if discoveryYears > 0 {
-		r.DiscoveryM2PerYear = registered / discoveryYears
+	// Discovery is counted after the first year (the migration). Less than
+	// a year of it is read as one year's worth: a few weeks of registrations
+	// are not extrapolated to a yearly rate.
+	if registered > 0 {
+		r.DiscoveryM2PerYear = registered / math.Max(1, years-w.dur[first])
 	}
 	r.ClearedM2PerYear = cleared / years
 	var stated, sfShare float64
-	for y := r.WindowFrom; y <= r.WindowTo; y++ {
+	for y := w.from; y <= w.to; y++ {
+		if w.vol[y] == 0 {
+			continue
+		}
 		sf := shortfallShares(n, y)
 		var capY, lostY float64
 		for _, d := range n.Deployments {
-			c := cfg.deploymentYearCapacity(d) * activeShareYear(d, y)
+			c := w.capacity(cfg, d, y)
 			capY += c * (1 - sf[d])
 			lostY += c * sf[d]
 		}
 		stated += capY
 		if capY+lostY > 0 {
-			sfShare += lostY / (capY + lostY)
+			sfShare += w.dur[y] * lostY / (capY + lostY)
 		}
 	}
 	r.StatedCapacityM2Year = stated / years
 	r.ShortfallShare = sfShare / years
+	// φ = cleared ÷ stated, with a prior of φ = 1 worth PriorYears of the
+	// capacity deployed on the first day forecast: a short record (a
+	// deployment that started weeks ago) leans on the stated productivity
+	// instead of swinging with every day of capacity that has not yet shown
+	// up as recorded clearance.
+	var now float64
+	for _, d := range n.Deployments {
+		if activeDays(d, asOf, asOf) > 0 {
+			now += cfg.deploymentYearCapacity(d)
+		}
+	}
+	prior := cfg.ProductivityPriorYears * now
 	r.ProductivityFactor = 1
 	if stated > 0 && cleared > 0 {
-		r.ProductivityFactor = cleared / stated
+		r.ProductivityFactor = (cleared + prior) / (stated + prior)
 	}
 	return r
 }
 
 func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
-	md := model{start: monthOf(asOf), rates: EstimateRates(n, cfg, asOf), discMonths: 12 * cfg.DiscoveryYears}
+	md := model{start: monthOf(asOf), rates: EstimateRates(n, cfg, asOf)}
+	discEnd := events.NewDate(asOf.Year()+cfg.DiscoveryYears, asOf.Time().Month(), asOf.Time().Day()).AddDays(-1)
 	if cfg.SurveyFactor > 0 {
 		md.rates.SurveyM2PerYear *= cfg.SurveyFactor
 	}
@@ -365,8 +504,13 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 			sfByYear[m.y] = sf
 		}
 		var capM, costM float64
+		from, last := m.first(), m.last()
+		if m == md.start {
+			from = asOf
+		}
+		monthDays := float64(last.Time().Day())
 		for _, d := range n.Deployments {
-			share := activeShare(d, m)
+			share := activeDays(d, from, last) / monthDays
 			if share == 0 {
 				continue
 			}
@@ -374,12 +518,14 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 			costM += deploymentCost(d) / 12 * share * (1 - sf[d])
 		}
 		md.months = append(md.months, m)
+		md.share = append(md.share, daysBetween(from, last)/monthDays)
+		md.disc = append(md.disc, daysBetween(from, minDate(last, discEnd))/monthDays)
 		md.capacity = append(md.capacity, capM)
 		md.cost = append(md.cost, costM)
 		md.recordedSF = append(md.recordedSF, hasShortfall(n, m.y))
 	}
-	if len(md.capacity) > 0 {
-		md.rates.CapacityAtAsOfM2Year = md.capacity[0] * 12 * md.rates.ProductivityFactor
+	if len(md.capacity) > 0 && md.share[0] > 0 {
+		md.rates.CapacityAtAsOfM2Year = md.capacity[0] / md.share[0] * 12 * md.rates.ProductivityFactor
 	}
 	return md
 }
@@ -396,16 +542,15 @@ func (md *model) simulate(t trial, trajectory func(year int, remaining float64),
 	sha, cha := md.sha, md.cha
 	var cost float64
 	for i, m := range md.months {
-		if i < md.discMonths {
-			sha += t.discovery / 12
-		}
+		part := md.share[i]
+		sha += t.discovery / 12 * md.disc[i]
 		surveyed := sha
 		if t.survey > 0 {
-			surveyed = math.Min(sha, t.survey/12)
+			surveyed = math.Min(sha, t.survey/12*part)
 		}
 		sha -= surveyed
 		cha += (1 - t.cancel) * surveyed
-		capM := md.capacity[i] * t.prod
+		capM := md.capacity[i] * t.prod // already prorated to the month's share
 		if !md.recordedSF[i] {
 			capM *= 1 - t.shortfall
 		}
@@ -418,7 +563,7 @@ func (md *model) simulate(t trial, trajectory func(year int, remaining float64),
 			release(m.y, t.cancel*surveyed+worked)
 		}
 		cost += md.cost[i]
-		done := sha+cha < 0.5 && (t.discovery == 0 || i+1 >= md.discMonths)
+		done := sha+cha < 0.5 && (t.discovery == 0 || i+1 == len(md.months) || md.disc[i+1] == 0)
 		if trajectory != nil && (m.m == 12 || done) {
 			trajectory(m.y, sha+cha)
 		}
@@ -439,7 +584,7 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 	cfg.fill()
 	asOf := cfg.AsOf
 	if asOf.IsZero() {
-		asOf = LastDate(n).AddDays(1)
+		asOf = ForecastStart(n)
 	}
 	md := buildModel(n, cfg, asOf)
 	f := Forecast{AsOf: asOf, Rates: md.rates, Trials: cfg.Trials, Seed: cfg.Seed, Spread: cfg.Spread,

@@ -57,7 +57,7 @@ func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	res := Result{Name: sc.Name, Description: sc.Description, File: sc.File}
 	var keep func(events.Envelope) bool
 	if !sc.AsOf.IsZero() {
-		keep = projections.AsOf(sc.AsOf)
+		keep = projections.KnownAt(sc.AsOf, time.Time{}) // field facts by then, plans as recorded
 	}
 	fork, err := memory.FromReplay(ctx, r.Source, keep)
 	if err != nil {
@@ -69,7 +69,7 @@ func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	}
 	asOf := sc.AsOf.AddDays(1)
 	if sc.AsOf.IsZero() {
-		asOf = projections.LastDate(base).AddDays(1)
+		asOf = projections.ForecastStart(base)
 	}
 	hc := domain.DefaultHandlerConfig()
 	hc.Country = r.Country

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
@@ -15,7 +16,7 @@ func forecastVerb() verb {
 	return verb{
 		name:    "forecast",
 		summary: "Article 5 completion forecast: deterministic and Monte Carlo",
-		usage:   "forecast [--as-of DATE] [--trials N] [--seed S] [--json]",
+		usage:   "forecast [--as-of DATE] [--as-recorded INSTANT] [--trials N] [--seed S] [--json]",
 		help: `Forecasts when the last suspected (SHA) and confirmed (CHA) hazardous area
 will be released, from the remaining area and the rates the recorded
 history shows: the share of surveyed SHA cancelled, the share of worked CHA
@@ -25,11 +26,20 @@ shortfall removes the capacity it pays for). Steps month by month; with
 --trials, a seeded Monte Carlo gives P10/P50/P90 completion dates and the
 probability of meeting the Article 5 deadline. The model: docs/forecast.md.
 
---as-of DATE forecasts from the history as it was on that date (default:
-the day after the last recorded activity). --json prints every rate used.`,
+--as-of DATE forecasts from what was known on that date: the field facts
+(registrations, evidence, releases, reclassifications) that occurred by
+then, and the plans on record (deployments with their future dates,
+withdrawals, pledges, shortfalls, the Article 5 deadline and its
+milestones) whatever their start date; a deadline with a decision date
+after DATE is left out. The forecast starts the day after DATE (default:
+the first of the month after the last recorded activity, whose month is
+taken as reported in full). --as-recorded INSTANT keeps only
+what had been recorded by that instant (RFC 3339, default now): with
+--as-of, "what the database said then". --json prints every rate used.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &forecastOpts{cfg: projections.DefaultForecastConfig()}
-			fs.StringVar(&o.asOf, "as-of", "", "forecast from the history as of this `date` (YYYY-MM-DD)")
+			fs.StringVar(&o.asOf, "as-of", "", "forecast from what was known on this `date` (YYYY-MM-DD); the forecast starts the day after")
+			fs.StringVar(&o.asRecorded, "as-recorded", "", "keep only events recorded by this `instant` (RFC 3339; default now)")
 			fs.IntVar(&o.cfg.Trials, "trials", 10_000, "Monte Carlo `trials` (0: deterministic only)")
 			fs.Uint64Var(&o.cfg.Seed, "seed", 1, "Monte Carlo `seed`")
 			fs.IntVar(&o.cfg.DiscoveryYears, "discovery-years", o.cfg.DiscoveryYears, "`years` during which new contamination keeps being found")
@@ -41,7 +51,8 @@ the day after the last recorded activity). --json prints every rate used.`,
 }
 
 type forecastOpts struct {
-	asOf string
+	asOf       string
+	asRecorded string
 	cfg  projections.ForecastConfig
 	json bool
 }
@@ -57,13 +68,23 @@ func runForecast(ctx context.Context, a *app, o any, args []string) int {
 		return exitUsage
 	}
 	var keep func(events.Envelope) bool
+	var recorded time.Time
+	if opts.asRecorded != "" {
+		t, err := time.Parse(time.RFC3339, opts.asRecorded)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "landrelease forecast: --as-recorded: want an RFC 3339 instant such as 2021-06-30T00:00:00Z: %v\n", err)
+			return exitUsage
+		}
+		recorded = t
+		keep = projections.AsRecorded(t)
+	}
 	if opts.asOf != "" {
 		d, err := events.ParseDate(opts.asOf)
 		if err != nil {
 			fmt.Fprintf(a.stderr, "landrelease forecast: --as-of: %v\n", err)
 			return exitUsage
 		}
-		keep, opts.cfg.AsOf = projections.AsOf(d), d.AddDays(1)
+		keep, opts.cfg.AsOf = projections.KnownAt(d, recorded), d.AddDays(1)
 	}
 	eng, err := openEngine(ctx, a.g, a.stderr)
 	if err != nil {

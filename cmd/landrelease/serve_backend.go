@@ -298,7 +298,7 @@ func (b *apiBackend) Forecast(ctx context.Context, q httpapi.ForecastQuery) (any
 		cfg.Seed = *q.Seed
 	}
 	if q.AsOf != nil {
-		fold, err := projections.Replay(ctx, b.rm.store, projections.AsOf(*q.AsOf))
+		fold, err := projections.Replay(ctx, b.rm.store, projections.KnownAt(*q.AsOf, time.Time{}))
 		if err != nil {
 			return nil, err
 		}
