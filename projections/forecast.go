@@ -52,7 +52,7 @@ func DefaultForecastConfig() ForecastConfig {
 type Rates struct {
 	WindowFrom           int     `json:"window_from_year"`
 	WindowTo             int     `json:"window_to_year"`
-	WindowYears          float64 `json:"window_years"` // the window's length in years (shorter when the history is)
+	WindowYears          float64 `json:"window_years"`                   // the window's length in years (shorter when the history is)
 	CancelShare          float64 `json:"nts_cancel_share"`               // share of surveyed SHA area cancelled (the rest is confirmed)
 	ReduceShare          float64 `json:"ts_reduce_share"`                // share of worked CHA area reduced by technical survey (the rest is cleared)
 	SurveyM2PerYear      float64 `json:"survey_m2_per_year"`             // SHA area surveyed per year; 0 means no survey history (no limit)

@@ -53,8 +53,8 @@ what had been recorded by that instant (RFC 3339, default now): with
 type forecastOpts struct {
 	asOf       string
 	asRecorded string
-	cfg  projections.ForecastConfig
-	json bool
+	cfg        projections.ForecastConfig
+	json       bool
 }
 
 func runForecast(ctx context.Context, a *app, o any, args []string) int {
