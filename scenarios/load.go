@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/projections"
 )
 
 // scenarioFile is the YAML form of a scenario (see scenarios/*.yaml).
@@ -22,6 +24,7 @@ type scenarioFile struct {
 	Base         string        `yaml:"base"` // "now" (default) or a date YYYY-MM-DD
 	SurveyFactor float64       `yaml:"survey_factor"`
 	Trials       int           `yaml:"trials"`
+	Redeploy     string        `yaml:"redeploy"` // none, nearest, largest or pool; "" keeps the runner's
 	FundingCut   *fundingCut   `yaml:"funding_cut"`
 	Commands     []yamlCommand `yaml:"commands"`
 }
@@ -114,6 +117,10 @@ func Load(name string, data []byte, now time.Time) (Scenario, error) {
 	if f.Trials < 0 || f.Trials > 1_000_000 {
 		bad("trials: must be between 0 and 1,000,000, got %d", f.Trials)
 	}
+	if f.Redeploy != "" && !slices.Contains(projections.RedeployPolicies, f.Redeploy) {
+		bad("redeploy: %q is not one of %v", f.Redeploy, projections.RedeployPolicies)
+	}
+	sc.Redeploy = f.Redeploy
 	if c := f.FundingCut; c != nil {
 		if c.Share <= 0 || c.Share > 1 {
 			bad("funding_cut.share: must be in (0, 1], got %g", c.Share)

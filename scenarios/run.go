@@ -30,6 +30,7 @@ type Scenario struct {
 	FundingCut   *FundingCut
 	SurveyFactor float64 // multiplies the survey (NTS) rate learned from the history; 0 means unchanged
 	Trials       int     // Monte Carlo trials; 0 keeps the runner's
+	Redeploy     string  // redeployment policy (projections.RedeployPolicies); "" keeps the runner's
 
 	lines []int // line of each command in File
 }
@@ -117,6 +118,9 @@ func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	}
 	if sc.Trials > 0 {
 		fc.Trials = sc.Trials
+	}
+	if sc.Redeploy != "" {
+		fc.Redeploy = sc.Redeploy
 	}
 	res.Forecast = projections.RunForecast(fold, fc)
 	return res, nil
