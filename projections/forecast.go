@@ -17,6 +17,15 @@ const (
 	RedeployPool    = "pool"    // one national pool: capacity works wherever area remains (the old model, for comparison)
 )
 
+// What happens to capacity after the last pledged year.
+const (
+	FundingRenewed = "renewed" // funding is renewed: deployments go on to their planned end
+	FundingEnds    = "ends"    // a deployment stops after the last year its operator (or, if it has none, anyone) has a pledge for
+)
+
+// FundingPolicies lists the funding settings.
+var FundingPolicies = []string{FundingRenewed, FundingEnds}
+
 // RedeployPolicies lists the redeployment policies.
 var RedeployPolicies = []string{RedeployNone, RedeployNearest, RedeployLargest, RedeployPool}
 
@@ -31,7 +40,7 @@ type ForecastConfig struct {
 	DiscoveryYears      int         // years from AsOf during which new contamination keeps being found
 	DefaultProductivity float64     // m² per deminer per day for a deployment that states none
 	DefaultWorkingDays  int         // working days per year for a deployment that states none
-	Spread              Spread      // relative uncertainty of each rate in Monte Carlo trials
+	Spread              Spread      // floor of each rate's learned spread when the window has fewer than three years; all zero: no randomness
 	SurveyFactor        float64     // multiplies the learned survey rate (a scenario of faster NTS); 0 means 1
 	// ProductivityPriorYears is the weight, in years of the capacity deployed
 	// on the first day forecast, of the prior "achieved = stated" in the
@@ -40,6 +49,14 @@ type ForecastConfig struct {
 	// Redeploy is the redeployment policy (RedeployPolicies); "" means
 	// RedeployNearest.
 	Redeploy string
+	// Funding is what happens to a deployment's capacity after the last
+	// year with a funding pledge (FundingRenewed or FundingEnds); "" means
+	// FundingRenewed.
+	Funding string
+	// FixedCostShare is the part of a deployment's annual cost paid whether
+	// or not it finds work (salaries, vehicles, offices); the rest is spent
+	// in proportion to the capacity that works. Negative means the default.
+	FixedCostShare float64
 	// Centroids places provinces for RedeployNearest (latitude, longitude);
 	// nil means DefaultCentroids. A province without one sends its capacity
 	// to the province with the most area left.
@@ -61,7 +78,7 @@ type Spread struct {
 func DefaultForecastConfig() ForecastConfig {
 	return ForecastConfig{
 		Horizon: events.MustDate("2040-12-31"), Trials: 0, Seed: 1, WindowYears: 3, DiscoveryYears: 5,
-		DefaultProductivity: 50, DefaultWorkingDays: 200, ProductivityPriorYears: 0.25, Redeploy: RedeployNearest,
+		DefaultProductivity: 50, DefaultWorkingDays: 200, ProductivityPriorYears: 0.25, Redeploy: RedeployNearest, FixedCostShare: 0.6,
 		Spread: Spread{Productivity: 0.15, CancelShare: 0.10, ReduceShare: 0.10, SurveyRate: 0.15, Discovery: 0.30, Shortfall: 0.5},
 	}
 }
@@ -89,6 +106,12 @@ func (cfg *ForecastConfig) fill() {
 	if cfg.Redeploy == "" {
 		cfg.Redeploy = d.Redeploy
 	}
+	if cfg.FixedCostShare < 0 || cfg.FixedCostShare > 1 {
+		cfg.FixedCostShare = d.FixedCostShare
+	}
+	if cfg.Funding == "" {
+		cfg.Funding = FundingRenewed
+	}
 	if cfg.Centroids == nil {
 		cfg.Centroids = DefaultCentroids
 	}
@@ -109,6 +132,13 @@ type Rates struct {
 	ClearedM2PerYear     float64 `json:"cleared_m2_per_year"`            // observed
 	StatedCapacityM2Year float64 `json:"stated_capacity_m2_per_year"`    // deployments × productivity × days in the window, after shortfalls
 	CapacityAtAsOfM2Year float64 `json:"clearance_capacity_m2_per_year"` // at the start of the forecast, after the factor
+	// Spread is the coefficient of variation of each rate from year to year
+	// in the window (SpreadYears years at least half inside it; below three,
+	// the configured floor applies).
+	// (Both are in the Forecast document as spread and no_evidence.)
+	Spread      Spread     `json:"-"`
+	SpreadYears int        `json:"spread_years"`
+	NoEvidence  NoEvidence `json:"-"`
 }
 
 // Completion holds the percentiles of the Monte Carlo completion dates.
@@ -130,6 +160,16 @@ type YearRemaining struct {
 type YearValue struct {
 	Year int   `json:"year"`
 	M2   int64 `json:"m2"`
+}
+
+// YearFunding is a year's forecast cost (deterministic, until completion)
+// against the funding pledged for it; GapUSD = CostUSD − PledgedUSD
+// (negative: a surplus).
+type YearFunding struct {
+	Year       int   `json:"year"`
+	CostUSD    int64 `json:"cost_usd"`
+	PledgedUSD int64 `json:"pledged_usd"`
+	GapUSD     int64 `json:"gap_usd"`
 }
 
 // MilestoneCheck compares a recorded milestone with what was or will be released.
@@ -172,6 +212,7 @@ type Forecast struct {
 	AsOf                    events.Date        `json:"as_of"`
 	Deadline                *events.Date       `json:"deadline"`
 	Redeploy                string             `json:"redeploy"`
+	Funding                 string             `json:"funding_after_pledges"`
 	RemainingM2             int64              `json:"remaining_m2"`
 	RemainingSHAM2          int64              `json:"remaining_sha_m2"`
 	RemainingCHAM2          int64              `json:"remaining_cha_m2"`
@@ -187,12 +228,14 @@ type Forecast struct {
 	ResidualM2PerYear       []YearValue        `json:"residual_m2_per_year"` // Article 5 area expected to be found after its province completed
 	StrandedM2              int64              `json:"stranded_capacity_m2"`
 	CostToCompletionUSD     int64              `json:"cost_to_completion_usd"`
+	FundingGap              []YearFunding      `json:"funding_gap"` // per year until completion: forecast cost against pledges
 	Provinces               []ProvinceForecast `json:"provinces"`
 	Milestones              []MilestoneCheck   `json:"milestones"`
 	Rates                   Rates              `json:"rates"`
 	Trials                  int                `json:"trials"`
 	Seed                    uint64             `json:"seed"`
-	Spread                  Spread             `json:"spread"`
+	Spread                  Spread             `json:"spread"` // learned (rates.spread_years years), or the floor
+	NoEvidence              NoEvidence         `json:"no_evidence"`
 	DiscoveryYears          int                `json:"discovery_years"`
 	Horizon                 events.Date        `json:"horizon"`
 }
@@ -259,7 +302,7 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 		asOf = ForecastStart(n)
 	}
 	md := buildModel(n, cfg, asOf)
-	f := Forecast{AsOf: asOf, Redeploy: md.policy, Rates: md.rates, Trials: cfg.Trials, Seed: cfg.Seed, Spread: cfg.Spread,
+	f := Forecast{AsOf: asOf, Redeploy: md.policy, Funding: cfg.Funding, Rates: md.rates, Trials: cfg.Trials, Seed: cfg.Seed, Spread: md.rates.Spread, NoEvidence: md.rates.NoEvidence,
 		DiscoveryYears: cfg.DiscoveryYears, Horizon: cfg.Horizon, Trajectory: []YearRemaining{}, Milestones: []MilestoneCheck{},
 		ResidualM2PerYear: []YearValue{}, Provinces: []ProvinceForecast{}}
 	var deadline events.Date
@@ -271,6 +314,7 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 	}
 	forecastRelease := map[int]float64{}
 	residual := map[int]float64{}
+	costByYear := map[int]float64{}
 	stranded := make([]float64, len(md.provs))
 	strandedUSD := make([]float64, len(md.provs))
 	out := md.simulate(md.baseTrial(), &observer{
@@ -285,8 +329,9 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 		release:  func(y int, m2 float64) { forecastRelease[y] += m2 },
 		residual: func(y int, m2 float64) { residual[y] += m2 },
 		stranded: func(p int, m2, usd float64) { stranded[p] += m2; strandedUSD[p] += usd },
+		cost:     func(y int, usd float64) { costByYear[y] += usd },
 	})
-	f.CostToCompletionUSD = int64(out.cost)
+	f.CostToCompletionUSD = int64(math.Round(out.cost))
 	if d := md.date(max(out.national, 0)); d != nil { // nothing to do: complete in the first month
 		f.DeterministicCompletion = d
 		if !deadline.IsZero() && f.RemainingAtDeadlineM2 == nil && !d.After(deadline) {
@@ -295,6 +340,7 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 		}
 	}
 	f.OtherCompletion = md.date(out.other)
+	f.FundingGap = fundingGap(n, costByYear, md.start.y, f.DeterministicCompletion, cfg.Horizon)
 	for y := md.start.y; y <= cfg.Horizon.Year(); y++ {
 		if v := residual[y]; v >= 0.5 {
 			f.ResidualM2PerYear = append(f.ResidualM2PerYear, YearValue{y, int64(math.Round(v))})
@@ -337,6 +383,25 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 		}
 	}
 	return f
+}
+
+// fundingGap lists, for each year from the first forecast until completion
+// (or the horizon), the forecast cost against the pledges for that year.
+func fundingGap(n *National, cost map[int]float64, from int, done *events.Date, horizon events.Date) []YearFunding {
+	pledged := map[int]int64{}
+	for _, p := range n.Pledges {
+		pledged[p.Year] += p.AmountUSD
+	}
+	to := horizon.Year()
+	if done != nil {
+		to = done.Year()
+	}
+	out := []YearFunding{}
+	for y := from; y <= to; y++ {
+		c := int64(math.Round(cost[y]))
+		out = append(out, YearFunding{Year: y, CostUSD: c, PledgedUSD: pledged[y], GapUSD: c - pledged[y]})
+	}
+	return out
 }
 
 func checkMilestones(n *National, ms []events.Milestone, asOf events.Date, forecast map[int]float64) []MilestoneCheck {

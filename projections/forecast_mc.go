@@ -31,8 +31,20 @@ type mcResult struct {
 func (md *model) monteCarlo(cfg ForecastConfig, deadline events.Date) mcResult {
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5deece66d))
 	base := md.baseTrial()
-	sp := cfg.Spread
+	sp := md.rates.Spread
+	random := sp != (Spread{})
 	never := md.never()
+	// The uncertainty of each rate's mean: its year-to-year variation over
+	// the square root of the years it was learned from.
+	sqn := math.Sqrt(math.Max(1, float64(md.rates.SpreadYears)))
+	years := 0
+	if len(md.months) > 0 {
+		years = md.months[len(md.months)-1].y - md.start.y + 1
+	}
+	yearly := make([][5]float64, years)
+	ne := md.rates.NoEvidence
+	neMean := (float64(ne.Cancelled) + 1) / (float64(ne.Surveyed) + 2)
+	neSD := math.Sqrt(neMean * (1 - neMean) / (float64(ne.Surveyed) + 3))
 	nat := make([]int, cfg.Trials)
 	byProv := make([][]int, len(md.provs))
 	for p := range byProv {
@@ -43,16 +55,27 @@ func (md *model) monteCarlo(cfg ForecastConfig, deadline events.Date) mcResult {
 	remaining := map[int][]float64{}
 	ob := &observer{yearEnd: func(y int, a5, _ float64) { remaining[y] = append(remaining[y], a5) }}
 	for i := range nat {
-		t := trial{
-			prod:      draw(rng, base.prod, sp.Productivity),
-			cancel:    clamp01(draw(rng, base.cancel, sp.CancelShare)),
-			reduce:    math.Min(0.95, clamp01(draw(rng, base.reduce, sp.ReduceShare))),
-			survey:    draw(rng, base.survey, sp.SurveyRate),
-			discovery: draw(rng, base.discovery, sp.Discovery),
-			shortfall: clamp01(draw(rng, md.rates.ShortfallShare, sp.Shortfall)),
-		}
-		if sp == (Spread{}) {
-			t.shortfall = 0
+		t := base
+		if random {
+			t = trial{
+				prod:      draw(rng, base.prod, sp.Productivity/sqn),
+				cancel:    clamp01(draw(rng, base.cancel, sp.CancelShare/sqn)),
+				reduce:    math.Min(0.95, clamp01(draw(rng, base.reduce, sp.ReduceShare/sqn))),
+				survey:    draw(rng, base.survey, sp.SurveyRate/sqn),
+				discovery: draw(rng, base.discovery, sp.Discovery/sqn),
+				shortfall: clamp01(draw(rng, md.rates.ShortfallShare, sp.Shortfall)),
+			}
+			// The baseline: SHA without evidence is cancelled at a rate
+			// drawn from the record of such areas (the posterior
+			// Beta(k+1, n−k+1), by its normal approximation).
+			if ne.RemainingShare > 0 {
+				t.cancel = clamp01(t.cancel + ne.RemainingShare*(neMean+neSD*rng.NormFloat64()-neMean))
+			}
+			for j := range yearly {
+				yearly[j] = [5]float64{draw(rng, 1, sp.Productivity), draw(rng, 1, sp.CancelShare), draw(rng, 1, sp.ReduceShare),
+					draw(rng, 1, sp.SurveyRate), draw(rng, 1, sp.Discovery)}
+			}
+			t.yearly = yearly
 		}
 		r := md.simulate(t, ob)
 		nat[i] = r.national

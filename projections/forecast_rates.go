@@ -214,24 +214,35 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 	r := Rates{WindowFrom: w.from, WindowTo: w.to, WindowYears: w.years()}
 	var cancelled, confirmed, reduced, cleared, registered float64
 	first := historyStart(n)
+	per := map[int]*yearRecord{}
 	for k, s := range n.Stats {
 		wt := w.vol[k.Year]
 		if wt == 0 {
 			continue
 		}
+		yr := per[k.Year]
+		if yr == nil {
+			yr = &yearRecord{}
+			per[k.Year] = yr
+		}
 		v := wt * float64(s.AreaM2)
 		switch k.Method {
 		case MethodNTS, MethodDeskAnalysis:
 			cancelled += v
+			yr.cancelled += float64(s.AreaM2)
 		case MethodConfirmed:
 			confirmed += v
+			yr.confirmed += float64(s.AreaM2)
 		case MethodTS:
 			reduced += v
+			yr.reduced += float64(s.AreaM2)
 		case MethodClearance:
 			cleared += v
+			yr.cleared += float64(s.AreaM2)
 		case MethodRegistered:
 			if k.Year != first { // the first year is the database being migrated in, not discovery
 				registered += v
+				yr.registered += float64(s.AreaM2)
 			}
 		}
 	}
@@ -266,6 +277,9 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 			lostY += c * sf[d]
 		}
 		stated += capY
+		if yr := per[y]; yr != nil && w.vol[y] > 0 {
+			yr.stated = capY / w.vol[y]
+		}
 		if capY+lostY > 0 {
 			sfShare += w.dur[y] * lostY / (capY + lostY)
 		}
@@ -288,5 +302,116 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 	if stated > 0 && cleared > 0 {
 		r.ProductivityFactor = (cleared + prior) / (stated + prior)
 	}
+	r.Spread, r.SpreadYears = learnSpread(per, w, first, cfg.Spread)
+	r.NoEvidence = noEvidenceRecord(n)
 	return r
+}
+
+// yearRecord is one calendar year's recorded volumes in the window (the
+// current year's so far).
+type yearRecord struct{ cancelled, confirmed, reduced, cleared, registered, stated float64 }
+
+// learnSpread measures the year-to-year variation of each rate: its
+// coefficient of variation over the window's years that are at least half
+// inside it. With fewer than three such years the floor applies (each rate
+// at least its floor's value). A zero floor (Spread{}) means no randomness.
+func learnSpread(per map[int]*yearRecord, w rateWindow, first int, floor Spread) (Spread, int) {
+	if floor == (Spread{}) {
+		return Spread{}, 0
+	}
+	var prod, cancel, reduce, survey, disc []float64
+	years := 0
+	for y := w.from; y <= w.to; y++ {
+		yr, d := per[y], w.dur[y]
+		if yr == nil || d < 0.5 {
+			continue
+		}
+		years++
+		if s := yr.cancelled + yr.confirmed; s > 0 {
+			cancel = append(cancel, yr.cancelled/s)
+			survey = append(survey, s/d)
+		}
+		if s := yr.reduced + yr.cleared; s > 0 {
+			reduce = append(reduce, yr.reduced/s)
+		}
+		if yr.stated > 0 && yr.cleared > 0 {
+			prod = append(prod, yr.cleared/yr.stated)
+		}
+		if y != first {
+			disc = append(disc, yr.registered/d)
+		}
+	}
+	pick := func(xs []float64, fl float64) float64 {
+		v := cv(xs)
+		if len(xs) < 3 {
+			v = math.Max(v, fl)
+		}
+		return v
+	}
+	return Spread{Productivity: pick(prod, floor.Productivity), CancelShare: pick(cancel, floor.CancelShare),
+		ReduceShare: pick(reduce, floor.ReduceShare), SurveyRate: pick(survey, floor.SurveyRate),
+		Discovery: pick(disc, floor.Discovery), Shortfall: floor.Shortfall}, years
+}
+
+// cv is the coefficient of variation (sample standard deviation ÷ mean) of
+// xs; 0 for fewer than two values or a zero mean.
+func cv(xs []float64) float64 {
+	if len(xs) < 2 {
+		return 0
+	}
+	var m float64
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	if m <= 0 {
+		return 0
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - m) * (x - m)
+	}
+	return math.Sqrt(ss/float64(len(xs)-1)) / m
+}
+
+// NoEvidence is the record of areas registered without any evidence: how
+// many of those already surveyed were cancelled in full, and the share of
+// the remaining SHA that has no evidence. A Monte Carlo trial draws the
+// cancellation rate of that SHA from this record (the baseline's largest
+// uncertainty: area on the register that may not be contaminated at all).
+type NoEvidence struct {
+	Surveyed       int     `json:"surveyed_areas"`      // areas without evidence no longer SHA
+	Cancelled      int     `json:"cancelled_areas"`     // of which cancelled in full
+	RemainingShare float64 `json:"remaining_sha_share"` // share of remaining SHA m² without evidence
+}
+
+func noEvidenceRecord(n *National) NoEvidence {
+	var ne NoEvidence
+	var sha, shaNone float64
+	for _, a := range n.Areas {
+		if a.EvidenceCount > 0 {
+			continue
+		}
+		if a.Status == "SHA" {
+			continue
+		}
+		if a.CancelledNTSM2+a.CancelledDeskM2 > 0 || a.Classification == "SHA" || a.Reclassifications > 0 {
+			ne.Surveyed++
+			if a.CancelledNTSM2+a.CancelledDeskM2 >= a.SizeM2 {
+				ne.Cancelled++
+			}
+		}
+	}
+	for _, a := range n.Areas {
+		if a.RemainingM2 > 0 && a.Status == "SHA" {
+			sha += float64(a.RemainingM2)
+			if a.EvidenceCount == 0 {
+				shaNone += float64(a.RemainingM2)
+			}
+		}
+	}
+	if sha > 0 {
+		ne.RemainingShare = shaNone / sha
+	}
+	return ne
 }

@@ -31,10 +31,11 @@ type model struct {
 	provs      []prov
 	rates      Rates
 	policy     string
+	fixedShare float64 // of a deployment's cost, paid whether it finds work or not
 }
 
 func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
-	md := model{start: monthOf(asOf), rates: EstimateRates(n, cfg, asOf), policy: cfg.Redeploy}
+	md := model{start: monthOf(asOf), rates: EstimateRates(n, cfg, asOf), policy: cfg.Redeploy, fixedShare: cfg.FixedCostShare}
 	if !slices.Contains(RedeployPolicies, md.policy) {
 		md.policy = RedeployNearest
 	}
@@ -117,6 +118,7 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 	}
 	md.placeProvinces(cfg.Centroids)
 
+	funded := fundedUntil(n, cfg.Funding)
 	end := monthOf(cfg.Horizon)
 	sfByYear := map[int]map[*DeploymentRow]float64{}
 	for m := md.start; m.y < end.y || (m.y == end.y && m.m <= end.m); m = m.next() {
@@ -137,7 +139,7 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 		k := len(md.months)
 		for _, d := range n.Deployments {
 			share := activeDays(d, from, last) / monthDays
-			if share == 0 {
+			if share == 0 || m.y > funded(d) {
 				continue
 			}
 			p := &md.provs[idx[key(d.Province)]]
@@ -157,6 +159,29 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 		md.rates.CapacityAtAsOfM2Year = c / md.share[0] * 12 * md.rates.ProductivityFactor
 	}
 	return md
+}
+
+// fundedUntil returns, per deployment, the last year it has capacity:
+// always (math.MaxInt) when funding is renewed or no pledge is recorded at
+// all; otherwise the last year pledged to its operator, or to anyone when
+// its operator has no pledge of its own.
+func fundedUntil(n *National, policy string) func(d *DeploymentRow) int {
+	if policy != FundingEnds || len(n.Pledges) == 0 {
+		return func(*DeploymentRow) int { return math.MaxInt }
+	}
+	last, byOp := 0, map[string]int{}
+	for _, p := range n.Pledges {
+		last = max(last, p.Year)
+		if p.Operator != "" {
+			byOp[p.Operator] = max(byOp[p.Operator], p.Year)
+		}
+	}
+	return func(d *DeploymentRow) int {
+		if y, ok := byOp[d.Operator]; ok {
+			return y
+		}
+		return last
+	}
 }
 
 // placeProvinces orders, for each province with a centroid, the others with
@@ -203,9 +228,21 @@ func distanceKm(a, b [2]float64) float64 {
 	return 2 * 6371 * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
-// trial are the rates one simulation runs with.
+// trial are the rates one simulation runs with: the trial's own values and,
+// per simulated year, multipliers of productivity, cancellation share,
+// reduction share, survey rate and discovery (nil: the values every year).
 type trial struct {
 	prod, cancel, reduce, survey, discovery, shortfall float64
+	yearly                                             [][5]float64
+}
+
+// in returns the rates of the trial in year index j.
+func (t *trial) in(j int) (prod, cancel, reduce, survey, discovery float64) {
+	if t.yearly == nil {
+		return t.prod, t.cancel, t.reduce, t.survey, t.discovery
+	}
+	f := t.yearly[j]
+	return t.prod * f[0], clamp01(t.cancel * f[1]), math.Min(0.95, clamp01(t.reduce*f[2])), t.survey * f[3], t.discovery * f[4]
 }
 
 func (md *model) baseTrial() trial {
@@ -233,6 +270,7 @@ type observer struct {
 	release  func(y int, m2 float64)
 	residual func(y int, m2 float64)
 	stranded func(p int, m2, usd float64)
+	cost     func(y int, usd float64)
 }
 
 // simResult is a run's outcome: month indices (never() for "not within the
@@ -279,12 +317,13 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 	var a5, oth float64
 	for i, m := range md.months {
 		part := md.share[i]
+		prod, cancel, reduce, survey, discovery := t.in(m.y - md.start.y)
 		var released float64
 		// 1. Discovery: Article 5 area found in a province already complete
 		// is residual contamination, not a gate.
-		if dsh := md.disc[i]; dsh > 0 && t.discovery > 0 {
+		if dsh := md.disc[i]; dsh > 0 && discovery > 0 {
 			for p := range md.provs {
-				d5 := t.discovery * md.provs[p].disc5 * dsh / 12
+				d5 := discovery * md.provs[p].disc5 * dsh / 12
 				if res.done[p] < i && res.done[p] != never {
 					if ob.residual != nil && d5 > 0 {
 						ob.residual(m.y, d5)
@@ -292,7 +331,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 				} else {
 					st[p].sha5 += d5
 				}
-				st[p].shaO += t.discovery * md.provs[p].discO * dsh / 12
+				st[p].shaO += discovery * md.provs[p].discO * dsh / 12
 			}
 		}
 		// 2. Survey: a national pool, Article 5 SHA first, in proportion
@@ -303,16 +342,16 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 			shaO += st[p].shaO
 		}
 		sv := math.Inf(1)
-		if t.survey > 0 {
-			sv = t.survey / 12 * part
+		if survey > 0 {
+			sv = survey / 12 * part
 		}
 		if sha5 > 0 {
 			f := math.Min(1, sv/sha5)
 			for p := range st {
 				x := st[p].sha5 * f
 				st[p].sha5 -= x
-				st[p].cha5 += (1 - t.cancel) * x
-				released += t.cancel * x
+				st[p].cha5 += (1 - cancel) * x
+				released += cancel * x
 			}
 			sv -= f * sha5
 		}
@@ -321,8 +360,8 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 			for p := range st {
 				x := st[p].shaO * f
 				st[p].shaO -= x
-				st[p].chaO += (1 - t.cancel) * x
-				released += t.cancel * x
+				st[p].chaO += (1 - cancel) * x
+				released += cancel * x
 			}
 		}
 		// 3. Capacity, and redeployment of the capacity of provinces whose
@@ -333,7 +372,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 			sfUnrecorded = 1 - t.shortfall
 		}
 		for p := range md.provs {
-			k[p] = md.provs[p].capacity[i] * t.prod * sfUnrecorded
+			k[p] = md.provs[p].capacity[i] * prod * sfUnrecorded
 			capM += k[p]
 			costM += md.provs[p].cost[i]
 		}
@@ -350,19 +389,30 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		}
 		// 4. Clearance: Article 5 CHA first, then the other CHA; what is
 		// left finds no work.
+		var used float64
 		for p := range st {
 			kk := k[p]
-			w := workable(st[p].cha5, kk, t.reduce)
+			used += kk
+			w := workable(st[p].cha5, kk, reduce)
 			st[p].cha5 -= w
-			kk = math.Max(0, kk-(1-t.reduce)*w)
+			kk = math.Max(0, kk-(1-reduce)*w)
 			released += w
-			w = workable(st[p].chaO, kk, t.reduce)
+			w = workable(st[p].chaO, kk, reduce)
 			st[p].chaO -= w
-			kk = math.Max(0, kk-(1-t.reduce)*w)
+			kk = math.Max(0, kk-(1-reduce)*w)
 			released += w
+			used -= kk
 			if kk > 1e-6 && res.national == never && ob.stranded != nil {
 				ob.stranded(p, kk, costM*kk/capM)
 			}
+		}
+		// Cost: the fixed part of every active deployment's cost, and the
+		// variable part in proportion to the capacity that found work.
+		if capM > 0 {
+			costM = md.fixedShare*costM + (1-md.fixedShare)*costM*used/capM
+		}
+		if ob.cost != nil && res.national == never {
+			ob.cost(m.y, costM)
 		}
 		if ob.release != nil {
 			ob.release(m.y, released)
@@ -387,7 +437,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		if res.other == never && oth < 0.5 {
 			res.other = i
 		}
-		finished := res.national != never && (!ob.full || (res.other != never && (t.discovery == 0 || i+1 == len(md.months) || md.disc[i+1] == 0)))
+		finished := res.national != never && (!ob.full || (res.other != never && (discovery == 0 || i+1 == len(md.months) || md.disc[i+1] == 0)))
 		if ob.yearEnd != nil && (m.m == 12 || finished) {
 			ob.yearEnd(m.y, a5, oth)
 		}

@@ -24,7 +24,8 @@ type scenarioFile struct {
 	Base         string        `yaml:"base"` // "now" (default) or a date YYYY-MM-DD
 	SurveyFactor float64       `yaml:"survey_factor"`
 	Trials       int           `yaml:"trials"`
-	Redeploy     string        `yaml:"redeploy"` // none, nearest, largest or pool; "" keeps the runner's
+	Redeploy     string        `yaml:"redeploy"`              // none, nearest, largest or pool; "" keeps the runner's
+	Funding      string        `yaml:"funding_after_pledges"` // renewed or ends; "" keeps the runner's
 	FundingCut   *fundingCut   `yaml:"funding_cut"`
 	Commands     []yamlCommand `yaml:"commands"`
 }
@@ -121,6 +122,10 @@ func Load(name string, data []byte, now time.Time) (Scenario, error) {
 		bad("redeploy: %q is not one of %v", f.Redeploy, projections.RedeployPolicies)
 	}
 	sc.Redeploy = f.Redeploy
+	if f.Funding != "" && !slices.Contains(projections.FundingPolicies, f.Funding) {
+		bad("funding_after_pledges: %q is not one of %v", f.Funding, projections.FundingPolicies)
+	}
+	sc.Funding = f.Funding
 	if c := f.FundingCut; c != nil {
 		if c.Share <= 0 || c.Share > 1 {
 			bad("funding_cut.share: must be in (0, 1], got %g", c.Share)

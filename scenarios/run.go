@@ -31,6 +31,7 @@ type Scenario struct {
 	SurveyFactor float64 // multiplies the survey (NTS) rate learned from the history; 0 means unchanged
 	Trials       int     // Monte Carlo trials; 0 keeps the runner's
 	Redeploy     string  // redeployment policy (projections.RedeployPolicies); "" keeps the runner's
+	Funding      string  // capacity after the last pledged year (projections.FundingPolicies); "" keeps the runner's
 
 	lines []int // line of each command in File
 }
@@ -121,6 +122,9 @@ func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	}
 	if sc.Redeploy != "" {
 		fc.Redeploy = sc.Redeploy
+	}
+	if sc.Funding != "" {
+		fc.Funding = sc.Funding
 	}
 	res.Forecast = projections.RunForecast(fold, fc)
 	return res, nil

@@ -17,7 +17,7 @@ func forecastVerb() verb {
 	return verb{
 		name:    "forecast",
 		summary: "Article 5 completion forecast: deterministic and Monte Carlo",
-		usage:   "forecast [--as-of DATE] [--as-recorded INSTANT] [--redeploy POLICY] [--trials N] [--seed S] [--json]",
+		usage:   "forecast [--as-of DATE] [--as-recorded INSTANT] [--redeploy POLICY] [--funding renewed|ends] [--trials N] [--seed S] [--json]",
 		help: `Forecasts when the last suspected (SHA) and confirmed (CHA) area with
 anti-personnel mines (the Article 5 area: hazard AP or MIXED) will be
 released, province by province, from the remaining area and the rates the recorded
@@ -32,7 +32,9 @@ nation completes with its last province. When a province is done, its
 capacity follows --redeploy: none (it stays, works the province's AT/ERW
 area, then is stranded), nearest (to the nearest province with Article 5
 area left), largest (to the province with the most left), or pool (one
-national pool, for comparison). AT/ERW-only area is forecast on its own
+national pool, for comparison). --funding says what happens after the last
+year with a pledge: renewed (deployments go on) or ends (each stops after
+the last year its operator has a pledge for). AT/ERW-only area is forecast on its own
 line; Article 5 area found after its province completed is reported as
 residual contamination per year. The model: docs/forecast.md.
 
@@ -54,6 +56,7 @@ what had been recorded by that instant (RFC 3339, default now): with
 			fs.Uint64Var(&o.cfg.Seed, "seed", 1, "Monte Carlo `seed`")
 			fs.IntVar(&o.cfg.DiscoveryYears, "discovery-years", o.cfg.DiscoveryYears, "`years` during which new contamination keeps being found")
 			fs.StringVar(&o.cfg.Redeploy, "redeploy", o.cfg.Redeploy, "redeployment `policy` of a finished province's capacity: none, nearest, largest or pool")
+			fs.StringVar(&o.cfg.Funding, "funding", projections.FundingRenewed, "capacity after the last pledged year: renewed (goes on) or ends (stops with its funding)")
 			fs.BoolVar(&o.json, "json", false, "one JSON document on stdout")
 			return o
 		},
@@ -80,6 +83,10 @@ func runForecast(ctx context.Context, a *app, o any, args []string) int {
 	}
 	if !slices.Contains(projections.RedeployPolicies, opts.cfg.Redeploy) {
 		fmt.Fprintf(a.stderr, "landrelease forecast: --redeploy: %q is not one of %v\n", opts.cfg.Redeploy, projections.RedeployPolicies)
+		return exitUsage
+	}
+	if !slices.Contains(projections.FundingPolicies, opts.cfg.Funding) {
+		fmt.Fprintf(a.stderr, "landrelease forecast: --funding: %q is not one of %v\n", opts.cfg.Funding, projections.FundingPolicies)
 		return exitUsage
 	}
 	var keep func(events.Envelope) bool
@@ -132,6 +139,9 @@ func dateOrNever(d *events.Date) string {
 	return d.String()
 }
 
+// usdM writes US$ in millions, signed.
+func usdM(v int64) string { return fmt.Sprintf("%.1fM", float64(v)/1e6) }
+
 func km2(v int64) string { return fmt.Sprintf("%.1f km²", float64(v)/1e6) }
 
 func writeForecast(w io.Writer, f projections.Forecast) {
@@ -168,11 +178,28 @@ func writeForecast(w io.Writer, f projections.Forecast) {
 		}
 		fmt.Fprintln(w)
 	}
+	if len(f.FundingGap) > 0 {
+		fmt.Fprintf(w, "  cost to completion: US$ %s (fixed costs, and variable costs of the capacity that works); funding gap (cost − pledged) per year:", usdM(f.CostToCompletionUSD))
+		for i, g := range f.FundingGap {
+			if i >= 12 {
+				fmt.Fprint(w, " …")
+				break
+			}
+			fmt.Fprintf(w, " %d %s", g.Year, usdM(g.GapUSD))
+		}
+		fmt.Fprintln(w)
+	}
 	r := f.Rates
 	fmt.Fprintf(w, "  rates from %d–%d: NTS cancels %.0f%% of surveyed SHA, TS reduces %.0f%% of worked CHA, survey %s/yr, discovery %s/yr (%.0f%% AP),\n",
 		r.WindowFrom, r.WindowTo, 100*r.CancelShare, 100*r.ReduceShare, km2(int64(r.SurveyM2PerYear)), km2(int64(r.DiscoveryM2PerYear)), 100*r.Article5Discovery)
 	fmt.Fprintf(w, "         achieved %.0f%% of stated clearance capacity; capacity now %s/yr; shortfalls took %.0f%% of capacity a year\n",
 		100*r.ProductivityFactor, km2(int64(r.CapacityAtAsOfM2Year)), 100*r.ShortfallShare)
+	if f.Trials > 0 {
+		sp := r.Spread
+		fmt.Fprintf(w, "  spread (year-to-year CV, %d years): productivity %.0f%%, cancel share %.0f%%, reduce share %.0f%%, survey %.0f%%, discovery %.0f%%; SHA without evidence %.0f%% (%d of %d such areas surveyed were cancelled)\n",
+			r.SpreadYears, 100*sp.Productivity, 100*sp.CancelShare, 100*sp.ReduceShare, 100*sp.SurveyRate, 100*sp.Discovery,
+			100*r.NoEvidence.RemainingShare, r.NoEvidence.Cancelled, r.NoEvidence.Surveyed)
+	}
 	if len(f.Provinces) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "\n  province\tArticle 5 left\tcapacity/yr\tyears of own capacity\tcompletion\tP10\tP90\tby deadline\tstranded capacity\t")
