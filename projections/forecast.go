@@ -238,6 +238,9 @@ type Forecast struct {
 	NoEvidence              NoEvidence         `json:"no_evidence"`
 	DiscoveryYears          int                `json:"discovery_years"`
 	Horizon                 events.Date        `json:"horizon"`
+	// Release is the deterministic forecast's release per year: cancelled,
+	// reduced and cleared m² (for backtests).
+	Release map[int][3]float64 `json:"-"`
 }
 
 // YearBand is the Monte Carlo spread of the area remaining at a year's end:
@@ -304,7 +307,7 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 	md := buildModel(n, cfg, asOf)
 	f := Forecast{AsOf: asOf, Redeploy: md.policy, Funding: cfg.Funding, Rates: md.rates, Trials: cfg.Trials, Seed: cfg.Seed, Spread: md.rates.Spread, NoEvidence: md.rates.NoEvidence,
 		DiscoveryYears: cfg.DiscoveryYears, Horizon: cfg.Horizon, Trajectory: []YearRemaining{}, Milestones: []MilestoneCheck{},
-		ResidualM2PerYear: []YearValue{}, Provinces: []ProvinceForecast{}}
+		ResidualM2PerYear: []YearValue{}, Provinces: []ProvinceForecast{}, Release: map[int][3]float64{}}
 	var deadline events.Date
 	var milestones []events.Milestone
 	if len(n.Deadlines) > 0 {
@@ -326,7 +329,11 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 				f.RemainingAtDeadlineM2 = &v
 			}
 		},
-		release:  func(y int, m2 float64) { forecastRelease[y] += m2 },
+		release: func(y int, cancelled, reduced, cleared float64) {
+			forecastRelease[y] += cancelled + reduced + cleared
+			r := f.Release[y]
+			f.Release[y] = [3]float64{r[0] + cancelled, r[1] + reduced, r[2] + cleared}
+		},
 		residual: func(y int, m2 float64) { residual[y] += m2 },
 		stranded: func(p int, m2, usd float64) { stranded[p] += m2; strandedUSD[p] += usd },
 		cost:     func(y int, usd float64) { costByYear[y] += usd },

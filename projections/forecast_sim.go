@@ -267,7 +267,7 @@ func (md *model) date(i int) *events.Date {
 type observer struct {
 	full     bool // go on after national completion (the other line, residual discovery)
 	yearEnd  func(y int, article5, other float64)
-	release  func(y int, m2 float64)
+	release  func(y int, cancelled, reduced, cleared float64)
 	residual func(y int, m2 float64)
 	stranded func(p int, m2, usd float64)
 	cost     func(y int, usd float64)
@@ -318,7 +318,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 	for i, m := range md.months {
 		part := md.share[i]
 		prod, cancel, reduce, survey, discovery := t.in(m.y - md.start.y)
-		var released float64
+		var cancelledM, reducedM, clearedM float64
 		// 1. Discovery: Article 5 area found in a province already complete
 		// is residual contamination, not a gate.
 		if dsh := md.disc[i]; dsh > 0 && discovery > 0 {
@@ -351,7 +351,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 				x := st[p].sha5 * f
 				st[p].sha5 -= x
 				st[p].cha5 += (1 - cancel) * x
-				released += cancel * x
+				cancelledM += cancel * x
 			}
 			sv -= f * sha5
 		}
@@ -361,7 +361,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 				x := st[p].shaO * f
 				st[p].shaO -= x
 				st[p].chaO += (1 - cancel) * x
-				released += cancel * x
+				cancelledM += cancel * x
 			}
 		}
 		// 3. Capacity, and redeployment of the capacity of provinces whose
@@ -396,11 +396,11 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 			w := workable(st[p].cha5, kk, reduce)
 			st[p].cha5 -= w
 			kk = math.Max(0, kk-(1-reduce)*w)
-			released += w
+			reducedM, clearedM = reducedM+reduce*w, clearedM+(1-reduce)*w
 			w = workable(st[p].chaO, kk, reduce)
 			st[p].chaO -= w
 			kk = math.Max(0, kk-(1-reduce)*w)
-			released += w
+			reducedM, clearedM = reducedM+reduce*w, clearedM+(1-reduce)*w
 			used -= kk
 			if kk > 1e-6 && res.national == never && ob.stranded != nil {
 				ob.stranded(p, kk, costM*kk/capM)
@@ -415,7 +415,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 			ob.cost(m.y, costM)
 		}
 		if ob.release != nil {
-			ob.release(m.y, released)
+			ob.release(m.y, cancelledM, reducedM, clearedM)
 		}
 		if res.national == never {
 			res.cost += costM
