@@ -106,7 +106,7 @@ func TestBacktestOnASyntheticRecord(t *testing.T) {
 	c.WindowYears = 7
 	r := projections.EstimateRates(n, c, c.AsOf)
 	for _, x := range []struct {
-		what            string
+		what           string
 		got, want, tol float64
 	}{
 		{"NTS cancel share", r.CancelShare, 0.55, 0.04},
