@@ -200,11 +200,14 @@ type windowClock struct {
 func newWindowClock(t *testing.T, js jetstream.JetStream, window time.Duration) *windowClock {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WINDOW_CLOCK", Subjects: []string{"windowclock"},
+	// The engine's identity may publish under lrcmd. (the command work
+	// queue's prefix; no bus runs on this test's server).
+	const subject = "lrcmd.windowclock"
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "WINDOW_CLOCK", Subjects: []string{subject},
 		Storage: jetstream.MemoryStorage, Duplicates: window}); err != nil {
 		t.Fatal(err)
 	}
-	c := &windowClock{t: t, js: js, marker: &nats.Msg{Subject: "windowclock", Header: nats.Header{}}}
+	c := &windowClock{t: t, js: js, marker: &nats.Msg{Subject: subject, Header: nats.Header{}}}
 	c.marker.Header.Set(lrjs.HeaderMsgID, uuid.NewString())
 	if !c.expired() {
 		t.Fatal("the first marker was taken for a duplicate")
