@@ -45,34 +45,65 @@ type Result struct {
 	Forecast    projections.Forecast `json:"forecast"`
 }
 
-// Runner runs scenarios against a source of recorded history.
+// Runner runs scenarios against a source of recorded history. It reads and
+// folds each base (the whole history, or the history as of a date) once, the
+// first time a scenario needs it; every scenario then starts from a copy of
+// that fold and of that history, so the scenarios one Runner runs are
+// compared on the same history. Not safe for concurrent use.
 type Runner struct {
 	Source   projections.Source
 	Country  string
 	Now      func() time.Time
 	Forecast projections.ForecastConfig
+
+	bases map[events.Date]*base // by base date; zero: the whole history
+}
+
+// base is a scenario's starting point: the history forked into memory and
+// its fold. Neither is ever changed: each run works on copies.
+type base struct {
+	history *memory.Store
+	fold    *projections.National
+	start   events.Date // the forecast's first day
+}
+
+// base forks and folds the history of the base asOf (zero: all of it), once.
+func (r *Runner) base(ctx context.Context, asOf events.Date) (*base, error) {
+	if b, ok := r.bases[asOf]; ok {
+		return b, nil
+	}
+	var keep func(events.Envelope) bool
+	if !asOf.IsZero() {
+		keep = projections.KnownAt(asOf, time.Time{}) // field facts by then, plans as recorded
+	}
+	history, err := memory.FromReplay(ctx, r.Source, keep)
+	if err != nil {
+		return nil, fmt.Errorf("fork the history: %w", err)
+	}
+	fold, err := projections.Replay(ctx, history, nil)
+	if err != nil {
+		return nil, err
+	}
+	b := &base{history: history, fold: fold, start: asOf.AddDays(1)}
+	if asOf.IsZero() {
+		b.start = projections.ForecastStart(fold)
+	}
+	if r.bases == nil {
+		r.bases = make(map[events.Date]*base)
+	}
+	r.bases[asOf] = b
+	return b, nil
 }
 
 // Run forks the history, applies the scenario's commands to the fork and
 // forecasts. A refused hypothetical command fails the run with its error.
-func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
+func (r *Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	res := Result{Name: sc.Name, Description: sc.Description, File: sc.File}
-	var keep func(events.Envelope) bool
-	if !sc.AsOf.IsZero() {
-		keep = projections.KnownAt(sc.AsOf, time.Time{}) // field facts by then, plans as recorded
-	}
-	fork, err := memory.FromReplay(ctx, r.Source, keep)
+	b, err := r.base(ctx, sc.AsOf)
 	if err != nil {
-		return res, fmt.Errorf("scenario %s: fork the history: %w", sc.Name, err)
+		return res, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
-	base, err := projections.Replay(ctx, fork, nil)
-	if err != nil {
-		return res, err
-	}
-	asOf := sc.AsOf.AddDays(1)
-	if sc.AsOf.IsZero() {
-		asOf = projections.ForecastStart(base)
-	}
+	fork, fold := b.history.Fork(0), b.fold.Clone()
 	hc := domain.DefaultHandlerConfig()
 	hc.Country = r.Country
 	if r.Now != nil {
@@ -88,14 +119,14 @@ func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	if err := apply(ctx, h, sc, sc.Commands, sc.lines); err != nil {
 		return res, err
 	}
+	res.Commands = len(sc.Commands)
+	if err := catchUp(ctx, fork, fold); err != nil {
+		return res, err
+	}
 	if c := sc.FundingCut; c != nil {
-		after, err := projections.Replay(ctx, fork, nil)
-		if err != nil {
-			return res, err
-		}
 		var cuts []domain.CommandEnvelope
 		for y := c.FromYear; y <= c.ToYear; y++ {
-			amount := int64(c.Share * projections.AnnualCost(after, y))
+			amount := int64(c.Share * projections.AnnualCost(fold, y))
 			if amount <= 0 {
 				continue
 			}
@@ -106,14 +137,27 @@ func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 			return res, err
 		}
 		res.Commands += len(cuts)
+		if err := catchUp(ctx, fork, fold); err != nil {
+			return res, err
+		}
 	}
-	res.Commands += len(sc.Commands)
-	fold, err := projections.Replay(ctx, fork, nil)
-	if err != nil {
-		return res, err
-	}
+	res.Forecast = projections.RunForecast(fold, r.forecastConfig(sc, b.start))
+	return res, nil
+}
+
+// catchUp folds the events the scenario added to its fork of the history.
+func catchUp(ctx context.Context, fork *memory.Store, fold *projections.National) error {
+	return fork.Replay(ctx, fold.Sequence+1, func(e events.Envelope) error {
+		fold.Apply(e)
+		return nil
+	})
+}
+
+// forecastConfig is the runner's forecast with the scenario's changes, from
+// the day start.
+func (r *Runner) forecastConfig(sc Scenario, start events.Date) projections.ForecastConfig {
 	fc := r.Forecast
-	fc.AsOf = asOf
+	fc.AsOf = start
 	if sc.SurveyFactor > 0 {
 		fc.SurveyFactor = sc.SurveyFactor
 	}
@@ -126,8 +170,7 @@ func (r Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	if sc.Funding != "" {
 		fc.Funding = sc.Funding
 	}
-	res.Forecast = projections.RunForecast(fold, fc)
-	return res, nil
+	return fc
 }
 
 func apply(ctx context.Context, h *domain.Handler, sc Scenario, envs []domain.CommandEnvelope, lines []int) error {
