@@ -51,6 +51,7 @@ type browser struct {
 	ctx       context.Context
 	base      string
 	artifacts string
+	bound     time.Time // when waiting stops (see waitBound)
 }
 
 // problemCatcher records, from the first script on, what a page must never
@@ -60,6 +61,24 @@ const problemCatcher = `window.__problems = [];
 addEventListener("error", (e) => __problems.push("error: " + e.message + " at " + e.filename + ":" + e.lineno));
 addEventListener("unhandledrejection", (e) => __problems.push("unhandled rejection: " + (e.reason && e.reason.message || e.reason)));
 document.addEventListener("securitypolicyviolation", (e) => __problems.push("blocked by CSP: " + e.violatedDirective + " " + e.blockedURI));`
+
+// requestWatcher lists, in window.__waiting, the requests the page has sent
+// and has no answer to yet ("POST /api/v1/scenarios/compare"): while one is
+// there, the page is waiting for the server's work, not stuck. A request
+// leaves the list when its response starts (a stream's, as soon as it
+// opens).
+const requestWatcher = `window.__waiting = [];
+{
+  const sent = window.fetch;
+  window.fetch = function (input, init) {
+    const what = ((init && init.method) || (input && input.method) || "GET") + " " + (typeof input === "string" ? input : input.url);
+    __waiting.push(what);
+    const done = () => { const i = __waiting.indexOf(what); if (i >= 0) __waiting.splice(i, 1); };
+    const p = sent.apply(this, arguments);
+    p.then(done, done);
+    return p;
+  };
+}`
 
 func openBrowser(t *testing.T, chromium, base string) *browser {
 	t.Helper()
@@ -89,7 +108,7 @@ func openBrowser(t *testing.T, chromium, base string) *browser {
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	// The first Run starts the browser; it must not carry a timeout.
 	if _, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: problemCatcher})
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: problemCatcher + "\n" + requestWatcher})
 		return chromedp.Void{}, err
 	}); err != nil {
 		t.Fatalf("starting %s: %v", chromium, err)
@@ -103,14 +122,14 @@ func openBrowser(t *testing.T, chromium, base string) *browser {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots in %s", dir)
-	return &browser{ctx: ctx, base: base, artifacts: dir}
+	return &browser{ctx: ctx, base: base, artifacts: dir, bound: waitBound(t)}
 }
 
-const browserStep = 30 * time.Second
-
+// inBrowser runs one browser action (a navigation waits for the page to
+// load, however long the server takes to send it).
 func inBrowser[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
+	ctx, cancel := context.WithDeadline(b.ctx, b.bound)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -146,7 +165,7 @@ func (b *browser) open(t *testing.T, path, ready string) {
 	b.noProblems(t, path)
 }
 
-// wait polls a JavaScript condition until it holds (20 s at most).
+// wait polls a JavaScript condition until it holds (see poll).
 func (b *browser) wait(t *testing.T, cond string) {
 	t.Helper()
 	if _, err := b.poll(fmt.Sprintf(`(%s) ? "yes" : ""`, cond)); err != nil {
@@ -154,15 +173,27 @@ func (b *browser) wait(t *testing.T, cond string) {
 	}
 }
 
-// poll evaluates expr every 50 ms until it gives a non-empty string, for 20 s
-// at most. A failed evaluation is tried again: just after a navigation the
-// browser can still refer to the old document's script context.
+// idleLimit is how long a page may take to show what it already has: no
+// request of its own unanswered and the server's read model caught up with
+// the history (nothing more will be pushed). It bounds rendering in the
+// browser, not the server's work.
+const idleLimit = 20 * time.Second
+
+// poll evaluates expr every 50 ms until it gives a non-empty string. It
+// waits as long as there is work under way: a request of the page not yet
+// answered (a scenario comparison takes what it takes) or the server's read
+// model behind its history (an update is coming); once there is none, the
+// page has idleLimit to get there. The test's deadline bounds the whole (see
+// waitBound). A failed evaluation is tried again: just after a navigation
+// the browser can still refer to the old document's script context.
 func (b *browser) poll(expr string) (string, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithDeadline(b.ctx, b.bound)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var last error
+	var waiting []string
+	worked := time.Now() // when work was last seen under way
 	for {
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 		if err == nil && v != "" {
@@ -171,12 +202,35 @@ func (b *browser) poll(expr string) (string, error) {
 		if err != nil {
 			last = err
 		}
+		waiting, _ = chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__waiting || []`))
+		switch {
+		case len(waiting) > 0 || b.serverBehind(ctx):
+			worked = time.Now()
+		case time.Since(worked) > idleLimit:
+			return v, fmt.Errorf("nothing under way for %v: no request of the page unanswered, the read model caught up (last evaluation error: %v)", idleLimit, last)
+		}
 		select {
 		case <-ctx.Done():
-			return v, fmt.Errorf("%w (last evaluation error: %v)", ctx.Err(), last)
+			return v, fmt.Errorf("%w; the page still waited for %q (last evaluation error: %v)", ctx.Err(), waiting, last)
 		case <-tick.C:
 		}
 	}
+}
+
+// serverBehind reports whether serve's read model is behind its history
+// (GET /api/v1/health: projected below sequence).
+func (b *browser) serverBehind(ctx context.Context) bool {
+	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/api/v1/health", nil)
+	if err != nil {
+		return false
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer res.Body.Close()
+	var h struct{ Sequence, Projected uint64 }
+	return res.StatusCode == http.StatusOK && json.NewDecoder(res.Body).Decode(&h) == nil && h.Projected < h.Sequence
 }
 
 func (b *browser) noProblems(t *testing.T, where string) {

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -239,7 +238,9 @@ func TestServeOnDemo(t *testing.T) {
 	})
 
 	t.Run("read your writes and the event stream", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// The stream stays open until the command's sequence is announced
+		// (or the test's deadline, see waitBound).
+		ctx, cancel := context.WithDeadline(context.Background(), waitBound(t))
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/stream", nil)
 		resp, err := http.DefaultClient.Do(req)

@@ -51,7 +51,9 @@ type servingProcess struct {
 
 // launchServe runs 'landrelease serve --http 127.0.0.1:0 --data-dir dataDir
 // args...' in process and returns once it serves, with its base URL read
-// from what serve prints at start.
+// from what serve prints at start. It waits as long as serve is starting:
+// until it prints where it serves, or exits, or the test's deadline comes
+// (see waitBound).
 func launchServe(t testing.TB, dataDir string, args ...string) *servingProcess {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,14 +67,15 @@ func launchServe(t testing.TB, dataDir string, args ...string) *servingProcess {
 	case code := <-p.done:
 		cancel()
 		t.Fatalf("serve exited %d before serving:\n%s", code, p.stderr)
-	case <-time.After(60 * time.Second):
+	case <-time.After(time.Until(waitBound(t))):
 		cancel()
-		t.Fatalf("serve did not start within 60 s:\n%s", p.stderr)
+		t.Fatalf("serve was still starting at the test's deadline:\n%s", p.stderr)
 	}
 	return nil
 }
 
-// wait stops nothing; it waits for serve to exit and checks its status.
+// wait stops nothing; it waits for serve to exit (until the test's deadline,
+// see waitBound) and checks its status.
 func (p *servingProcess) wait(t testing.TB) {
 	t.Helper()
 	select {
@@ -80,8 +83,8 @@ func (p *servingProcess) wait(t testing.TB) {
 		if code != exitOK {
 			t.Errorf("serve exited %d:\n%s", code, p.stderr)
 		}
-	case <-time.After(30 * time.Second):
-		t.Errorf("serve did not stop within 30 s of being told to")
+	case <-time.After(time.Until(waitBound(t))):
+		t.Errorf("serve was told to stop and was still running at the test's deadline:\n%s", p.stderr)
 	}
 }
 
@@ -138,16 +141,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// client calls the API with a token ("" sends none).
+// client calls the API with a token ("" sends none). A request waits for
+// its answer as long as the server works on it, until the test's deadline
+// (see waitBound).
 type client struct {
 	t     testing.TB
 	base  string
 	token string
 	http  *http.Client
+	bound time.Time
 }
 
 func newClient(t testing.TB, base, token string) *client {
-	return &client{t: t, base: base, token: token, http: &http.Client{Timeout: 60 * time.Second}}
+	return &client{t: t, base: base, token: token, http: &http.Client{}, bound: waitBound(t)}
 }
 
 // do sends a request and returns the status and body; body may be nil, a
@@ -172,7 +178,9 @@ func (c *client) do(method, path string, body any) (int, []byte) {
 		}
 		r = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, c.base+path, r)
+	ctx, cancel := context.WithDeadline(context.Background(), c.bound)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
 	if err != nil {
 		c.t.Fatal(err)
 	}
