@@ -230,68 +230,88 @@ func validate(p *rowProblems, cmd domain.Command, columns map[string]string) {
 
 var registerColumns = map[string]string{"size_m2": "estimated_area", "area_id": "local_id"}
 
+// areaRecord is an areas record being read: its columns, and what was
+// parsed from them so far.
+type areaRecord struct {
+	get          func(col string) string
+	factor       float64 // area_unit in m²
+	est, rem     int64   // estimated_area, remaining_area in m²
+	estOK, remOK bool
+	registered   events.Date
+	class        string
+	entered      time.Time   // entered_on (zero: now)
+	on           events.Date // date of the releases (last_activity_on, else registered_on)
+	operator     string
+	reopened     int64  // reopened_area in m²
+	devices      [3]int // DeviceColumns, given to the first clearance
+	unexplained  int64  // the part of (estimated − remaining) no column explains
+}
+
+// area reads an areas record column group by column group, in the order
+// its problems are reported: the area's identity and sizes, its
+// registration, the releases it records and their balance, and last the
+// commands that replay those releases.
 func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
-	get := func(col string) string { return h.Get(r, col) }
-	row := Row{LocalID: get("local_id")}
+	a := &areaRecord{get: func(col string) string { return h.Get(r, col) }}
+	row := Row{LocalID: a.get("local_id")}
 	if row.LocalID == "" {
 		p.add("local_id", "required: the area's ID in the source database")
 	} else {
 		row.AreaID = AreaID(c.Country, row.LocalID)
 		row.Key = row.LocalID
 	}
-	c.province(p, get("province"))
-	factor, unitOK := unitFactor(p, get("area_unit"))
+	c.province(p, a.get("province"))
+	a.sizes(p)
+	reg := c.registration(a, row.AreaID, p)
+	// The registration is named by the area: an area is registered once,
+	// whichever file (an original or an export of it) brings it.
+	regID := events.NameID("import", strings.ToUpper(c.Country), row.AreaID.String(), "register")
+	a.entered = c.enteredOn(p, a.get("entered_on"))
+	row.First = []domain.CommandEnvelope{{ID: regID, Actor: c.actor(), Command: reg, RecordedAt: a.entered}}
+	c.releaseColumns(a, &row, p)
+	a.balance(&row, p)
+	plan := releasePlan{c: c, a: a, p: p, row: &row, remaining: a.est, reopenLeft: a.reopened}
+	plan.steps()
+	if a.devices != [3]int{} {
+		p.add("ap_mines_destroyed", "devices destroyed without cleared_area: they are recorded with a clearance")
+	}
+	return row
+}
+
+// sizes reads area_unit, estimated_area and remaining_area.
+func (a *areaRecord) sizes(p *rowProblems) {
+	factor, unitOK := unitFactor(p, a.get("area_unit"))
 	if !unitOK {
 		factor = 1
 	}
-	est, estOK := size(p, "estimated_area", get("estimated_area"), factor, true)
-	if estOK && est == 0 {
+	a.factor = factor
+	a.est, a.estOK = size(p, "estimated_area", a.get("estimated_area"), factor, true)
+	if a.estOK && a.est == 0 {
 		p.add("estimated_area", "must be more than 0")
 	}
-	rem, remOK := size(p, "remaining_area", get("remaining_area"), factor, true)
-	registered := c.date(p, "registered_on", get("registered_on"), true)
-	class := strings.ToUpper(get("classification"))
-	if class == "" {
+	a.rem, a.remOK = size(p, "remaining_area", a.get("remaining_area"), factor, true)
+}
+
+// registration reads the columns of the area's registration and checks the
+// command as the domain would.
+func (c *Converter) registration(a *areaRecord, area uuid.UUID, p *rowProblems) domain.RegisterSuspectedArea {
+	get := a.get
+	a.registered = c.date(p, "registered_on", get("registered_on"), true)
+	a.class = strings.ToUpper(get("classification"))
+	if a.class == "" {
 		p.add("classification", "required: SHA or CHA")
 	}
 	reg := domain.RegisterSuspectedArea{
-		AreaID: row.AreaID, Province: get("province"), District: get("district"), Commune: get("commune"),
-		Village: get("village"), Hazard: events.Hazard(strings.ToUpper(get("hazard"))), Classification: class,
-		SizeM2: est, RegisteredOn: registered, Source: events.Source(strings.ToUpper(get("source"))),
+		AreaID: area, Province: get("province"), District: get("district"), Commune: get("commune"),
+		Village: get("village"), Hazard: events.Hazard(strings.ToUpper(get("hazard"))), Classification: a.class,
+		SizeM2: a.est, RegisteredOn: a.registered, Source: events.Source(strings.ToUpper(get("source"))),
 		LandUse: events.LandUse(strings.ToUpper(get("land_use"))),
 	}
 	if reg.Source == "" {
 		reg.Source = "OTHER"
 	}
-	if s := get("casualties_last_5y"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			p.add("casualties_last_5y", "%q is not a whole number", s)
-		}
-		reg.CasualtiesLast5y = n
-	}
-	if s := get("community_request"); s != "" {
-		switch strings.ToLower(s) {
-		case "true", "yes", "y", "1":
-			reg.CommunityRequest = true
-		case "false", "no", "n", "0":
-		default:
-			p.add("community_request", "%q: want true or false", s)
-		}
-	}
-	if s := get("evidence"); s != "" {
-		for _, k := range strings.Split(s, ";") {
-			k = strings.ToUpper(strings.TrimSpace(k))
-			if k == "" {
-				continue
-			}
-			if !events.Contains(events.EvidenceKindValues, k) {
-				p.add("evidence", "unknown evidence kind %q: one of %s, separated by ;", k, strings.Join(events.EvidenceKindValues, ", "))
-				continue
-			}
-			reg.Evidence = append(reg.Evidence, events.Evidence{Kind: events.EvidenceKind(k), ObservedOn: registered})
-		}
-	}
+	a.priority(&reg, p)
+	a.evidence(&reg, p)
 	if s := get("geometry"); s != "" {
 		if !json.Valid([]byte(s)) {
 			p.add("geometry", "not JSON: the geometry column holds a GeoJSON Polygon or MultiPolygon")
@@ -300,148 +320,206 @@ func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
 		}
 	}
 	checked := reg
-	if registered.IsZero() { // registered_on is reported; its evidence dates would repeat it
+	if a.registered.IsZero() { // registered_on is reported; its evidence dates would repeat it
 		checked.Evidence = nil
 	}
 	validate(p, checked, registerColumns)
-	// The registration is named by the area: an area is registered once,
-	// whichever file (an original or an export of it) brings it.
-	regID := events.NameID("import", strings.ToUpper(c.Country), row.AreaID.String(), "register")
-	entered := c.enteredOn(p, get("entered_on"))
-	row.First = []domain.CommandEnvelope{{ID: regID, Actor: c.actor(), Command: reg, RecordedAt: entered}}
+	return reg
+}
 
-	// Releases recorded before the import: by method where the file says,
-	// the rest of (estimated − remaining) as a desk-analysis cancellation.
-	on := c.date(p, "last_activity_on", get("last_activity_on"), false)
-	if on.IsZero() {
-		on = registered
-	} else if !registered.IsZero() && on.Before(registered) {
-		p.add("last_activity_on", "%s is before registered_on %s", on, registered)
+// priority reads casualties_last_5y and community_request.
+func (a *areaRecord) priority(reg *domain.RegisterSuspectedArea, p *rowProblems) {
+	if s := a.get("casualties_last_5y"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			p.add("casualties_last_5y", "%q is not a whole number", s)
+		}
+		reg.CasualtiesLast5y = n
 	}
-	operator := get("operator")
-	row.releasedOn, row.operator = on, operator
-	// One command per method, for the total the row gives for it; the part
-	// of (estimated − remaining) no column explains is a desk-analysis
-	// cancellation.
-	cols := ReleaseColumns
-	totals := row.Released[:]
-	var released int64
-	for i, col := range cols {
-		if m2, ok := size(p, col, get(col), factor, false); ok {
-			totals[i] = m2
-			released += m2
+	if s := a.get("community_request"); s != "" {
+		switch strings.ToLower(s) {
+		case "true", "yes", "y", "1":
+			reg.CommunityRequest = true
+		case "false", "no", "n", "0":
+		default:
+			p.add("community_request", "%q: want true or false", s)
 		}
 	}
-	reopened, _ := size(p, "reopened_area", get("reopened_area"), factor, false)
-	var devices [3]int
+}
+
+// evidence reads the evidence kinds, separated by ';', observed on the day
+// of the registration.
+func (a *areaRecord) evidence(reg *domain.RegisterSuspectedArea, p *rowProblems) {
+	s := a.get("evidence")
+	if s == "" {
+		return
+	}
+	for _, k := range strings.Split(s, ";") {
+		k = strings.ToUpper(strings.TrimSpace(k))
+		if k == "" {
+			continue
+		}
+		if !events.Contains(events.EvidenceKindValues, k) {
+			p.add("evidence", "unknown evidence kind %q: one of %s, separated by ;", k, strings.Join(events.EvidenceKindValues, ", "))
+			continue
+		}
+		reg.Evidence = append(reg.Evidence, events.Evidence{Kind: events.EvidenceKind(k), ObservedOn: a.registered})
+	}
+}
+
+// releaseColumns reads the releases recorded before the import: their date
+// and operator, the total of each method of ReleaseColumns (into
+// row.Released), reopened_area and the devices destroyed.
+func (c *Converter) releaseColumns(a *areaRecord, row *Row, p *rowProblems) {
+	a.on = c.date(p, "last_activity_on", a.get("last_activity_on"), false)
+	if a.on.IsZero() {
+		a.on = a.registered
+	} else if !a.registered.IsZero() && a.on.Before(a.registered) {
+		p.add("last_activity_on", "%s is before registered_on %s", a.on, a.registered)
+	}
+	a.operator = a.get("operator")
+	row.releasedOn, row.operator = a.on, a.operator
+	for i, col := range ReleaseColumns {
+		if m2, ok := size(p, col, a.get(col), a.factor, false); ok {
+			row.Released[i] = m2
+		}
+	}
+	a.reopened, _ = size(p, "reopened_area", a.get("reopened_area"), a.factor, false)
 	for i, col := range DeviceColumns {
-		if v := get(col); v != "" {
+		if v := a.get(col); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
 				p.add(col, "%q is not a whole number of devices", v)
 				continue
 			}
-			devices[i] = n
+			a.devices[i] = n
 		}
 	}
-	row.Reopened = reopened
-	unexplained := int64(0)
-	if estOK && remOK {
+	row.Reopened = a.reopened
+}
+
+// balance checks estimated − released + reopened against remaining_area and
+// the status column; the part of (estimated − remaining) no column explains
+// is a desk-analysis cancellation (added to row.Released).
+func (a *areaRecord) balance(row *Row, p *rowProblems) {
+	released := row.Released[0] + row.Released[1] + row.Released[2] + row.Released[3]
+	if a.estOK && a.remOK {
+		est, rem, reopened := a.est, a.rem, a.reopened
 		switch rest := est - released + reopened - rem; {
 		case rem > est:
 			p.add("remaining_area", "%d m² is more than estimated_area %d m²", rem, est)
 		case rest < 0:
 			p.add("remaining_area", "estimated %d m² less released %d m² plus reopened %d m² leaves %d m², not %d m²", est, released, reopened, est-released+reopened, rem)
 		case rest > 0:
-			unexplained = rest
-			totals[1] += rest
+			a.unexplained = rest
+			row.Released[1] += rest
 		}
 	}
-	if s := strings.ToUpper(get("status")); s != "" && remOK {
-		want := class
-		if rem == 0 {
+	if s := strings.ToUpper(a.get("status")); s != "" && a.remOK {
+		want := a.class
+		if a.rem == 0 {
 			want = "RELEASED"
 		}
 		if !events.Contains([]string{"SHA", "CHA", "RELEASED"}, s) {
 			p.add("status", "unknown status %q: SHA, CHA or RELEASED", s)
-		} else if s != want && class != "" {
-			p.add("status", "%s does not match classification %s with remaining_area %d m² (want %s)", s, class, rem, want)
+		} else if s != want && a.class != "" {
+			p.add("status", "%s does not match classification %s with remaining_area %d m² (want %s)", s, a.class, a.rem, want)
 		}
 	}
-	// Releases go in method order; land reopened in the source is given back
-	// (ReopenArea) just before the release that needs it, or at the end, so
-	// that no step releases more than remains or reopens more than was
-	// released.
-	remaining, releasedSoFar, reopenLeft := est, int64(0), reopened
-	reopen := func(m2 int64) bool {
-		if m2 <= 0 {
-			return true
-		}
-		if m2 > releasedSoFar || m2 > reopenLeft {
-			p.add("reopened_area", "%d m² cannot be reopened: only %d m² was released before", m2, releasedSoFar)
-			return false
-		}
-		env := c.reopen(row.AreaID, class, m2, reopened-reopenLeft+m2, on)
-		if !entered.IsZero() {
-			env.RecordedAt = entered
-			if t := on.Time(); t.After(entered) {
-				env.RecordedAt = t
-			}
-		}
-		row.Then = append(row.Then, env)
-		remaining, releasedSoFar, reopenLeft = remaining+m2, releasedSoFar-m2, reopenLeft-m2
-		return true
-	}
+}
+
+// releasePlan turns an areas record's release totals into commands (into
+// row.Then). Releases go in method order; land reopened in the source is
+// given back (ReopenArea) just before the release that needs it, or at the
+// end, so that no step releases more than remains or reopens more than was
+// released.
+type releasePlan struct {
+	c   *Converter
+	a   *areaRecord
+	p   *rowProblems
+	row *Row
+
+	remaining, releasedSoFar, reopenLeft int64
+}
+
+func (s *releasePlan) steps() {
 	var pending [4]int64
-	copy(pending[:], totals)
+	copy(pending[:], s.row.Released[:])
 	done := [4]int64{}
 	for {
-		for i, col := range cols {
-			m2 := min(pending[i], remaining)
+		for i, col := range ReleaseColumns {
+			m2 := min(pending[i], s.remaining)
 			if m2 <= 0 {
 				continue
 			}
 			pending[i] -= m2
 			done[i] += m2
-			remaining, releasedSoFar = remaining-m2, releasedSoFar+m2
-			// Named by the cumulative total of the method: a re-import of
-			// the same record is the same command.
-			rel := c.release(p, row.AreaID, col, m2, done[i], on, operator, unexplained > 0)
-			if clr, ok := rel.Command.(domain.ClearArea); ok && done[i] == m2 {
-				// Devices destroyed go with the first clearance of the record.
-				clr.APMinesDestroyed, clr.ATMinesDestroyed, clr.ERWDestroyed = devices[0], devices[1], devices[2]
-				rel.Command = clr
-				devices = [3]int{}
-			}
-			if !entered.IsZero() {
-				// A release migrated with the record was entered when it
-				// happened, and not before the record itself.
-				rel.RecordedAt = entered
-				if t := on.Time(); t.After(entered) {
-					rel.RecordedAt = t
-				}
-			}
-			row.Then = append(row.Then, rel)
+			s.remaining, s.releasedSoFar = s.remaining-m2, s.releasedSoFar+m2
+			s.release(col, m2, done[i])
 		}
 		left := pending[0] + pending[1] + pending[2] + pending[3]
 		if left == 0 {
 			break
 		}
 		// Nothing remains but more was released: land was reopened between.
-		need := min(left, reopenLeft, releasedSoFar)
+		need := min(left, s.reopenLeft, s.releasedSoFar)
 		if need <= 0 {
-			p.add("reopened_area", "%d m² more released than the area and its reopened land allow", left)
+			s.p.add("reopened_area", "%d m² more released than the area and its reopened land allow", left)
 			break
 		}
-		if !reopen(need) {
+		if !s.reopen(need) {
 			break
 		}
 	}
-	reopen(reopenLeft)
-	if devices != [3]int{} {
-		p.add("ap_mines_destroyed", "devices destroyed without cleared_area: they are recorded with a clearance")
+	s.reopen(s.reopenLeft)
+}
+
+// release adds the release of m² by the method of col, done being the
+// method's total so far.
+func (s *releasePlan) release(col string, m2, done int64) {
+	a := s.a
+	// Named by the cumulative total of the method: a re-import of the same
+	// record is the same command.
+	rel := s.c.release(s.p, s.row.AreaID, col, m2, done, a.on, a.operator, a.unexplained > 0)
+	if clr, ok := rel.Command.(domain.ClearArea); ok && done == m2 {
+		// Devices destroyed go with the first clearance of the record.
+		clr.APMinesDestroyed, clr.ATMinesDestroyed, clr.ERWDestroyed = a.devices[0], a.devices[1], a.devices[2]
+		rel.Command = clr
+		a.devices = [3]int{}
 	}
-	return row
+	// A release migrated with the record was entered when it happened, and
+	// not before the record itself.
+	rel.RecordedAt = s.enteredAt(rel.RecordedAt)
+	s.row.Then = append(s.row.Then, rel)
+}
+
+// reopen gives back m² of released land, if the record allows it.
+func (s *releasePlan) reopen(m2 int64) bool {
+	if m2 <= 0 {
+		return true
+	}
+	if m2 > s.releasedSoFar || m2 > s.reopenLeft {
+		s.p.add("reopened_area", "%d m² cannot be reopened: only %d m² was released before", m2, s.releasedSoFar)
+		return false
+	}
+	a := s.a
+	env := s.c.reopen(s.row.AreaID, a.class, m2, a.reopened-s.reopenLeft+m2, a.on)
+	env.RecordedAt = s.enteredAt(env.RecordedAt)
+	s.row.Then = append(s.row.Then, env)
+	s.remaining, s.releasedSoFar, s.reopenLeft = s.remaining+m2, s.releasedSoFar-m2, s.reopenLeft-m2
+	return true
+}
+
+// enteredAt is when a step migrated with the record was entered: entered_on,
+// or the day of the releases if later; without entered_on, at (unchanged).
+func (s *releasePlan) enteredAt(at time.Time) time.Time {
+	if s.a.entered.IsZero() {
+		return at
+	}
+	if t := s.a.on.Time(); t.After(s.a.entered) {
+		return t
+	}
+	return s.a.entered
 }
 
 // DeviceColumns of an areas file: devices destroyed by its clearance.
