@@ -11,7 +11,7 @@ import (
 // GroupCommit is an EventStore that lets commands arriving together share
 // one atomic append, and so one write to disk: while one append is in
 // flight, the appends that arrive queue up, and the next append takes all of
-// them (on distinct aggregates, up to MaxEvents events) as one batch, each
+// them (on distinct aggregates, up to GroupCommitConfig.MaxEvents events) as one batch, each
 // write keeping its own expected-version check. A lone append on an idle
 // store goes out at once; grouping never waits for company.
 //
@@ -45,29 +45,47 @@ type groupReq struct {
 
 var _ EventStore = (*GroupCommit)(nil)
 
-// DefaultMinBatch is the smallest group sent as one atomic batch; smaller
-// groups go as concurrent single appends. Tune with SetMinBatch.
+// DefaultMinBatch is the smallest group sent as one atomic batch by
+// default; smaller groups go as concurrent single appends.
 const DefaultMinBatch = 24
 
-// SetMinBatch sets the smallest group sent as one atomic batch (1: always
-// batch). Call before use.
-func (g *GroupCommit) SetMinBatch(n int) {
-	if n < 1 {
-		n = 1
-	}
-	g.minBatch = n
+// GroupCommitConfig configures a GroupCommit.
+type GroupCommitConfig struct {
+	// MaxEvents bounds the events of one grouped append: 1 to 1000, the
+	// JetStream atomic batch limit.
+	MaxEvents int
+	// MinBatch is the smallest group sent as one atomic batch (1: every
+	// group); smaller groups go as concurrent single appends.
+	MinBatch int
 }
 
-// NewGroupCommit starts the appender of store. maxEvents bounds one batch
-// (at most 1000, the JetStream atomic batch limit).
-func NewGroupCommit(store EventStore, maxEvents int) *GroupCommit {
-	if maxEvents < 1 || maxEvents > 1000 {
-		maxEvents = 1000
+// DefaultGroupCommitConfig returns the configuration the engine runs with.
+func DefaultGroupCommitConfig() GroupCommitConfig {
+	return GroupCommitConfig{MaxEvents: 1000, MinBatch: DefaultMinBatch}
+}
+
+// Validate reports every problem with the configuration at once.
+func (c GroupCommitConfig) Validate() error {
+	var p Problems
+	if c.MaxEvents < 1 || c.MaxEvents > 1000 {
+		p.Add("max_events", "must be between 1 and 1000 (the JetStream atomic batch limit), got %d", c.MaxEvents)
 	}
-	g := &GroupCommit{store: store, maxEvents: maxEvents, minBatch: DefaultMinBatch, reqs: make(chan *groupReq, 4096),
+	if c.MinBatch < 1 {
+		p.Add("min_batch", "must be at least 1 (1: every group is one atomic batch), got %d", c.MinBatch)
+	}
+	return p.Err("group commit config")
+}
+
+// NewGroupCommit starts the appender of store, or reports what is wrong
+// with cfg.
+func NewGroupCommit(store EventStore, cfg GroupCommitConfig) (*GroupCommit, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	g := &GroupCommit{store: store, maxEvents: cfg.MaxEvents, minBatch: cfg.MinBatch, reqs: make(chan *groupReq, 4096),
 		quit: make(chan struct{}), done: make(chan struct{})}
 	go g.run()
-	return g
+	return g, nil
 }
 
 // Close stops the appender after the appends in flight; later Appends fail.

@@ -104,7 +104,7 @@ func TestRunnerRecordsQuarantined(t *testing.T) {
 	src := &mixedSource{items: []any{env(1, registered(area)), q(2), env(3, reduced(area)), q(4)}}
 
 	plain := &quarantineStore{memStore: newMemStore()}
-	if err := NewRunner(plain, 2).CatchUp(ctx, plainSource{src}, nil); err != nil {
+	if err := mustRunner(t, plain, 2).CatchUp(ctx, plainSource{src}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st := plain.state(); st.Sequence != 3 || len(plain.listed) != 0 {
@@ -112,7 +112,7 @@ func TestRunnerRecordsQuarantined(t *testing.T) {
 	}
 
 	store := &quarantineStore{memStore: newMemStore()}
-	r := NewRunner(store, 2)
+	r := mustRunner(t, store, 2)
 	if err := r.CatchUp(ctx, src, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestRunnerRecordsQuarantined(t *testing.T) {
 		t.Fatalf("checkpoint %d, listed %v, counted %d; want 4, [2 4], 2", st.Sequence, store.listed, r.Fold().Quarantined)
 	}
 	src.items = append(src.items, q(5), env(6, reduced(area)))
-	again := NewRunner(store, 100) // a restart: count from the store
+	again := mustRunner(t, store, 100) // a restart: count from the store
 	if err := again.CatchUp(ctx, src, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -32,8 +32,9 @@ func TestFollowRetryingResumesFromCheckpoint(t *testing.T) {
 	var failures atomic.Int64
 	var committed atomic.Uint64
 	done := make(chan error, 1)
+	follower := mustRunner(t, store, 7)
 	go func() {
-		done <- FollowRetrying(ctx, NewRunner(store, 7), src, Backoff{Min: time.Millisecond, Max: 10 * time.Millisecond},
+		done <- FollowRetrying(ctx, follower, src, Backoff{Min: time.Millisecond, Max: 10 * time.Millisecond},
 			func(seq uint64) { committed.Store(seq) },
 			func(err error, attempt int) { failures.Add(1) })
 	}()
@@ -80,7 +81,7 @@ func TestFollowRetryingResumesFromCheckpoint(t *testing.T) {
 	}
 
 	fresh := newMemStore()
-	if err := NewRunner(fresh, 1000).Rebuild(context.Background(), src, nil); err != nil {
+	if err := mustRunner(t, fresh, 1000).Rebuild(context.Background(), src, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := store.state(), fresh.state(); !reflect.DeepEqual(got, want) {

@@ -69,13 +69,36 @@ type Runner struct {
 	loaded   bool
 }
 
-// NewRunner returns a runner that commits at most every maxBatch events
-// (more when an atomic append is longer).
-func NewRunner(store Store, maxBatch int) *Runner {
-	if maxBatch < 1 {
-		maxBatch = 10_000
+// RunnerConfig configures a Runner.
+type RunnerConfig struct {
+	// MaxBatch is how many events the runner folds at most between two
+	// commits (more when an atomic append is longer): at least 1.
+	MaxBatch int
+}
+
+// DefaultRunnerConfig returns a configuration that commits every 10,000
+// events at most.
+func DefaultRunnerConfig() RunnerConfig { return RunnerConfig{MaxBatch: 10_000} }
+
+// Validate reports every problem with the configuration at once.
+func (c RunnerConfig) Validate() error {
+	var errs []error
+	if c.MaxBatch < 1 {
+		errs = append(errs, fmt.Errorf("max_batch: must be at least 1, got %d", c.MaxBatch))
 	}
-	return &Runner{store: store, maxBatch: maxBatch}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("projection runner config: %w", err)
+	}
+	return nil
+}
+
+// NewRunner returns a runner that commits to store as cfg says, or what is
+// wrong with cfg.
+func NewRunner(store Store, cfg RunnerConfig) (*Runner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Runner{store: store, maxBatch: cfg.MaxBatch}, nil
 }
 
 // Fold returns the runner's in-memory state. Not safe to use while the

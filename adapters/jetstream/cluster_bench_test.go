@@ -18,6 +18,7 @@ import (
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/storetest"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -187,8 +188,7 @@ func rawPublish(b *testing.B, js jetstream.JetStream, clients, n int, refused *a
 }
 
 func benchHandler(b *testing.B, store *lrjs.Store) *domain.Handler {
-	gc := domain.NewGroupCommit(store, 1000)
-	b.Cleanup(gc.Close)
+	gc := storetest.GroupCommit(b, store, 0)
 	h, err := domain.NewHandler(gc, domain.DefaultHandlerConfig())
 	if err != nil {
 		b.Fatal(err)

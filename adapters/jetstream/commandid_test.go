@@ -15,6 +15,7 @@ import (
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/storetest"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -76,9 +77,7 @@ func eventIDsOnce(t *testing.T, store domain.EventStore) int {
 func TestCommandIDReuseRefused(t *testing.T) {
 	nc := jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))
 	store := jetstreamtest.MustStore(t, nc)
-	gc := domain.NewGroupCommit(store, 1000)
-	gc.SetMinBatch(1) // groups of two or more go as one atomic batch
-	t.Cleanup(gc.Close)
+	gc := storetest.GroupCommit(t, store, 1) // groups of two or more go as one atomic batch
 	ctx := context.Background()
 	a := warmHandler(t, gc)
 

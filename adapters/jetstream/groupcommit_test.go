@@ -13,6 +13,7 @@ import (
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/storetest"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -27,9 +28,7 @@ func TestGroupCommitSixteenClients(t *testing.T) {
 func sixteenClients(t *testing.T, minBatch int) {
 	nc := jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))
 	store := jetstreamtest.MustStore(t, nc)
-	gc := domain.NewGroupCommit(store, 1000)
-	gc.SetMinBatch(minBatch)
-	t.Cleanup(gc.Close)
+	gc := storetest.GroupCommit(t, store, minBatch)
 	h := newHandler(t, gc)
 	ctx := context.Background()
 	const areas, size = 8, 50_000
@@ -129,9 +128,7 @@ func TestGroupCommitFailsAGroupAtOnceWhenUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gc := domain.NewGroupCommit(store, 1000)
-	gc.SetMinBatch(2)
-	t.Cleanup(gc.Close)
+	gc := storetest.GroupCommit(t, store, 2)
 	h := newHandler(t, gc)
 	ctx := context.Background()
 	const clients = 30

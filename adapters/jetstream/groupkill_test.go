@@ -31,8 +31,12 @@ func groupCommitChild(dir string) {
 	if err != nil {
 		panic(err)
 	}
-	gc := domain.NewGroupCommit(store, 1000)
-	gc.SetMinBatch(1) // every group is one atomic batch
+	gcc := domain.DefaultGroupCommitConfig()
+	gcc.MinBatch = 1 // every group is one atomic batch
+	gc, err := domain.NewGroupCommit(store, gcc)
+	if err != nil {
+		panic(err)
+	}
 	h, _ := domain.NewHandler(gc, domain.DefaultHandlerConfig())
 	var mu sync.Mutex
 	out := bufio.NewWriter(os.Stdout)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/storetest"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -100,8 +101,7 @@ func TestWarmKnowsVersionsPastForeignMessages(t *testing.T) {
 	ctx := context.Background()
 	nc := jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))
 	st := jetstreamtest.MustStore(t, nc)
-	store := domain.NewGroupCommit(st, 1000) // as the engine wires it
-	t.Cleanup(store.Close)
+	store := storetest.GroupCommit(t, st, 0) // as the engine wires it
 	on := events.MustDate("2024-01-02")
 	reg, err := newHandler(t, store).Handle(ctx, domain.CommandEnvelope{Command: domain.RegisterSuspectedArea{
 		Province: "Pailin", Hazard: "AP", SizeM2: 1000, RegisteredOn: on, Source: "BLS"}})

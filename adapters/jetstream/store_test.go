@@ -133,8 +133,6 @@ func TestOldServerRefused(t *testing.T) {
 
 func TestConformanceGroupCommitEmbedded(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) domain.EventStore {
-		g := domain.NewGroupCommit(jetstreamtest.MustStore(t, jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))), 1000)
-		t.Cleanup(g.Close)
-		return g
+		return storetest.GroupCommit(t, jetstreamtest.MustStore(t, jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))), 0)
 	})
 }

@@ -14,8 +14,6 @@ func TestConformance(t *testing.T) {
 
 func TestConformanceGroupCommit(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) domain.EventStore {
-		g := domain.NewGroupCommit(memory.New(), 1000)
-		t.Cleanup(g.Close)
-		return g
+		return storetest.GroupCommit(t, memory.New(), 0)
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 )
 
 // benchChanges builds commit i of a run: areaRows area rows (half new, with
@@ -133,7 +134,7 @@ func BenchmarkRebuild(b *testing.B) {
 			s := &timedStore{Store: backend.open(b)}
 			b.ResetTimer()
 			for op := 0; op < b.N; op++ {
-				if err := projections.NewRunner(s, 10_000).Rebuild(context.Background(), h, nil); err != nil {
+				if err := projectiontest.Runner(b, s, 10_000).Rebuild(context.Background(), h, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

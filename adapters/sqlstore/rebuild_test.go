@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 )
 
 // A rebuild whose area buffer fills many times (each area then written in
@@ -15,12 +15,12 @@ func TestRebuildWithAFullAreaBuffer(t *testing.T) {
 	backends(t, func(t *testing.T, open func(testing.TB) *Store) {
 		ctx := context.Background()
 		s := open(t)
-		if err := projections.NewRunner(s, 23).CatchUp(ctx, h, nil); err != nil {
+		if err := projectiontest.Runner(t, s, 23).CatchUp(ctx, h, nil); err != nil {
 			t.Fatalf("CatchUp: %v", err)
 		}
 		live := mustDump(t, s)
 		s.rebuildRows = 17
-		if err := projections.NewRunner(s, 41).Rebuild(ctx, h, nil); err != nil {
+		if err := projectiontest.Runner(t, s, 41).Rebuild(ctx, h, nil); err != nil {
 			t.Fatalf("Rebuild: %v", err)
 		}
 		if rebuilt := mustDump(t, s); live != rebuilt {

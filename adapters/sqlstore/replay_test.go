@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 )
 
 // The read model built event by event, across restarts, is the one a
@@ -19,13 +19,13 @@ func TestLiveEqualsRebuild(t *testing.T) {
 		// Live: three runs of the runner, each a restart from Load, with
 		// small commits.
 		for _, upTo := range []int{len(h) / 3, 2 * len(h) / 3, len(h)} {
-			r := projections.NewRunner(s, 37)
+			r := projectiontest.Runner(t, s, 37)
 			if err := r.CatchUp(ctx, h[:upTo], nil); err != nil {
 				t.Fatalf("CatchUp to %d: %v", upTo, err)
 			}
 		}
 		live := mustDump(t, s)
-		if err := projections.NewRunner(s, 1000).Rebuild(ctx, h, nil); err != nil {
+		if err := projectiontest.Runner(t, s, 1000).Rebuild(ctx, h, nil); err != nil {
 			t.Fatalf("Rebuild: %v", err)
 		}
 		rebuilt := mustDump(t, s)
@@ -44,7 +44,7 @@ func TestSQLiteAndPostgreSQLAgree(t *testing.T) {
 	var dumps []string
 	for _, open := range []func(testing.TB) *Store{mustSQLite, mustPostgres} {
 		s := open(t)
-		if err := projections.NewRunner(s, 50).CatchUp(context.Background(), h, nil); err != nil {
+		if err := projectiontest.Runner(t, s, 50).CatchUp(context.Background(), h, nil); err != nil {
 			t.Fatalf("%s: CatchUp: %v", s.Dialect(), err)
 		}
 		dumps = append(dumps, mustDump(t, s))

@@ -68,8 +68,12 @@ func (l *Landrelease) startEngine(ctx context.Context) error {
 		l.group.Close()
 	}
 	hc := domain.DefaultHandlerConfig()
-	l.group = domain.NewGroupCommit(l.store, hc.MaxBatchEvents)
+	gc := domain.DefaultGroupCommitConfig()
+	gc.MaxEvents = hc.MaxBatchEvents
 	var err error
+	if l.group, err = domain.NewGroupCommit(l.store, gc); err != nil {
+		return err
+	}
 	if l.handler, err = domain.NewHandler(l.group, hc); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 )
 
 // A three-node cluster, an R3 stream: commands flow from several clients
@@ -42,8 +43,9 @@ func TestClusterRidesOutNodeLossAndStepdown(t *testing.T) {
 	defer db.Close()
 	var followErrors atomic.Int64
 	followDone := make(chan error, 1)
+	follower := projectiontest.Runner(t, db, 100)
 	go func() {
-		followDone <- projections.FollowRetrying(ctx, projections.NewRunner(db, 100), eng.store, projections.Backoff{}, nil,
+		followDone <- projections.FollowRetrying(ctx, follower, eng.store, projections.Backoff{}, nil,
 			func(err error, attempt int) {
 				followErrors.Add(1)
 				t.Logf("projections: attempt %d: %v", attempt, err)

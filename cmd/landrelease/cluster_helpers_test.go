@@ -17,6 +17,7 @@ import (
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 )
 
 // Shared by the cluster_*_test.go files: a load of ReduceArea commands that
@@ -243,7 +244,7 @@ func checkRebuildEqual(t *testing.T, db *sqlstore.Store, src projections.Source)
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	if err := projections.NewRunner(fresh, 1000).Rebuild(ctx, src, nil); err != nil {
+	if err := projectiontest.Runner(t, fresh, 1000).Rebuild(ctx, src, nil); err != nil {
 		t.Fatal(err)
 	}
 	a, err := db.Dump(ctx)

@@ -17,6 +17,7 @@ import (
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 )
 
 // The engine survives its NATS server going away for ten seconds (stopped,
@@ -55,8 +56,9 @@ func TestEngineRidesOutTenSecondNATSOutage(t *testing.T) {
 	}
 	defer db.Close()
 	followDone := make(chan error, 1)
+	follower := projectiontest.Runner(t, db, 100)
 	go func() {
-		followDone <- projections.FollowRetrying(ctx, projections.NewRunner(db, 100), eng.store, projections.Backoff{}, nil, nil)
+		followDone <- projections.FollowRetrying(ctx, follower, eng.store, projections.Backoff{}, nil, nil)
 	}()
 
 	acked := map[uuid.UUID]uuid.UUID{}

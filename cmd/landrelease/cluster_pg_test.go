@@ -13,6 +13,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
@@ -138,8 +139,9 @@ func TestProjectionsRideOutPostgreSQLOutage(t *testing.T) {
 	var lastCommit atomic.Uint64
 	backwards := make(chan uint64, 1)
 	followDone := make(chan error, 1)
+	follower := projectiontest.Runner(t, db, 50)
 	go func() {
-		followDone <- projections.FollowRetrying(ctx, projections.NewRunner(db, 50), eng.store,
+		followDone <- projections.FollowRetrying(ctx, follower, eng.store,
 			projections.Backoff{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
 			func(seq uint64) {
 				if prev := lastCommit.Swap(seq); seq <= prev {
@@ -194,7 +196,7 @@ func TestProjectionsRideOutPostgreSQLOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	if err := projections.NewRunner(fresh, 1000).Rebuild(context.Background(), eng.store, nil); err != nil {
+	if err := projectiontest.Runner(t, fresh, 1000).Rebuild(context.Background(), eng.store, nil); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := direct.Dump(context.Background())

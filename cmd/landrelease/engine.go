@@ -73,7 +73,12 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	hc := domain.DefaultHandlerConfig()
 	hc.Country = g.country
 	hc.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
-	e.group = domain.NewGroupCommit(e.store, hc.MaxBatchEvents)
+	gc := domain.DefaultGroupCommitConfig()
+	gc.MaxEvents = hc.MaxBatchEvents
+	if e.group, err = domain.NewGroupCommit(e.store, gc); err != nil {
+		e.Close()
+		return nil, err
+	}
 	if e.handler, err = domain.NewHandler(e.group, hc); err != nil {
 		e.Close()
 		return nil, err

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/adapters/sqlstore"
-	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
@@ -37,7 +37,7 @@ func TestProjectionsFollowLive(t *testing.T) {
 	}
 	commits := make(chan uint64, 1024)
 	done := make(chan error, 1)
-	runner := projections.NewRunner(db, 100)
+	runner := projectiontest.Runner(t, db, 100)
 	go func() { done <- runner.Follow(ctx, eng.store, func(seq uint64) { commits <- seq }) }()
 	var last uint64
 	for _, env := range envs[300:] { // one at a time, as the API would send them
@@ -69,7 +69,7 @@ func TestProjectionsFollowLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	if err := projections.NewRunner(fresh, 1000).Rebuild(context.Background(), eng.store, nil); err != nil {
+	if err := projectiontest.Runner(t, fresh, 1000).Rebuild(context.Background(), eng.store, nil); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := db.Dump(context.Background())

@@ -15,7 +15,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/domain"
-	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/projections/projectiontest"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
@@ -70,7 +70,7 @@ func liveEqualsRebuild(t *testing.T, seed uint64, liveDSN, rebuildDSN string) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	runner := projections.NewRunner(live, 1+rng.IntN(50))
+	runner := projectiontest.Runner(t, live, 1+rng.IntN(50))
 	for len(envs) > 0 {
 		n := min(len(envs), 1+rng.IntN(30))
 		for _, o := range h.HandleBatch(ctx, envs[:n], nil) {
@@ -80,7 +80,7 @@ func liveEqualsRebuild(t *testing.T, seed uint64, liveDSN, rebuildDSN string) {
 		}
 		envs = envs[n:]
 		if rng.IntN(4) == 0 { // a restart: a new runner loads its state back
-			runner = projections.NewRunner(live, 1+rng.IntN(50))
+			runner = projectiontest.Runner(t, live, 1+rng.IntN(50))
 		}
 		if err := runner.CatchUp(ctx, store, nil); err != nil {
 			t.Fatalf("seed %d: catch up: %v", seed, err)
@@ -91,7 +91,7 @@ func liveEqualsRebuild(t *testing.T, seed uint64, liveDSN, rebuildDSN string) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	if err := projections.NewRunner(fresh, 10_000).Rebuild(ctx, store, nil); err != nil {
+	if err := projectiontest.Runner(t, fresh, 10_000).Rebuild(ctx, store, nil); err != nil {
 		t.Fatal(err)
 	}
 	a, err := live.Dump(ctx)

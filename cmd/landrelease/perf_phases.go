@@ -323,7 +323,10 @@ func (b *bencher) reads(ctx context.Context, eng *engine, dir string) error {
 			return 0, err
 		}
 		defer db.Close()
-		r := projections.NewRunner(db, projectionBatch())
+		r, err := projections.NewRunner(db, projectionConfig())
+		if err != nil {
+			return 0, err
+		}
 		if err := r.Rebuild(ctx, eng.store, nil); err != nil {
 			return 0, err
 		}

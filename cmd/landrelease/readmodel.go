@@ -69,7 +69,10 @@ func openReadModel(ctx context.Context, a *app) (*readModel, error) {
 		r.Close()
 		return nil, err
 	}
-	r.runner = projections.NewRunner(r.db, projectionBatch())
+	if r.runner, err = projections.NewRunner(r.db, projectionConfig()); err != nil {
+		r.Close()
+		return nil, err
+	}
 	if err := r.catchUp(ctx, a.stderr, false); err != nil {
 		r.Close()
 		return nil, err
@@ -122,14 +125,14 @@ func newProgress(w io.Writer, total int64, what string) *progressbar.ProgressBar
 		progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
 }
 
-// projectionBatch is how many events the projections fold between commits:
-// 20,000, or LANDRELEASE_PROJECTION_BATCH (tests use small batches to stop
-// a catch-up half way).
-func projectionBatch() int {
+// projectionConfig is the projections' runner configuration: commits every
+// 20,000 events at most, or LANDRELEASE_PROJECTION_BATCH (tests use small
+// batches to stop a catch-up half way).
+func projectionConfig() projections.RunnerConfig {
 	if v, err := strconv.Atoi(os.Getenv("LANDRELEASE_PROJECTION_BATCH")); err == nil && v > 0 {
-		return v
+		return projections.RunnerConfig{MaxBatch: v}
 	}
-	return 20_000
+	return projections.RunnerConfig{MaxBatch: 20_000}
 }
 
 func fail(a *app, verb string, err error) int {

@@ -38,7 +38,9 @@ func runRebuild(ctx context.Context, a *app, _ any, args []string) int {
 	if err := rm.openDB(ctx, a.g); err != nil {
 		return fail(a, "rebuild", err)
 	}
-	rm.runner = projections.NewRunner(rm.db, projectionBatch())
+	if rm.runner, err = projections.NewRunner(rm.db, projectionConfig()); err != nil {
+		return fail(a, "rebuild", err)
+	}
 	start := time.Now()
 	if err := rm.catchUp(ctx, a.stderr, true); err != nil {
 		return fail(a, "rebuild", err)

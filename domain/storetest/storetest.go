@@ -349,3 +349,20 @@ func bigPolygon(n int) []byte {
 	}
 	return append(b, `,[102.5,12.8]]]}`...)
 }
+
+// GroupCommit returns a group commit over store with the default
+// configuration but for minBatch (0 keeps the default), closed when the
+// test ends.
+func GroupCommit(t testing.TB, store domain.EventStore, minBatch int) *domain.GroupCommit {
+	t.Helper()
+	cfg := domain.DefaultGroupCommitConfig()
+	if minBatch != 0 {
+		cfg.MinBatch = minBatch
+	}
+	g, err := domain.NewGroupCommit(store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	return g
+}

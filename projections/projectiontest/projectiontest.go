@@ -299,3 +299,13 @@ func testLoadSnapshot(t *testing.T, s projections.Store) {
 	}
 	wg.Wait()
 }
+
+// Runner is a runner on store committing every maxBatch events at most.
+func Runner(t testing.TB, store projections.Store, maxBatch int) *projections.Runner {
+	t.Helper()
+	r, err := projections.NewRunner(store, projections.RunnerConfig{MaxBatch: maxBatch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
