@@ -123,16 +123,8 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	if err := catchUp(ctx, fork, fold); err != nil {
 		return res, err
 	}
-	if c := sc.FundingCut; c != nil {
-		var cuts []domain.CommandEnvelope
-		for y := c.FromYear; y <= c.ToYear; y++ {
-			amount := int64(c.Share * projections.AnnualCost(fold, y))
-			if amount <= 0 {
-				continue
-			}
-			cuts = append(cuts, domain.CommandEnvelope{Actor: "scenario", Command: domain.RecordFundingShortfall{
-				Year: y, AmountUSD: amount, Reason: fmt.Sprintf("scenario %s: %.0f%% funding cut", sc.Name, 100*c.Share)}})
-		}
+	if sc.FundingCut != nil {
+		cuts := fundingCuts(sc, fold)
 		if err := apply(ctx, h, sc, cuts, nil); err != nil {
 			return res, err
 		}
@@ -143,6 +135,22 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	}
 	res.Forecast = projections.RunForecast(fold, r.forecastConfig(sc, b.start))
 	return res, nil
+}
+
+// fundingCuts are the shortfalls of the scenario's funding cut: its share
+// of each year's cost of the capacity in fold.
+func fundingCuts(sc Scenario, fold *projections.National) []domain.CommandEnvelope {
+	c := sc.FundingCut
+	var cuts []domain.CommandEnvelope
+	for y := c.FromYear; y <= c.ToYear; y++ {
+		amount := int64(c.Share * projections.AnnualCost(fold, y))
+		if amount <= 0 {
+			continue
+		}
+		cuts = append(cuts, domain.CommandEnvelope{Actor: "scenario", Command: domain.RecordFundingShortfall{
+			Year: y, AmountUSD: amount, Reason: fmt.Sprintf("scenario %s: %.0f%% funding cut", sc.Name, 100*c.Share)}})
+	}
+	return cuts
 }
 
 // catchUp folds the events the scenario added to its fork of the history.

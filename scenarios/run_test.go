@@ -1,4 +1,4 @@
-package scenarios_test
+package scenarios
 
 import (
 	"bytes"
@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,14 +16,13 @@ import (
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
-	"github.com/landrelease/landrelease/scenarios"
 	"github.com/landrelease/landrelease/scenarios/cambodia"
 )
 
 // A scenario starts from a copy of the folded base instead of folding the
 // history again: its forecast is the one a full replay of the forked
-// history gives, for every shipped scenario, on the whole history and as of
-// a date, and running scenarios one after another with one Runner leaves
+// history gives, for every shipped scenario on the whole history and for the
+// baseline and the funding cuts as of a date, and running scenarios one after another with one Runner leaves
 // the base untouched for the next. (The forecast adds some rates in map
 // order, so two forecasts of one fold may differ in the last digits of a
 // float: forecastJSON compares floats to 12 significant digits; the fold
@@ -30,24 +31,21 @@ func TestRunFromFoldEqualsReplay(t *testing.T) {
 	ctx := context.Background()
 	clock := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 	history := demoHistory(t, clock)
-	shipped, err := scenarios.Shipped(now)
+	shipped, err := Shipped(clock())
 	if err != nil {
 		t.Fatal(err)
 	}
 	fc := projections.DefaultForecastConfig()
-	fc.Trials = 40
-	var all []scenarios.Scenario
-	for _, asOf := range []string{"", "2022-06-30"} {
-		for _, sc := range shipped {
-			if asOf != "" {
-				sc.AsOf, _ = events.ParseDate(asOf)
-				sc.Name += "@" + asOf
-			}
+	fc.Trials = 10
+	all := slices.Clone(shipped)
+	for _, sc := range shipped {
+		if sc.Name == "baseline" || sc.FundingCut != nil { // as of a date: a fresh base and the cut's fold
+			sc.AsOf, sc.Name = events.MustDate("2022-06-30"), sc.Name+"@2022-06-30"
 			all = append(all, sc)
 		}
 	}
 	all = append(all, all[0]) // the baseline again, after every other scenario
-	r := scenarios.Runner{Source: history, Country: "KH", Now: clock, Forecast: fc}
+	r := Runner{Source: history, Country: "KH", Now: clock, Forecast: fc}
 	for _, sc := range all {
 		got, err := r.Run(ctx, sc)
 		if err != nil {
@@ -140,8 +138,10 @@ func forecastJSON(t *testing.T, f projections.Forecast) []byte {
 
 // runByReplay is how a scenario ran before it started from the folded base:
 // fork the history, replay it, apply the commands, replay again (and again
-// after a funding cut's shortfalls) and forecast.
-func runByReplay(t *testing.T, src *memory.Store, sc scenarios.Scenario, fc projections.ForecastConfig, clock func() time.Time) projections.Forecast {
+// after a funding cut's shortfalls) and forecast. The forecast's settings
+// and the funding cut's commands are Run's own (forecastConfig,
+// fundingCuts): what is compared is the fold.
+func runByReplay(t *testing.T, src *memory.Store, sc Scenario, fc projections.ForecastConfig, clock func() time.Time) projections.Forecast {
 	t.Helper()
 	ctx := context.Background()
 	var keep func(events.Envelope) bool
@@ -180,55 +180,53 @@ func runByReplay(t *testing.T, src *memory.Store, sc scenarios.Scenario, fc proj
 		}
 	}
 	handle(sc.Commands)
-	if c := sc.FundingCut; c != nil {
-		after := replay()
-		var cuts []domain.CommandEnvelope
-		for y := c.FromYear; y <= c.ToYear; y++ {
-			if amount := int64(c.Share * projections.AnnualCost(after, y)); amount > 0 {
-				cuts = append(cuts, domain.CommandEnvelope{Actor: "scenario", Command: domain.RecordFundingShortfall{
-					Year: y, AmountUSD: amount, Reason: fmt.Sprintf("scenario %s: %.0f%% funding cut", sc.Name, 100*c.Share)}})
-			}
-		}
-		handle(cuts)
+	if sc.FundingCut != nil {
+		handle(fundingCuts(sc, replay()))
 	}
-	fc.AsOf = asOf
-	if sc.SurveyFactor > 0 {
-		fc.SurveyFactor = sc.SurveyFactor
-	}
-	if sc.Trials > 0 {
-		fc.Trials = sc.Trials
-	}
-	if sc.Redeploy != "" {
-		fc.Redeploy = sc.Redeploy
-	}
-	if sc.Funding != "" {
-		fc.Funding = sc.Funding
-	}
+	fc = (&Runner{Forecast: fc}).forecastConfig(sc, asOf)
 	return projections.RunForecast(replay(), fc)
 }
 
-// demoHistory is the shipped Cambodia demo history on an in-memory store.
+// demoHistory is the shipped Cambodia demo history on an in-memory store,
+// applied by a handler whose clock is clock, made once for the tests (which
+// never write to it: scenarios fork it).
 func demoHistory(t *testing.T, clock func() time.Time) *memory.Store {
 	t.Helper()
-	spec, err := cambodia.DefaultSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	envs, err := cambodia.Generate(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := memory.New()
-	cfg := domain.DefaultHandlerConfig()
-	cfg.Now = clock
-	h, err := domain.NewHandler(store, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range h.HandleBatch(context.Background(), envs, nil) {
-		if o.Err != nil {
-			t.Fatalf("demo history: %s refused: %v", o.Command, o.Err)
+	demo.once.Do(func() {
+		spec, err := cambodia.DefaultSpec()
+		if err != nil {
+			demo.err = err
+			return
 		}
+		envs, err := cambodia.Generate(spec)
+		if err != nil {
+			demo.err = err
+			return
+		}
+		store := memory.New()
+		cfg := domain.DefaultHandlerConfig()
+		cfg.Now = clock
+		h, err := domain.NewHandler(store, cfg)
+		if err != nil {
+			demo.err = err
+			return
+		}
+		for _, o := range h.HandleBatch(context.Background(), envs, nil) {
+			if o.Err != nil {
+				demo.err = fmt.Errorf("demo history: %s refused: %w", o.Command, o.Err)
+				return
+			}
+		}
+		demo.store = store
+	})
+	if demo.err != nil {
+		t.Fatal(demo.err)
 	}
-	return store
+	return demo.store
+}
+
+var demo struct {
+	once  sync.Once
+	store *memory.Store
+	err   error
 }
