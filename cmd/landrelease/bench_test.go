@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/landrelease/landrelease/internal/perf"
 )
 
-// The go test benchmarks run the harness of 'landrelease bench' (perf*.go)
+// The go test benchmarks run the harness of 'landrelease bench' (internal/perf)
 // for one group of phases at LANDRELEASE_BENCH_SCALE (default 1: the size
 // of the Cambodia demo), log its table and report each phase's ratio to its
 // ceiling as a metric. One implementation: the verb and the benchmarks
@@ -18,7 +20,7 @@ import (
 // benchHarness runs the harness for groups at the scale the environment
 // gives.
 func benchHarness(b *testing.B, groups ...string) {
-	cfg := defaultBenchConfig()
+	cfg := perf.DefaultConfig()
 	cfg.Groups = groups
 	if v, err := strconv.ParseFloat(os.Getenv("LANDRELEASE_BENCH_SCALE"), 64); err == nil && v > 0 {
 		cfg.Scales = []float64{v}
@@ -32,12 +34,12 @@ func benchHarness(b *testing.B, groups ...string) {
 		if testing.Verbose() {
 			progress = os.Stderr
 		}
-		rep, err := runBenchmarks(context.Background(), cfg, progress)
+		rep, err := perf.Run(context.Background(), cfg, benchHost{}, progress)
 		if err != nil {
 			b.Fatal(err)
 		}
 		var out strings.Builder
-		writeBenchText(&out, rep)
+		perf.WriteText(&out, rep)
 		b.Log("\n" + out.String())
 		for _, p := range rep.Scales[0].Phases {
 			if p.Ratio > 0 {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/landrelease/landrelease/internal/perf"
 )
 
 // landrelease bench at a tiny scale measures every phase (PostgreSQL when
@@ -15,7 +17,7 @@ import (
 func TestBenchMeasuresEveryPhase(t *testing.T) {
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "performance.md")
-	prose := "# Performance\n\nHand-written method.\n\n## Latest run\n\n" + benchBegin + "\nold table\n" + benchEnd + "\n\n## After\n\nMore prose.\n"
+	prose := "# Performance\n\nHand-written method.\n\n## Latest run\n\n" + perf.MarkdownBegin + "\nold table\n" + perf.MarkdownEnd + "\n\n## After\n\nMore prose.\n"
 	if err := os.WriteFile(doc, []byte(prose), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rep benchReport
+	var rep perf.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
@@ -34,30 +36,30 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 	}
 	for _, s := range rep.Scales {
 		if s.Events == 0 || s.Areas == 0 || s.Commands == 0 {
-			t.Errorf("%s: empty history: %+v", scaleName(s.Scale), s)
+			t.Errorf("%s: empty history: %+v", perf.ScaleName(s.Scale), s)
 		}
 		seen := map[string]bool{}
 		for _, p := range s.Phases {
 			seen[p.Key] = true
 			if p.Skipped != "" {
 				if p.Key != "rebuild_pg" || pg != "" {
-					t.Errorf("%s: %s skipped: %s", scaleName(s.Scale), p.Key, p.Skipped)
+					t.Errorf("%s: %s skipped: %s", perf.ScaleName(s.Scale), p.Key, p.Skipped)
 				}
 				continue
 			}
 			if p.Units <= 0 || p.Seconds <= 0 || p.Rate <= 0 {
-				t.Errorf("%s: %s has no figure: %+v", scaleName(s.Scale), p.Key, p)
+				t.Errorf("%s: %s has no figure: %+v", perf.ScaleName(s.Scale), p.Key, p)
 			}
 			if p.Ceiling != "" && p.Ratio <= 0 {
-				t.Errorf("%s: %s has no ratio to %s", scaleName(s.Scale), p.Key, p.Ceiling)
+				t.Errorf("%s: %s has no ratio to %s", perf.ScaleName(s.Scale), p.Key, p.Ceiling)
 			}
 			if p.PeakRSSMiB <= 0 {
-				t.Errorf("%s: %s has no peak RSS", scaleName(s.Scale), p.Key)
+				t.Errorf("%s: %s has no peak RSS", perf.ScaleName(s.Scale), p.Key)
 			}
 		}
-		for key := range phaseSpecs {
+		for _, key := range perf.PhaseKeys() {
 			if !seen[key] {
-				t.Errorf("%s: phase %s missing", scaleName(s.Scale), key)
+				t.Errorf("%s: phase %s missing", perf.ScaleName(s.Scale), key)
 			}
 		}
 	}
@@ -68,7 +70,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Hand-written method.", "## After\n\nMore prose.\n", "| rebuild into SQLite |", "**Growth:", benchEnd} {
+	for _, want := range []string{"Hand-written method.", "## After\n\nMore prose.\n", "| rebuild into SQLite |", "**Growth:", perf.MarkdownEnd} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, md)
 		}

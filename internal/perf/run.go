@@ -1,4 +1,4 @@
-package main
+package perf
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// benchConfig says what landrelease bench measures.
-type benchConfig struct {
+// Config says what landrelease bench measures.
+type Config struct {
 	Scales []float64 // 1 is the size of the Cambodia demo
 	Groups []string  // phase groups to measure; empty: all
 	PG     string    // PostgreSQL DSN; empty skips the PostgreSQL rebuild
@@ -34,13 +34,13 @@ type benchConfig struct {
 // benchGroups are the phase groups, in the order they run.
 var benchGroups = []string{"append", "import", "replay", "query"}
 
-func defaultBenchConfig() benchConfig {
-	return benchConfig{Scales: []float64{1}, PG: os.Getenv("LANDRELEASE_TEST_PG"), Trials: 10_000, Settle: true,
+func DefaultConfig() Config {
+	return Config{Scales: []float64{1}, PG: os.Getenv("LANDRELEASE_TEST_PG"), Trials: 10_000, Settle: true,
 		SyncMsgs: 1_000, Batches: 20, CommandPath: 1_000, Loads: 200}
 }
 
 // Validate reports every problem at once.
-func (c benchConfig) Validate() error {
+func (c Config) Validate() error {
 	var errs []error
 	if len(c.Scales) == 0 {
 		errs = append(errs, errors.New("--scales: want at least one scale"))
@@ -62,30 +62,30 @@ func (c benchConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (c benchConfig) wants(group string) bool {
+func (c Config) wants(group string) bool {
 	return len(c.Groups) == 0 || slices.Contains(c.Groups, group)
 }
 
-// benchReport is the result of a run: the --json document.
-type benchReport struct {
-	Machine machineInfo  `json:"machine"`
-	Started time.Time    `json:"started"`
-	Seconds float64      `json:"seconds"`
-	Scales  []benchScale `json:"scales"`
-	Growth  []growthRow  `json:"growth,omitempty"`
+// Report is the result of a run: the --json document.
+type Report struct {
+	Machine Machine     `json:"machine"`
+	Started time.Time   `json:"started"`
+	Seconds float64     `json:"seconds"`
+	Scales  []Scale     `json:"scales"`
+	Growth  []GrowthRow `json:"growth,omitempty"`
 }
 
-// benchScale is what one scale measured.
-type benchScale struct {
-	Scale    float64       `json:"scale"`
-	Commands int           `json:"commands"` // of the generated history
-	Areas    int           `json:"areas"`    // registered by it
-	Events   uint64        `json:"events"`   // in the store after the append phases
-	Phases   []phaseResult `json:"phases"`
+// Scale is what one scale measured.
+type Scale struct {
+	Scale    float64 `json:"scale"`
+	Commands int     `json:"commands"` // of the generated history
+	Areas    int     `json:"areas"`    // registered by it
+	Events   uint64  `json:"events"`   // in the store after the append phases
+	Phases   []Phase `json:"phases"`
 }
 
-// phaseResult is one measured phase.
-type phaseResult struct {
+// Phase is one measured phase.
+type Phase struct {
 	Key        string  `json:"key"`
 	Group      string  `json:"group"`
 	Name       string  `json:"name"`
@@ -101,17 +101,17 @@ type phaseResult struct {
 	Skipped    string  `json:"skipped,omitempty"`
 }
 
-// growthRow is how a phase's cost per unit grows with the scale.
-type growthRow struct {
+// GrowthRow is how a phase's cost per unit grows with the scale.
+type GrowthRow struct {
 	Key    string             `json:"key"`
 	Name   string             `json:"name"`
 	Growth map[string]float64 `json:"growth"` // scale → cost per unit ÷ that at the smallest scale
 }
 
-// runBenchmarks measures every scale of cfg, one after the other, writing
-// progress to progress.
-func runBenchmarks(ctx context.Context, cfg benchConfig, progress io.Writer) (benchReport, error) {
-	rep := benchReport{Machine: describeMachine(), Started: time.Now().UTC()}
+// Run measures every scale of cfg, one after the other, on engines and
+// verbs host gives, writing progress to progress.
+func Run(ctx context.Context, cfg Config, host Host, progress io.Writer) (Report, error) {
+	rep := Report{Machine: describeMachine(), Started: time.Now().UTC()}
 	dir := cfg.Dir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "landrelease-bench-")
@@ -125,9 +125,9 @@ func runBenchmarks(ctx context.Context, cfg benchConfig, progress io.Writer) (be
 	}
 	rep.Machine.FsyncMillis = fsyncMillis(dir)
 	for _, s := range cfg.Scales {
-		b := &bencher{cfg: cfg, scale: s, progress: progress, res: benchScale{Scale: s}}
+		b := &bencher{cfg: cfg, host: host, scale: s, progress: progress, res: Scale{Scale: s}}
 		if err := b.run(ctx, dir); err != nil {
-			return rep, fmt.Errorf("%s: %w", scaleName(s), err)
+			return rep, fmt.Errorf("%s: %w", ScaleName(s), err)
 		}
 		rep.Scales = append(rep.Scales, b.res)
 	}
@@ -135,10 +135,10 @@ func runBenchmarks(ctx context.Context, cfg benchConfig, progress io.Writer) (be
 	return rep, nil
 }
 
-func scaleName(s float64) string { return strconv.FormatFloat(s, 'f', -1, 64) + "×" }
+func ScaleName(s float64) string { return strconv.FormatFloat(s, 'f', -1, 64) + "×" }
 
 // growth compares each phase's cost per unit with the smallest scale's.
-func growth(scales []benchScale) []growthRow {
+func growth(scales []Scale) []GrowthRow {
 	if len(scales) < 2 {
 		return nil
 	}
@@ -148,15 +148,15 @@ func growth(scales []benchScale) []growthRow {
 			base = s
 		}
 	}
-	var rows []growthRow
+	var rows []GrowthRow
 	for _, p := range base.Phases {
 		if p.Skipped != "" || p.Units == 0 || p.Seconds == 0 {
 			continue
 		}
-		row := growthRow{Key: p.Key, Name: p.Name, Growth: map[string]float64{}}
+		row := GrowthRow{Key: p.Key, Name: p.Name, Growth: map[string]float64{}}
 		for _, s := range scales {
 			if q, ok := findPhase(s.Phases, p.Key); ok && q.Skipped == "" && q.Units > 0 {
-				row.Growth[scaleName(s.Scale)] = (q.Seconds / q.Units) / (p.Seconds / p.Units)
+				row.Growth[ScaleName(s.Scale)] = (q.Seconds / q.Units) / (p.Seconds / p.Units)
 			}
 		}
 		rows = append(rows, row)
@@ -164,25 +164,26 @@ func growth(scales []benchScale) []growthRow {
 	return rows
 }
 
-func findPhase(ps []phaseResult, key string) (phaseResult, bool) {
+func findPhase(ps []Phase, key string) (Phase, bool) {
 	for _, p := range ps {
 		if p.Key == key {
 			return p, true
 		}
 	}
-	return phaseResult{}, false
+	return Phase{}, false
 }
 
 // bencher measures one scale.
 type bencher struct {
-	cfg      benchConfig
+	cfg      Config
+	host     Host
 	scale    float64
 	progress io.Writer
-	res      benchScale
+	res      Scale
 }
 
 func (b *bencher) logf(format string, args ...any) {
-	fmt.Fprintf(b.progress, "bench %s %s: %s\n", time.Now().Format("15:04:05"), scaleName(b.scale), fmt.Sprintf(format, args...))
+	fmt.Fprintf(b.progress, "bench %s %s: %s\n", time.Now().Format("15:04:05"), ScaleName(b.scale), fmt.Sprintf(format, args...))
 }
 
 // measure runs fn as phase key after releasing what earlier phases left,
@@ -200,7 +201,7 @@ func (b *bencher) measure(key string, fn func() (float64, error)) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", spec.name, err)
 	}
-	p := phaseResult{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Units: units, Seconds: d.Seconds(),
+	p := Phase{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Units: units, Seconds: d.Seconds(),
 		Rate: units / d.Seconds(), PeakRSSMiB: peakRSSMiB()}
 	b.judge(&p, spec)
 	b.res.Phases = append(b.res.Phases, p)
@@ -211,7 +212,7 @@ func (b *bencher) measure(key string, fn func() (float64, error)) error {
 // skip records a phase that could not be measured.
 func (b *bencher) skip(key, why string) {
 	spec := b.spec(key)
-	b.res.Phases = append(b.res.Phases, phaseResult{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Skipped: why})
+	b.res.Phases = append(b.res.Phases, Phase{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Skipped: why})
 	b.logf("%s: skipped: %s", spec.name, why)
 }
 
@@ -226,7 +227,7 @@ func (b *bencher) spec(key string) phaseSpec {
 
 // judge sets the ratio to the ceiling and whether the targets are met;
 // Target marks each one (✔ met, ✘ missed).
-func (b *bencher) judge(p *phaseResult, spec phaseSpec) {
+func (b *bencher) judge(p *Phase, spec phaseSpec) {
 	var targets []string
 	met := true
 	check := func(name string, ok bool) {
@@ -291,4 +292,14 @@ var phaseSpecs = map[string]phaseSpec{
 	"forecast":       {group: "query", name: "deterministic forecast", unit: "areas"},
 	"monte_carlo_1k": {group: "query", name: "Monte Carlo, 1,000 trials", unit: "trial-areas"},
 	"monte_carlo":    {group: "query", name: "Monte Carlo, 10,000 trials", unit: "trial-areas", maxSeconds: 2},
+}
+
+// PhaseKeys lists the key of every phase the harness measures, sorted.
+func PhaseKeys() []string {
+	keys := make([]string, 0, len(phaseSpecs))
+	for k := range phaseSpecs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -1,12 +1,10 @@
-package main
+package perf
 
 import (
 	"bufio"
 	"context"
 	"database/sql"
-	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -88,17 +86,33 @@ func (b *bencher) run(ctx context.Context, dir string) error {
 		}
 	}
 	// A fresh engine for the reads, as a separate command would have.
-	eng, err := b.openEngine(ctx, store)
+	eng, err := b.host.OpenEngine(ctx, store)
 	if err != nil {
 		return err
 	}
 	return b.reads(ctx, eng, dir)
 }
 
-func (b *bencher) openEngine(ctx context.Context, dir string) (*engine, error) {
-	g := defaultGlobals()
-	g.dataDir = dir
-	return openEngine(ctx, g, io.Discard)
+// Engine is the engine of a data dir as a landrelease command opens it:
+// its store and its command handler.
+type Engine struct {
+	Store   *lrjs.Store
+	Handler *domain.Handler
+	Close   func()
+}
+
+// Host is what the harness needs of the landrelease command: opening a
+// data dir's engine and running its verbs as a user would.
+type Host interface {
+	// OpenEngine opens the engine of the data dir dir.
+	OpenEngine(ctx context.Context, dir string) (Engine, error)
+	// Exec runs 'landrelease --data-dir dataDir exec history'.
+	Exec(ctx context.Context, dataDir, history string) error
+	// Import runs 'landrelease --data-dir dataDir import csv'.
+	Import(ctx context.Context, dataDir, csv string) error
+	// Projections is the projection runner's configuration the read model
+	// runs with.
+	Projections() projections.RunnerConfig
 }
 
 // writeHistory writes the scale's synthetic national history as JSON Lines.
@@ -138,13 +152,13 @@ func (b *bencher) writeHistory(path string) error {
 // 1,000, of messages as the command path stores them) and the command path
 // (validate, decide, append new registrations one at a time).
 func (b *bencher) rawAppends(ctx context.Context, dir string) error {
-	eng, err := b.openEngine(ctx, dir)
+	eng, err := b.host.OpenEngine(ctx, dir)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	defer eng.Close()
-	js := eng.store.JetStream()
+	js := eng.Store.JetStream()
 	msgs := make([]*nats.Msg, b.cfg.SyncMsgs)
 	for i := range msgs {
 		msgs[i] = rawEventMsg(i)
@@ -178,13 +192,13 @@ func (b *bencher) rawAppends(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := eng.handler.Warm(ctx); err != nil { // as exec and serve do, before the first command
+	if err := eng.Handler.Warm(ctx); err != nil { // as exec and serve do, before the first command
 		return err
 	}
 	cmds := synth.Registrations(synth.DefaultConfig(benchSeed+1, b.cfg.CommandPath))
 	return b.measure("command_path", func() (float64, error) {
 		for _, env := range cmds {
-			if _, err := eng.handler.Handle(ctx, env); err != nil {
+			if _, err := eng.Handler.Handle(ctx, env); err != nil {
 				return 0, err
 			}
 		}
@@ -210,15 +224,15 @@ func rawEventMsg(i int) *nats.Msg {
 // exec runs 'landrelease exec' of the history into a fresh data dir and
 // returns the events it stored.
 func (b *bencher) exec(ctx context.Context, store, history string) (float64, error) {
-	if err := runVerbIn(ctx, execVerb(), store, history); err != nil {
+	if err := b.host.Exec(ctx, store, history); err != nil {
 		return 0, err
 	}
-	eng, err := b.openEngine(ctx, store)
+	eng, err := b.host.OpenEngine(ctx, store)
 	if err != nil {
 		return 0, err
 	}
 	defer eng.Close()
-	n, err := eng.store.LastSequence(ctx)
+	n, err := eng.Store.LastSequence(ctx)
 	return float64(n), err
 }
 
@@ -234,27 +248,10 @@ func (b *bencher) importCSV(ctx context.Context, dir string) (float64, error) {
 	if err := writeRegisterCSV(csvPath, rows); err != nil {
 		return 0, err
 	}
-	if err := runVerbIn(ctx, importVerb(), filepath.Join(dir, "store"), csvPath); err != nil {
+	if err := b.host.Import(ctx, filepath.Join(dir, "store"), csvPath); err != nil {
 		return 0, err
 	}
 	return float64(rows), nil
-}
-
-// runVerbIn runs a verb with its default flags on a data dir, as
-// 'landrelease --data-dir dataDir VERB args…' does (not through Main, which
-// would make the verb table depend on itself).
-func runVerbIn(ctx context.Context, v verb, dataDir string, args ...string) error {
-	fs := flag.NewFlagSet(v.name, flag.ContinueOnError)
-	opts := v.flags(fs)
-	if err := fs.Parse(nil); err != nil {
-		return err
-	}
-	a := &app{g: defaultGlobals(), stdout: io.Discard, stderr: &strings.Builder{}}
-	a.g.dataDir = dataDir
-	if code := v.run(ctx, a, opts, args); code != exitOK {
-		return fmt.Errorf("%s: exit %d: %s", v.name, code, strings.TrimSpace(a.stderr.(*strings.Builder).String()))
-	}
-	return nil
 }
 
 // writeRegisterCSV writes n areas as an IMSMA-style CSV register.
@@ -279,14 +276,14 @@ func writeRegisterCSV(path string, n int) error {
 
 // reads measures the replay and query groups on the history in eng, and
 // closes eng.
-func (b *bencher) reads(ctx context.Context, eng *engine, dir string) error {
+func (b *bencher) reads(ctx context.Context, eng Engine, dir string) error {
 	defer eng.Close()
 	last := b.res.Events
 	if b.cfg.wants("replay") {
 		reg := events.NewRegistry()
 		read := func() (float64, error) {
 			n := uint64(0)
-			err := eng.store.ReplayRaw(ctx, 1, 0, func(subject string, seq uint64, h nats.Header, data []byte) error {
+			err := eng.Store.ReplayRaw(ctx, 1, 0, func(subject string, seq uint64, h nats.Header, data []byte) error {
 				_, err := reg.Decode(h.Get("Lr-Event-Type"), 1, data)
 				n++
 				return err
@@ -323,11 +320,11 @@ func (b *bencher) reads(ctx context.Context, eng *engine, dir string) error {
 			return 0, err
 		}
 		defer db.Close()
-		r, err := projections.NewRunner(db, projectionConfig())
+		r, err := projections.NewRunner(db, b.host.Projections())
 		if err != nil {
 			return 0, err
 		}
-		if err := r.Rebuild(ctx, eng.store, nil); err != nil {
+		if err := r.Rebuild(ctx, eng.Store, nil); err != nil {
 			return 0, err
 		}
 		fold = r.Fold()
@@ -339,7 +336,7 @@ func (b *bencher) reads(ctx context.Context, eng *engine, dir string) error {
 		}
 	} else {
 		var err error
-		if fold, err = projections.Replay(ctx, eng.store, nil); err != nil {
+		if fold, err = projections.Replay(ctx, eng.Store, nil); err != nil {
 			return err
 		}
 	}
@@ -370,7 +367,7 @@ func (b *bencher) reads(ctx context.Context, eng *engine, dir string) error {
 	return b.measure("as_of", func() (float64, error) {
 		n := 0
 		keep := projections.AsOf(benchMidHistory)
-		_, err := projections.Replay(ctx, countingSource{eng.store, &n}, keep)
+		_, err := projections.Replay(ctx, countingSource{eng.Store, &n}, keep)
 		return float64(n), err
 	})
 }
@@ -392,7 +389,7 @@ func (c countingSource) Replay(ctx context.Context, from uint64, fn func(events.
 }
 
 // queries measures loading aggregates, a work plan and forecasts.
-func (b *bencher) queries(ctx context.Context, eng *engine, fold *projections.National) error {
+func (b *bencher) queries(ctx context.Context, eng Engine, fold *projections.National) error {
 	refs := make([]events.Ref, 0, b.cfg.Loads)
 	rng := rand.New(rand.NewPCG(benchSeed, 1))
 	ids := make([]uuid.UUID, 0, len(fold.Areas))
@@ -407,7 +404,7 @@ func (b *bencher) queries(ctx context.Context, eng *engine, fold *projections.Na
 		refs = append(refs, events.Ref{Country: "KH", Kind: events.KindArea, ID: ids[rng.IntN(len(ids))]})
 	}
 	ids = nil
-	stream, err := eng.store.JetStream().Stream(ctx, eng.store.StreamName())
+	stream, err := eng.Store.JetStream().Stream(ctx, eng.Store.StreamName())
 	if err != nil {
 		return err
 	}
@@ -429,7 +426,7 @@ func (b *bencher) queries(ctx context.Context, eng *engine, fold *projections.Na
 	}
 	err = b.measure("load", func() (float64, error) {
 		for _, r := range refs {
-			if _, _, err := eng.store.Load(ctx, r); err != nil {
+			if _, _, err := eng.Store.Load(ctx, r); err != nil {
 				return 0, err
 			}
 		}

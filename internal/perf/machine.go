@@ -1,4 +1,4 @@
-package main
+package perf
 
 import (
 	"bufio"
@@ -13,8 +13,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// machineInfo describes where a benchmark ran.
-type machineInfo struct {
+// Machine describes where a benchmark ran.
+type Machine struct {
 	CPU         string  `json:"cpu"`
 	Cores       int     `json:"cores"`
 	MemoryGiB   float64 `json:"memory_gib"`
@@ -24,8 +24,8 @@ type machineInfo struct {
 	FsyncMillis float64 `json:"fsync_ms"` // one synchronous 4 KiB write, median
 }
 
-func describeMachine() machineInfo {
-	m := machineInfo{Cores: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(), NATSServer: server.VERSION}
+func describeMachine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(), NATSServer: server.VERSION}
 	m.CPU = procField("/proc/cpuinfo", "model name", ":")
 	if kb, err := strconv.ParseFloat(strings.Fields(procField("/proc/meminfo", "MemTotal", ":") + " 0")[0], 64); err == nil {
 		m.MemoryGiB = kb / (1 << 20)

@@ -1,4 +1,4 @@
-package main
+package perf
 
 import (
 	"fmt"
@@ -16,11 +16,11 @@ type benchTable struct {
 	right []bool // right-aligned columns
 }
 
-func benchTables(rep benchReport) []benchTable {
+func benchTables(rep Report) []benchTable {
 	var out []benchTable
 	for _, s := range rep.Scales {
 		t := benchTable{
-			title: fmt.Sprintf("%s: %s commands, %s areas, %s events", scaleName(s.Scale), thousands(float64(s.Commands)), thousands(float64(s.Areas)), thousands(float64(s.Events))),
+			title: fmt.Sprintf("%s: %s commands, %s areas, %s events", ScaleName(s.Scale), thousands(float64(s.Commands)), thousands(float64(s.Areas)), thousands(float64(s.Events))),
 			rows:  [][]string{{"phase", "work", "time", "rate", "ratio to ceiling", "target", "peak RSS"}},
 			right: []bool{false, true, true, true, false, false, true},
 		}
@@ -45,18 +45,18 @@ func benchTables(rep benchReport) []benchTable {
 		out = append(out, t)
 	}
 	if len(rep.Growth) > 0 {
-		t := benchTable{title: "Growth: cost per unit of work at each scale ÷ cost at " + scaleName(rep.Scales[0].Scale) + " (1 = linear, above 1 = worse than linear)"}
+		t := benchTable{title: "Growth: cost per unit of work at each scale ÷ cost at " + ScaleName(rep.Scales[0].Scale) + " (1 = linear, above 1 = worse than linear)"}
 		head := []string{"phase"}
 		t.right = []bool{false}
 		for _, s := range rep.Scales {
-			head = append(head, scaleName(s.Scale))
+			head = append(head, ScaleName(s.Scale))
 			t.right = append(t.right, true)
 		}
 		t.rows = append(t.rows, head)
 		for _, g := range rep.Growth {
 			row := []string{g.Name}
 			for _, s := range rep.Scales {
-				if v, ok := g.Growth[scaleName(s.Scale)]; ok {
+				if v, ok := g.Growth[ScaleName(s.Scale)]; ok {
 					row = append(row, fmt.Sprintf("%.2f", v))
 				} else {
 					row = append(row, "")
@@ -79,13 +79,13 @@ func isCeiling(key string) bool {
 	return false
 }
 
-func (m machineInfo) String() string {
+func (m Machine) String() string {
 	return fmt.Sprintf("%d cores (%s), %.1f GiB, %s, %s, nats-server %s, one synchronous 4 KiB write %.2f ms",
 		m.Cores, m.CPU, m.MemoryGiB, m.OS, m.Go, m.NATSServer, m.FsyncMillis)
 }
 
-// writeBenchText writes the report as aligned text tables.
-func writeBenchText(w io.Writer, rep benchReport) {
+// WriteText writes the report as aligned text tables.
+func WriteText(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "landrelease bench on %s; %s in all\n", rep.Machine, formatSeconds(rep.Seconds))
 	for _, t := range benchTables(rep) {
 		fmt.Fprintf(w, "\n%s\n", t.title)
@@ -111,8 +111,8 @@ func writeBenchText(w io.Writer, rep benchReport) {
 	}
 }
 
-// writeBenchMarkdown writes the report as Markdown tables.
-func writeBenchMarkdown(w io.Writer, rep benchReport) {
+// writeMarkdown writes the report as Markdown tables.
+func writeMarkdown(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "Measured %s on %s; the run took %s.\n", rep.Started.Format("2006-01-02 15:04 UTC"), rep.Machine, formatSeconds(rep.Seconds))
 	for _, t := range benchTables(rep) {
 		fmt.Fprintf(w, "\n**%s**\n\n", t.title)
@@ -149,7 +149,7 @@ func formatCount(v float64, unit string) string { return thousands(v) + " " + un
 
 // formatRate is units per second, or time per unit for work counted in
 // loads and per-run figures for the queries.
-func formatRate(p phaseResult) string {
+func formatRate(p Phase) string {
 	if p.Seconds == 0 {
 		return ""
 	}
