@@ -48,7 +48,7 @@ func shortfallShares(n *National, year int) map[*DeploymentRow]float64 {
 		}
 		var match []*DeploymentRow
 		var cost float64
-		for _, d := range n.Deployments {
+		for _, d := range deploymentsInOrder(n) {
 			if activeShareYear(d, year) == 0 || (s.Operator != "" && d.Operator != s.Operator) || (s.Province != "" && d.Province != s.Province) {
 				continue
 			}
@@ -88,7 +88,7 @@ func activeShareYear(d *DeploymentRow, year int) float64 {
 // of the year each is deployed.
 func AnnualCost(n *National, year int) float64 {
 	var c float64
-	for _, d := range n.Deployments {
+	for _, d := range deploymentsInOrder(n) {
 		c += deploymentCost(d) * activeShareYear(d, year)
 	}
 	return c
@@ -215,7 +215,8 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 	var cancelled, confirmed, reduced, cleared, registered float64
 	first := historyStart(n)
 	per := map[int]*yearRecord{}
-	for k, s := range n.Stats {
+	for _, k := range statKeysInOrder(n) {
+		s := n.Stats[k]
 		wt := w.vol[k.Year]
 		if wt == 0 {
 			continue
@@ -271,7 +272,7 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 		}
 		sf := shortfallShares(n, y)
 		var capY, lostY float64
-		for _, d := range n.Deployments {
+		for _, d := range deploymentsInOrder(n) {
 			c := w.capacity(cfg, d, y)
 			capY += c * (1 - sf[d])
 			lostY += c * sf[d]
@@ -292,7 +293,7 @@ func EstimateRates(n *National, cfg ForecastConfig, asOf events.Date) Rates {
 	// instead of swinging with every day of capacity that has not yet shown
 	// up as recorded clearance.
 	var now float64
-	for _, d := range n.Deployments {
+	for _, d := range deploymentsInOrder(n) {
 		if activeDays(d, asOf, asOf) > 0 {
 			now += cfg.deploymentYearCapacity(d)
 		}

@@ -60,6 +60,9 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 		}
 		return &md.provs[i]
 	}
+	for _, p := range provincesInOrder(n) {
+		at(p) // provinces in a fixed order, whatever the maps' order
+	}
 	for _, a := range n.Areas {
 		if a.RemainingM2 <= 0 {
 			continue
@@ -76,7 +79,7 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 			p.start.shaO += v
 		}
 	}
-	for _, d := range n.Deployments {
+	for _, d := range deploymentsInOrder(n) {
 		at(d.Province)
 	}
 	// Discovery falls where it was found in the window, by hazard.
@@ -137,7 +140,7 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 			md.provs[i].cost = append(md.provs[i].cost, 0)
 		}
 		k := len(md.months)
-		for _, d := range n.Deployments {
+		for _, d := range deploymentsInOrder(n) {
 			share := activeDays(d, from, last) / monthDays
 			if share == 0 || m.y > funded(d) {
 				continue

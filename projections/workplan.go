@@ -101,7 +101,7 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 		Areas: []PlannedArea{}, ForNTS: []PlannedArea{}, ByOperator: []OperatorTotal{}}
 	sf := shortfallShares(n, year)
 	var slots []*slot
-	for _, d := range n.Deployments {
+	for _, d := range deploymentsInOrder(n) {
 		if d.Province != province {
 			continue
 		}
