@@ -45,6 +45,8 @@ type Backend interface {
 	// or "html": then it returns the content type and the bytes.
 	WorkPlan(ctx context.Context, q WorkPlanQuery) (doc any, contentType string, body []byte, err error)
 	Forecast(ctx context.Context, q ForecastQuery) (any, error)
+	// Backtest answers the document of `backtest --json`.
+	Backtest(ctx context.Context, q BacktestQuery) (any, error)
 	Scenarios(ctx context.Context) (any, error)
 	CompareScenarios(ctx context.Context, q CompareQuery) (any, error)
 	Overview(ctx context.Context) (any, error)
@@ -89,9 +91,20 @@ type WorkPlanQuery struct {
 
 // ForecastQuery configures a forecast.
 type ForecastQuery struct {
-	AsOf   *events.Date
-	Trials int
-	Seed   *uint64
+	AsOf     *events.Date
+	Trials   int
+	Seed     *uint64
+	Redeploy string // one of projections.RedeployPolicies; "" the default
+	Funding  string // one of projections.FundingPolicies; "" the default
+}
+
+// BacktestQuery configures a backtest: years From to To (0: the default
+// range of projections.RunBacktest).
+type BacktestQuery struct {
+	From, To int
+	Trials   int
+	Seed     *uint64
+	Redeploy string // one of projections.RedeployPolicies; "" the default
 }
 
 // CompareQuery runs scenarios side by side: each entry is the name of a

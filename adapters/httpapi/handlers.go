@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/projections"
 )
 
 // query reads a route's query parameters: an unknown one is a 400 (a typo
@@ -107,6 +109,30 @@ func (q *query) date(name string) *events.Date {
 		return nil
 	}
 	return &d
+}
+
+// seed reads a Monte Carlo seed (any unsigned 64-bit number); nil when absent.
+func (q *query) seed(name string) *uint64 {
+	v := q.str(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		q.fail(badRequest(name, "want a whole number from 0 to %d, got %q", uint64(math.MaxUint64), v))
+		return nil
+	}
+	return &n
+}
+
+// lowerOneOf reads one of lower-case values, ignoring case; "" when absent.
+func (q *query) lowerOneOf(name string, values ...string) string {
+	s := strings.ToLower(q.str(name))
+	if s != "" && !slices.Contains(values, s) {
+		q.fail(badRequest(name, "want one of %s, got %q", strings.Join(values, ", "), q.str(name)))
+		return ""
+	}
+	return s
 }
 
 func (q *query) oneOf(name string, values ...string) string {
@@ -270,19 +296,41 @@ func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 const workPlanCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 func (s *Server) forecast(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
-	q := newQuery(r, "as_of", "trials", "seed")
-	fq := ForecastQuery{AsOf: q.date("as_of"), Trials: q.integer("trials", 1000, 0, 100_000)}
-	if v := q.str("seed"); v != "" {
-		seed, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			q.fail(badRequest("seed", "want a whole number, got %q", v))
-		}
-		fq.Seed = &seed
-	}
+	q := newQuery(r, "as_of", "trials", "seed", "redeploy", "funding")
+	fq := ForecastQuery{AsOf: q.date("as_of"), Trials: q.integer("trials", 1000, 0, 100_000), Seed: q.seed("seed"),
+		Redeploy: q.lowerOneOf("redeploy", projections.RedeployPolicies...),
+		Funding:  q.lowerOneOf("funding", projections.FundingPolicies...)}
 	if q.err != nil {
 		return q.err
 	}
 	return s.answer(w)(s.backend.Forecast(r.Context(), fq))
+}
+
+// Bounds of GET /api/v1/backtest: each year tested replays the history once
+// and runs a Monte Carlo forecast, so trials and years are bounded to keep
+// one request to seconds on the demo (and within the request timeout on a
+// history 100 times its size).
+const (
+	BacktestMaxTrials = 5_000
+	BacktestMaxYears  = 10
+)
+
+func (s *Server) backtest(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "from", "to", "trials", "seed", "redeploy")
+	bq := BacktestQuery{From: q.integer("from", 0, 1990, 2100), To: q.integer("to", 0, 1990, 2100),
+		Trials: q.integer("trials", 1000, 0, BacktestMaxTrials), Seed: q.seed("seed"),
+		Redeploy: q.lowerOneOf("redeploy", projections.RedeployPolicies...)}
+	if q.err == nil && bq.From != 0 && bq.To != 0 {
+		if bq.From > bq.To {
+			q.fail(badRequest("to", "want a year at or after from (%d), got %d", bq.From, bq.To))
+		} else if bq.To-bq.From >= BacktestMaxYears {
+			q.fail(badRequest("to", "at most %d years per request: from %d, want to ≤ %d, got %d", BacktestMaxYears, bq.From, bq.From+BacktestMaxYears-1, bq.To))
+		}
+	}
+	if q.err != nil {
+		return q.err
+	}
+	return s.answer(w)(s.backend.Backtest(r.Context(), bq))
 }
 
 func (s *Server) scenarios(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {

@@ -94,6 +94,7 @@ func New(cfg Config, backend Backend, tokens *Tokens, dashboard http.Handler) *S
 		{method: "GET", path: "/api/v1/audit", access: readers, h: s.audit},
 		{method: "GET", path: "/api/v1/workplans/{province}/{year}", access: readers, h: s.workplan},
 		{method: "GET", path: "/api/v1/forecast", access: readers, h: s.forecast},
+		{method: "GET", path: "/api/v1/backtest", access: readers, h: s.backtest},
 		{method: "GET", path: "/api/v1/scenarios", access: readers, h: s.scenarios},
 		{method: "POST", path: "/api/v1/scenarios/compare", access: planners, h: s.compare},
 		{method: "GET", path: "/api/v1/overview", access: readers, h: s.overview},

@@ -76,6 +76,10 @@ func TestServeOnDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("forecast: %d %s", code, errOut)
 	}
+	code, cliBacktest, errOut := run(t, "", "--data-dir", dir, "backtest", "--json", "--trials", "50", "--seed", "3", "--redeploy", "largest", "--from", "2020", "--to", "2021")
+	if code != exitOK {
+		t.Fatalf("backtest: %d %s", code, errOut)
+	}
 	base := startServe(t, dir, "--insecure-local")
 	c := newClient(t, base, "")
 	oa := newOpenAPIChecker(t)
@@ -114,7 +118,9 @@ func TestServeOnDemo(t *testing.T) {
 			"/api/v1/audit?flag=NO_EVIDENCE&limit=5", "/api/v1/audit?area=" + areaID,
 			"/api/v1/workplans/Battambang/2022", "/api/v1/workplans/Battambang/2022?format=csv",
 			"/api/v1/workplans/Battambang/2022?format=html", "/api/v1/forecast?trials=200&seed=7",
-			"/api/v1/forecast?as_of=2020-12-31&trials=0", "/api/v1/scenarios", "/api/v1/overview", "/api/v1/tokens",
+			"/api/v1/forecast?as_of=2020-12-31&trials=0", "/api/v1/forecast?trials=50&redeploy=none&funding=ends",
+			"/api/v1/forecast?trials=0&redeploy=POOL", "/api/v1/backtest?trials=50", "/api/v1/backtest?from=2020&to=2021&trials=0&seed=3&redeploy=largest",
+			"/api/v1/scenarios", "/api/v1/overview", "/api/v1/tokens",
 			"/api/v1/openapi.json",
 		} {
 			if code, body := do("GET", path, nil); code != http.StatusOK {
@@ -175,6 +181,33 @@ func TestServeOnDemo(t *testing.T) {
 		}
 	})
 
+	t.Run("the backtest and the forecast's policies answer as the CLI does", func(t *testing.T) {
+		_, api := do("GET", "/api/v1/backtest?from=2020&to=2021&trials=50&seed=3&redeploy=largest", nil)
+		var a, b any
+		if err := json.Unmarshal(api, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(cliBacktest), &b); err != nil {
+			t.Fatal(err)
+		}
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("GET /api/v1/backtest:\n%.600s\nbacktest --json:\n%.600s", ja, jb)
+		}
+		var f struct {
+			Redeploy  string `json:"redeploy"`
+			Funding   string `json:"funding_after_pledges"`
+			Provinces []struct {
+				StrandedM2 int64 `json:"stranded_capacity_m2"`
+			} `json:"provinces"`
+		}
+		c.getJSON("/api/v1/forecast?trials=0&redeploy=None&funding=ends", &f)
+		if f.Redeploy != "none" || f.Funding != "ends" || len(f.Provinces) == 0 {
+			t.Errorf("forecast?redeploy=None&funding=ends: redeploy %q, funding %q, %d provinces", f.Redeploy, f.Funding, len(f.Provinces))
+		}
+	})
+
 	t.Run("bad input gets a clear 4xx and writes nothing", func(t *testing.T) {
 		var before struct{ Sequence uint64 }
 		c.getJSON("/api/v1/health", &before)
@@ -209,6 +242,16 @@ func TestServeOnDemo(t *testing.T) {
 			{"GET", "/api/v1/state?as_of=2021-02-29", nil, 400, "as_of"},
 			{"GET", "/api/v1/audit?from=yesterday", nil, 400, "from"},
 			{"GET", "/api/v1/forecast?trials=99999999", nil, 400, "trials"},
+			{"GET", "/api/v1/forecast?redeploy=everywhere", nil, 400, "redeploy"},
+			{"GET", "/api/v1/forecast?funding=forever", nil, 400, "funding"},
+			{"GET", "/api/v1/backtest?trials=5001", nil, 400, "trials"},
+			{"GET", "/api/v1/backtest?from=2021&to=2019", nil, 400, "to"},
+			{"GET", "/api/v1/backtest?from=1995&to=2021", nil, 400, "to"},
+			{"GET", "/api/v1/backtest?from=1989", nil, 400, "from"},
+			{"GET", "/api/v1/backtest?from=2030&trials=0", nil, 422, "from"},
+			{"GET", "/api/v1/backtest?redeploy=x", nil, 400, "redeploy"},
+			{"GET", "/api/v1/backtest?funding=ends", nil, 400, "funding"},
+			{"GET", "/api/v1/backtest?seed=-1", nil, 400, "seed"},
 			{"GET", "/api/v1/areas?min_sequence=abc", nil, 400, "min_sequence"},
 			{"DELETE", "/api/v1/areas", nil, 405, ""},
 			{"GET", "/api/v1/no/such/route", nil, 404, ""},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -297,6 +298,12 @@ func (b *apiBackend) Forecast(ctx context.Context, q httpapi.ForecastQuery) (any
 	if q.Seed != nil {
 		cfg.Seed = *q.Seed
 	}
+	if q.Redeploy != "" {
+		cfg.Redeploy = q.Redeploy
+	}
+	if q.Funding != "" {
+		cfg.Funding = q.Funding
+	}
 	if q.AsOf != nil {
 		fold, err := projections.Replay(ctx, b.rm.store, projections.KnownAt(*q.AsOf, time.Time{}))
 		if err != nil {
@@ -316,6 +323,58 @@ func forecastOf(n *projections.National, cfg projections.ForecastConfig) (any, e
 		return nil, domain.Errorf(domain.ErrNotFound, "", "the history holds no hazard area to forecast yet")
 	}
 	return projections.RunForecast(n, cfg), nil
+}
+
+// Backtest backtests the forecast over the history as the event store holds
+// it now. Without from or to, the range is the register's second year to the
+// last year with a record, cut to the httpapi.BacktestMaxYears latest years
+// (or, with from alone, the BacktestMaxYears years from it).
+func (b *apiBackend) Backtest(ctx context.Context, q httpapi.BacktestQuery) (any, error) {
+	cfg := projections.DefaultForecastConfig()
+	cfg.Trials = q.Trials
+	if q.Seed != nil {
+		cfg.Seed = *q.Seed
+	}
+	if q.Redeploy != "" {
+		cfg.Redeploy = q.Redeploy
+	}
+	from, to := q.From, q.To
+	empty := false
+	b.view(func(n *projections.National) {
+		if len(n.Areas) == 0 {
+			empty = true
+			return
+		}
+		first := math.MaxInt
+		for k := range n.Stats {
+			if k.Method == projections.MethodRegistered && k.Year < first {
+				first = k.Year
+			}
+		}
+		last := projections.LastDate(n).Year()
+		switch {
+		case from == 0 && to == 0:
+			from, to = max(first+1, last-httpapi.BacktestMaxYears+1), last
+		case from == 0:
+			from = max(first+1, to-httpapi.BacktestMaxYears+1)
+		case to == 0:
+			to = min(last, from+httpapi.BacktestMaxYears-1)
+		}
+	})
+	if empty {
+		return nil, domain.Errorf(domain.ErrNotFound, "", "the history holds no hazard area to backtest yet")
+	}
+	if from > to {
+		return nil, domain.Errorf(domain.ErrInvalid, "from", "no year to test: from %d is after to %d (the last year with a record, or the one asked for)", from, to)
+	}
+	knownAt := func(d events.Date) (*projections.National, error) {
+		return projections.Replay(ctx, b.rm.store, projections.KnownAt(d, time.Time{}))
+	}
+	bt, err := projections.RunBacktest(knownAt, projections.BacktestConfig{From: from, To: to, Forecast: cfg})
+	if err != nil {
+		return nil, err
+	}
+	return bt, nil
 }
 
 func (b *apiBackend) Scenarios(context.Context) (any, error) {
@@ -400,10 +459,17 @@ type deploymentSummary struct {
 	Women       int    `json:"women"`
 }
 
+// burndownJSON is the overview's burn-down. Actual counts every hazard (the
+// register's statistics do not split releases by hazard); the forecast rows
+// hold the Article 5 area (deterministic and its Monte Carlo band) and the
+// AT/ERW-only area beside it, so that like is compared with like:
+// actual against deterministic_m2 + other_m2.
 type burndownJSON struct {
 	Deadline                *events.Date           `json:"deadline"`
 	Actual                  []yearRemainingJSON    `json:"actual"`
 	Forecast                []burndownForecastJSON `json:"forecast"`
+	Article5RemainingM2     int64                  `json:"article5_remaining_m2"` // now (on the forecast's first day)
+	OtherRemainingM2        int64                  `json:"other_remaining_m2"`
 	DeterministicCompletion *events.Date           `json:"deterministic_completion"`
 	Completion              projections.Completion `json:"completion"`
 	ProbabilityByDeadline   float64                `json:"probability_by_deadline"`
@@ -417,10 +483,11 @@ type yearRemainingJSON struct {
 
 type burndownForecastJSON struct {
 	Year            int   `json:"year"`
-	DeterministicM2 int64 `json:"deterministic_m2"`
-	LowM2           int64 `json:"low_m2"`
+	DeterministicM2 int64 `json:"deterministic_m2"` // Article 5 area
+	LowM2           int64 `json:"low_m2"`           // its P10, P50 and P90
 	MedianM2        int64 `json:"median_m2"`
 	HighM2          int64 `json:"high_m2"`
+	OtherM2         int64 `json:"other_m2"` // AT/ERW-only area (deterministic)
 }
 
 // overviewTrials keeps the overview quick enough to load on every change.
@@ -443,13 +510,14 @@ func (b *apiBackend) Overview(context.Context) (any, error) {
 		bd := &doc.Burndown
 		bd.Deadline, bd.DeterministicCompletion, bd.Completion = f.Deadline, f.DeterministicCompletion, f.Completion
 		bd.ProbabilityByDeadline, bd.OnTrack = f.ProbabilityByDeadline, f.OnTrack
+		bd.Article5RemainingM2, bd.OtherRemainingM2 = f.RemainingM2, f.OtherRemainingM2
 		band := map[int]projections.YearBand{}
 		for _, y := range f.Band {
 			band[y.Year] = y
 		}
 		for _, t := range f.Trajectory {
 			y := band[t.Year]
-			bd.Forecast = append(bd.Forecast, burndownForecastJSON{t.Year, t.RemainingM2, y.LowM2, y.MedianM2, y.HighM2})
+			bd.Forecast = append(bd.Forecast, burndownForecastJSON{t.Year, t.RemainingM2, y.LowM2, y.MedianM2, y.HighM2, t.OtherM2})
 		}
 	})
 	if doc.Provinces == nil {
