@@ -50,6 +50,7 @@ var shipped = map[string]string{
 	"/area.html":                  "text/html",
 	"/audit.html":                 "text/html",
 	"/scenarios.html":             "text/html",
+	"/forecast.html":              "text/html",
 	"/map.html":                   "text/html",
 	"/login.html":                 "text/html",
 	"/assets/app.js":              "text/javascript",
@@ -63,6 +64,7 @@ var shipped = map[string]string{
 	"/assets/area.js":             "text/javascript",
 	"/assets/audit.js":            "text/javascript",
 	"/assets/scenarios.js":        "text/javascript",
+	"/assets/forecast.js":         "text/javascript",
 	"/assets/mappage.js":          "text/javascript",
 	"/assets/login.js":            "text/javascript",
 }

@@ -55,7 +55,9 @@ func TestDashboardInBrowser(t *testing.T) {
 				RemainingM2 int64 `json:"remaining_m2"`
 			} `json:"actual"`
 			Forecast []struct {
-				Year int `json:"year"`
+				Year            int   `json:"year"`
+				DeterministicM2 int64 `json:"deterministic_m2"`
+				OtherM2         int64 `json:"other_m2"`
 			} `json:"forecast"`
 		} `json:"burndown"`
 	}
@@ -93,6 +95,17 @@ func TestDashboardInBrowser(t *testing.T) {
 		if math.Abs(got-float64(last.RemainingM2)/1e6) > 1e-6 {
 			t.Errorf("burn-down chart: recorded %d = %v km², want %v", last.Year, got, float64(last.RemainingM2)/1e6)
 		}
+		// Its forecast continues the recorded line with like: the Article 5
+		// area plus the AT/ERW-only area, as the recorded figure counts
+		// every hazard.
+		first := overview.Burndown.Forecast[0]
+		all := first.DeterministicM2 + first.OtherM2
+		b.figure(t, fmt.Sprintf(`[data-figure="burndown-all:%d"]`, first.Year), all, "")
+		got = evaluate[float64](t, b, fmt.Sprintf(`(() => { const c = Chart.getChart("burndown-chart");
+			const i = c.data.labels.indexOf(%d); return c.data.datasets.find((d) => d.label === "Deterministic forecast").data[i]; })()`, first.Year))
+		if math.Abs(got-float64(all)/1e6) > 1e-6 {
+			t.Errorf("burn-down chart: deterministic forecast %d = %v km², want Article 5 + AT/ERW-only %v", first.Year, got, float64(all)/1e6)
+		}
 		if n := evaluate[int](t, b, `Chart.getChart("release-chart").data.labels.length`); n == 0 {
 			t.Error("the release-per-year chart has no year")
 		}
@@ -105,6 +118,146 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("at 390 px wide the page is %d px wide", w)
 		}
 		b.screenshot(t, "overview-phone")
+		b.do(t, chromedp.EmulateViewport(1280, 900))
+	})
+
+	t.Run("forecast", func(t *testing.T) {
+		var f struct {
+			RemainingM2             int64   `json:"remaining_m2"`
+			OtherRemainingM2        int64   `json:"other_remaining_m2"`
+			OtherCompletion         *string `json:"other_completion"`
+			DeterministicCompletion *string `json:"deterministic_completion"`
+			Completion              struct {
+				P50 *string `json:"p50"`
+			} `json:"completion"`
+			StrandedM2          int64 `json:"stranded_capacity_m2"`
+			CostToCompletionUSD int64 `json:"cost_to_completion_usd"`
+			Trajectory          []struct {
+				Year    int   `json:"year"`
+				OtherM2 int64 `json:"other_m2"`
+			} `json:"trajectory"`
+			FundingGap []struct {
+				Year   int   `json:"year"`
+				GapUSD int64 `json:"gap_usd"`
+			} `json:"funding_gap"`
+			Provinces []struct {
+				Province                string  `json:"province"`
+				Done                    bool    `json:"done"`
+				DeterministicCompletion *string `json:"deterministic_completion"`
+				Completion              struct {
+					P50 *string `json:"p50"`
+					P90 *string `json:"p90"`
+				} `json:"completion"`
+				StrandedM2      int64 `json:"stranded_capacity_m2"`
+				StrandedCostUSD int64 `json:"stranded_cost_usd"`
+			} `json:"provinces"`
+		}
+		api.get("/api/v1/forecast?trials=200&redeploy=none&funding=renewed", &f)
+		var bt struct {
+			Years []struct {
+				Year     int   `json:"year"`
+				Forecast int64 `json:"forecast_remaining_m2"`
+				Actual   int64 `json:"actual_remaining_m2"`
+				P10      int64 `json:"p10_remaining_m2"`
+				P90      int64 `json:"p90_remaining_m2"`
+			} `json:"years"`
+			RemainingMAPE float64  `json:"remaining_mape_pct"`
+			ReleaseMAPE   float64  `json:"release_mape_pct"`
+			Calibration   *float64 `json:"calibration"`
+		}
+		api.get("/api/v1/backtest?trials=100&redeploy=none", &bt)
+		if len(f.Provinces) == 0 || len(bt.Years) == 0 || f.StrandedM2 == 0 {
+			t.Fatalf("the demo's forecast has %d provinces, %d m² stranded under redeploy=none; its backtest %d years", len(f.Provinces), f.StrandedM2, len(bt.Years))
+		}
+		b.open(t, "/forecast.html?redeploy=none&funding=renewed&trials=200&bt_trials=100", "#province-forecast-table")
+		b.wait(t, `document.querySelector("#backtest-years") !== null`)
+		b.noProblems(t, "forecast.html")
+		date := func(d *string) string {
+			if d == nil {
+				return "never"
+			}
+			return longDate(*d)
+		}
+		b.figure(t, `[data-figure="a5-remaining"]`, f.RemainingM2, pageKm2(f.RemainingM2, 1))
+		b.figure(t, `[data-figure="other-remaining"]`, f.OtherRemainingM2, pageKm2(f.OtherRemainingM2, 1))
+		b.figure(t, `[data-figure="stranded-total"]`, f.StrandedM2, pageKm2(f.StrandedM2, 1))
+		for sel, want := range map[string]string{
+			`[data-figure="other-completion"]`:       date(f.OtherCompletion),
+			`[data-figure="national-deterministic"]`: date(f.DeterministicCompletion),
+			`[data-figure="national-p50"]`:           date(f.Completion.P50),
+		} {
+			if got := b.text(t, sel); got != want {
+				t.Errorf("%s: %q on the page, %q from the API", sel, got, want)
+			}
+		}
+		if got := b.attr(t, `[data-figure="cost-to-completion"]`, "data-usd"); got != strconv.FormatInt(f.CostToCompletionUSD, 10) {
+			t.Errorf("cost to completion: US$ %s on the page, %d from the API", got, f.CostToCompletionUSD)
+		}
+		if got := b.count(t, "#province-forecast-table tbody tr"); got != len(f.Provinces) {
+			t.Errorf("province forecast: %d rows, want %d", got, len(f.Provinces))
+		}
+		for _, p := range f.Provinces {
+			completion := date(p.DeterministicCompletion)
+			p50, p90 := date(p.Completion.P50), date(p.Completion.P90)
+			if p.Done {
+				completion, p50, p90 = "done", "done", "done"
+			}
+			for sel, want := range map[string]string{"completion:" + p.Province: completion, "p50:" + p.Province: p50, "p90:" + p.Province: p90} {
+				if got := b.text(t, `[data-figure="`+sel+`"]`); got != want {
+					t.Errorf("%s: %q on the page, %q from the API", sel, got, want)
+				}
+			}
+			b.figure(t, `[data-figure="stranded:`+p.Province+`"]`, p.StrandedM2, pageKm2(p.StrandedM2, 1))
+			if got := b.attr(t, `[data-figure="stranded-usd:`+p.Province+`"]`, "data-usd"); got != strconv.FormatInt(p.StrandedCostUSD, 10) {
+				t.Errorf("%s stranded cost: US$ %s on the page, %d from the API", p.Province, got, p.StrandedCostUSD)
+			}
+		}
+		if got := b.count(t, "#funding-gap tbody tr"); got != len(f.FundingGap) {
+			t.Errorf("funding gap: %d years on the page, %d from the API", got, len(f.FundingGap))
+		}
+		for _, g := range f.FundingGap {
+			if got := b.attr(t, fmt.Sprintf(`[data-figure="gap:%d"]`, g.Year), "data-usd"); got != strconv.FormatInt(g.GapUSD, 10) {
+				t.Errorf("funding gap %d: US$ %s on the page, %d from the API", g.Year, got, g.GapUSD)
+			}
+		}
+		// The AT/ERW-only line is drawn from the API's trajectory.
+		tr := f.Trajectory[0]
+		got := evaluate[float64](t, b, fmt.Sprintf(`(() => { const c = Chart.getChart("trajectory-chart");
+			const i = c.data.labels.indexOf(%d); return c.data.datasets.find((d) => d.label === "AT/ERW-only (deterministic)").data[i]; })()`, tr.Year))
+		if math.Abs(got-float64(tr.OtherM2)/1e6) > 1e-6 {
+			t.Errorf("trajectory chart: AT/ERW-only %d = %v km², want %v", tr.Year, got, float64(tr.OtherM2)/1e6)
+		}
+		// The backtest panel: each year's figures, the MAPE and the calibration.
+		for _, y := range bt.Years {
+			for name, m2 := range map[string]int64{"bt-forecast": y.Forecast, "bt-actual": y.Actual, "bt-p10": y.P10, "bt-p90": y.P90} {
+				b.figure(t, fmt.Sprintf(`[data-figure="%s:%d"]`, name, y.Year), m2, pageKm2(m2, 1))
+			}
+		}
+		if n := evaluate[int](t, b, `Chart.getChart("backtest-remaining-chart").data.labels.length`); n != len(bt.Years) {
+			t.Errorf("backtest chart: %d years, want %d", n, len(bt.Years))
+		}
+		calibration := "–"
+		if bt.Calibration != nil {
+			calibration = fmt.Sprintf("%.0f%%", 100**bt.Calibration)
+		}
+		for sel, want := range map[string]string{
+			`[data-figure="mape-remaining"]`: fmt.Sprintf("%.1f%%", bt.RemainingMAPE),
+			`[data-figure="mape-release"]`:   fmt.Sprintf("%.1f%%", bt.ReleaseMAPE),
+			`[data-figure="calibration"]`:    calibration,
+		} {
+			if got := b.text(t, sel); got != want {
+				t.Errorf("%s: %q on the page, %q from the API", sel, got, want)
+			}
+		}
+		b.screenshot(t, "forecast")
+
+		// At phone width nothing runs off the side of the page.
+		b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+		b.open(t, "/forecast.html?trials=100&bt_trials=0", "#backtest-years")
+		if w := evaluate[int](t, b, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("at 390 px wide the forecast page is %d px wide", w)
+		}
+		b.screenshot(t, "forecast-phone")
 		b.do(t, chromedp.EmulateViewport(1280, 900))
 	})
 

@@ -67,32 +67,51 @@ const Charts = (() => {
     return new Chart(canvas, config);
   }
 
-  // burndown draws remaining area by year: recorded, forecast median and
-  // deterministic, the P10–P90 band, and the deadline line.
+  // burndown draws remaining area by year, every hazard: recorded, then the
+  // forecast of the Article 5 area plus the AT/ERW-only area beside it
+  // (other_m2), so that like is compared with like; the band is the Article 5
+  // area's P10–P90 plus that AT/ERW-only area. The Article 5 area alone is
+  // drawn as its own line. Then the deadline line.
   function burndown(canvas, b) {
+    // The forecast starts where the record ends: on its first day the area
+    // left is the Article 5 and AT/ERW-only area now, at the end of the
+    // year before its first year.
+    const forecast = (b.forecast || []).slice();
+    if (forecast.length && b.article5_remaining_m2 != null) {
+      const a5 = b.article5_remaining_m2;
+      const start = { year: forecast[0].year - 1, deterministic_m2: a5, low_m2: a5, median_m2: a5, high_m2: a5, other_m2: b.other_remaining_m2 || 0 };
+      const actual = b.actual || [];
+      // Only when the record's last year ended on the forecast's first day
+      // (the forecast starts on 1 January); mid-year, the record's last point
+      // is "now", not a year's end.
+      if (actual.length && Math.max(...actual.map((p) => p.year)) === start.year) forecast.unshift(start);
+    }
+    b = Object.assign({}, b, { forecast });
     const years = new Set();
     for (const p of b.actual || []) years.add(p.year);
     for (const p of b.forecast || []) years.add(p.year);
     const labels = Array.from(years).sort((a, c) => a - c);
-    const at = (list, key) => labels.map((y) => {
+    const at = (list, value) => labels.map((y) => {
       const p = (list || []).find((q) => q.year === y);
-      return p ? km2(p[key]) : null;
+      return p ? km2(value(p)) : null;
     });
+    const all = (key) => (p) => p[key] + (p.other_m2 || 0);
     return make(canvas, {
       type: "line",
       data: {
         labels,
         datasets: [
-          { label: "Forecast P10–P90 (low)", data: at(b.forecast, "low_m2"), borderWidth: 0, pointRadius: 0, fill: false },
-          { label: "Forecast P10–P90", data: at(b.forecast, "high_m2"), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
-          { label: "Forecast median", data: at(b.forecast, "median_m2"), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
-          { label: "Deterministic forecast", data: at(b.forecast, "deterministic_m2"), borderColor: COLOURS.actual, borderDash: [2, 3], pointRadius: 0 },
-          { label: "Recorded", data: at(b.actual, "remaining_m2"), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 3 },
+          { label: "Forecast P10–P90 (low)", data: at(b.forecast, all("low_m2")), borderWidth: 0, pointRadius: 0, fill: false },
+          { label: "Forecast P10–P90", data: at(b.forecast, all("high_m2")), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
+          { label: "Forecast median", data: at(b.forecast, all("median_m2")), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
+          { label: "Deterministic forecast", data: at(b.forecast, all("deterministic_m2")), borderColor: COLOURS.actual, borderDash: [2, 3], pointRadius: 0 },
+          { label: "of which Article 5 (deterministic)", data: at(b.forecast, (p) => p.deterministic_m2), borderColor: COLOURS.cha, borderDash: [2, 3], pointRadius: 0, borderWidth: 1.5 },
+          { label: "Recorded", data: at(b.actual, (p) => p.remaining_m2), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 3 },
         ],
       },
       options: {
         spanGaps: false,
-        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end" } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end, every hazard" } } },
         plugins: {
           legend: { labels: { filter: (item) => !item.text.endsWith("(low)") } },
           tooltip: { callbacks: { label: km2Tooltip } },
@@ -100,6 +119,107 @@ const Charts = (() => {
         },
       },
       plugins: [deadlinePlugin],
+    });
+  }
+
+  // forecastLines draws a forecast's trajectory: the Article 5 area
+  // (deterministic, median and P10–P90 band) and the AT/ERW-only area on its
+  // own line, with the deadline.
+  function forecastLines(canvas, f) {
+    const rows = f.trajectory || [];
+    const labels = rows.map((r) => r.year);
+    const band = new Map((f.band || []).map((b) => [b.year, b]));
+    const fromBand = (key) => labels.map((y) => (band.has(y) ? km2(band.get(y)[key]) : null));
+    return make(canvas, {
+      type: "line",
+      data: {
+        labels,
+        datasets: [
+          { label: "Article 5 P10–P90 (low)", data: fromBand("low_m2"), borderWidth: 0, pointRadius: 0, fill: false },
+          { label: "Article 5 P10–P90", data: fromBand("high_m2"), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
+          { label: "Article 5 median", data: fromBand("median_m2"), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
+          { label: "Article 5 (deterministic)", data: rows.map((r) => km2(r.remaining_m2)), borderColor: COLOURS.cha, backgroundColor: COLOURS.cha, borderWidth: 2.5, pointRadius: 2 },
+          { label: "AT/ERW-only (deterministic)", data: rows.map((r) => km2(r.other_m2)), borderColor: COLOURS.sha, backgroundColor: COLOURS.sha, borderWidth: 2, pointRadius: 2 },
+        ],
+      },
+      options: {
+        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end" } } },
+        plugins: {
+          legend: { labels: { filter: (item) => !item.text.endsWith("(low)") } },
+          tooltip: { callbacks: { label: km2Tooltip } },
+          deadline: f.deadline ? { year: LR.fractionalYear(f.deadline), label: "Article 5 deadline " + LR.fmt.date(f.deadline) } : {},
+        },
+      },
+      plugins: [deadlinePlugin],
+    });
+  }
+
+  const usdM = (v) => (v == null ? null : v / 1e6);
+  const usdTick = (v) => "US$ " + (Number.isInteger(v) ? LR.fmt.int(v) : v.toFixed(1)) + "M";
+  const usdTooltip = (ctx) => `${ctx.dataset.label}: ${LR.fmt.usd(Math.round(ctx.parsed.y * 1e6))}`;
+
+  // fundingGap draws each year's forecast cost and pledges as bars, and the
+  // gap (cost − pledged) as a line.
+  function fundingGap(canvas, years) {
+    return make(canvas, {
+      type: "bar",
+      data: {
+        labels: years.map((g) => g.year),
+        datasets: [
+          { label: "Forecast cost", data: years.map((g) => usdM(g.cost_usd)), backgroundColor: COLOURS.forecast },
+          { label: "Pledged", data: years.map((g) => usdM(g.pledged_usd)), backgroundColor: COLOURS.released },
+          { type: "line", label: "Gap (cost − pledged)", data: years.map((g) => usdM(g.gap_usd)), borderColor: COLOURS.deadline, backgroundColor: COLOURS.deadline, pointRadius: 2 },
+        ],
+      },
+      options: {
+        scales: { y: { ticks: { callback: usdTick } } },
+        plugins: { tooltip: { callbacks: { label: usdTooltip } } },
+      },
+    });
+  }
+
+  // backtestRemaining draws, per year tested, the Article 5 area left at the
+  // year's end: recorded, forecast a year ahead, and the forecast's P10–P90.
+  function backtestRemaining(canvas, years) {
+    return make(canvas, {
+      type: "line",
+      data: {
+        labels: years.map((y) => y.year),
+        datasets: [
+          { label: "P10–P90 (low)", data: years.map((y) => km2(y.p10_remaining_m2)), borderWidth: 0, pointRadius: 0, fill: false },
+          { label: "P10–P90", data: years.map((y) => km2(y.p90_remaining_m2)), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
+          { label: "Forecast a year ahead", data: years.map((y) => km2(y.forecast_remaining_m2)), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 4 },
+          { label: "Recorded", data: years.map((y) => km2(y.actual_remaining_m2)), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 4 },
+        ],
+      },
+      options: {
+        scales: { y: { ticks: { callback: km2Tick }, title: { display: true, text: "Article 5 area left at year end" } } },
+        plugins: { legend: { labels: { filter: (item) => !item.text.endsWith("(low)") } }, tooltip: { callbacks: { label: km2Tooltip } } },
+      },
+    });
+  }
+
+  // backtestRelease draws, per year tested, the land released: forecast a
+  // year ahead against recorded, by method (stacked).
+  function backtestRelease(canvas, years) {
+    const ds = (label, key, stack, colour) => ({ label, data: years.map((y) => km2(y[key])), stack, backgroundColor: colour });
+    return make(canvas, {
+      type: "bar",
+      data: {
+        labels: years.map((y) => y.year),
+        datasets: [
+          ds("Forecast: cancelled", "forecast_cancelled_m2", "forecast", COLOURS.nts + "88"),
+          ds("Forecast: reduced", "forecast_reduced_m2", "forecast", COLOURS.reduced + "88"),
+          ds("Forecast: cleared", "forecast_cleared_m2", "forecast", COLOURS.cleared + "88"),
+          ds("Recorded: cancelled", "actual_cancelled_m2", "recorded", COLOURS.nts),
+          ds("Recorded: reduced", "actual_reduced_m2", "recorded", COLOURS.reduced),
+          ds("Recorded: cleared", "actual_cleared_m2", "recorded", COLOURS.cleared),
+        ],
+      },
+      options: {
+        scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: km2Tick }, title: { display: true, text: "released in the year (forecast | recorded)" } } },
+        plugins: { tooltip: { callbacks: { label: km2Tooltip } } },
+      },
     });
   }
 
@@ -219,5 +339,5 @@ const Charts = (() => {
     });
   }
 
-  return { COLOURS, burndown, byProvince, releaseByYear, trajectories, completion };
+  return { COLOURS, burndown, forecastLines, fundingGap, backtestRemaining, backtestRelease, byProvince, releaseByYear, trajectories, completion };
 })();

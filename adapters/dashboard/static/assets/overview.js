@@ -34,18 +34,22 @@
       kpi("Forecast completion (P50)", el("span", { "data-figure": "p50" }, fmt.date(c.p50)),
         `P10 ${fmt.date(c.p10)} – P90 ${fmt.date(c.p90)} · deterministic ${fmt.date(b.deterministic_completion)}`, "completion"),
     );
-    $("#burndown-note").textContent = "Remaining suspected and confirmed area at each year's end: as recorded, then forecast (median and the P10–P90 band of the Monte Carlo trials)" + (b.deadline ? `; the dashed red line is the deadline, ${fmt.date(b.deadline)}.` : ".");
+    $("#burndown-note").replaceChildren("Remaining area of every hazard at each year's end: as recorded, then forecast: the Article 5 area (AP or MIXED; deterministic, median and the P10–P90 band of the Monte Carlo trials) plus the AT/ERW-only area, so that the forecast continues the recorded line; the Article 5 area alone is the thin red line" +
+      (b.deadline ? `; the dashed red line is the deadline, ${fmt.date(b.deadline)}. ` : ". "), link("/forecast.html", "Province by province, costs and the backtest"), ".");
     Charts.burndown($("#burndown-chart"), b);
     const years = new Map();
     for (const p of b.actual || []) years.set(p.year, { year: p.year, actual: p.remaining_m2 });
     for (const p of b.forecast || []) years.set(p.year, Object.assign(years.get(p.year) || { year: p.year }, p));
+    const km2Or = (v) => (v == null ? "" : fmt.km2(v));
     $("#burndown-table").replaceChildren(table([
       { label: "Year end", value: (r) => String(r.year) },
-      { label: "Recorded", num: true, value: (r) => (r.actual == null ? "" : fmt.km2(r.actual)) },
-      { label: "Deterministic", num: true, value: (r) => (r.deterministic_m2 == null ? "" : fmt.km2(r.deterministic_m2)) },
-      { label: "P10–P90 low", num: true, value: (r) => (r.low_m2 == null ? "" : fmt.km2(r.low_m2)) },
-      { label: "Median", num: true, value: (r) => (r.median_m2 == null ? "" : fmt.km2(r.median_m2)) },
-      { label: "P10–P90 high", num: true, value: (r) => (r.high_m2 == null ? "" : fmt.km2(r.high_m2)) },
+      { label: "Recorded (every hazard)", num: true, value: (r) => km2Or(r.actual) },
+      { label: "Forecast (every hazard)", num: true, value: (r) => (r.deterministic_m2 == null ? "" : figure(r.deterministic_m2 + r.other_m2, fmt.km2, "burndown-all:" + r.year)) },
+      { label: "Article 5 (deterministic)", num: true, value: (r) => km2Or(r.deterministic_m2) },
+      { label: "Article 5 P10", num: true, value: (r) => km2Or(r.low_m2) },
+      { label: "Median", num: true, value: (r) => km2Or(r.median_m2) },
+      { label: "P90", num: true, value: (r) => km2Or(r.high_m2) },
+      { label: "AT/ERW-only", num: true, value: (r) => km2Or(r.other_m2) },
     ], Array.from(years.values()).sort((a, c2) => a.year - c2.year)));
 
     const provinces = (o.provinces || []).slice().sort((a, c2) => c2.remaining_m2 - a.remaining_m2);
