@@ -455,6 +455,9 @@ func (b *bencher) queries(ctx context.Context, eng Engine, fold *projections.Nat
 			if f.Trials != trials {
 				return 0, fmt.Errorf("ran %d trials of %d", f.Trials, trials)
 			}
+			if f.Redeploy != projections.RedeployNearest || len(f.Provinces) == 0 {
+				return 0, fmt.Errorf("forecast by %q over %d provinces, want the province model (nearest)", f.Redeploy, len(f.Provinces))
+			}
 			if trials == 0 {
 				if f.RemainingM2 == 0 {
 					return 0, fmt.Errorf("nothing left to forecast")
