@@ -325,11 +325,35 @@ func forecastOf(n *projections.National, cfg projections.ForecastConfig) (any, e
 	return projections.RunForecast(n, cfg), nil
 }
 
+// backtestReplayBudget bounds the events one backtest request replays: it
+// replays the whole history once per year tested and once more, at about
+// 100,000 to 150,000 events a second, so 3 million events keep a request
+// to some 20 to 30 s, inside the API's 60 s request timeout. The CLI's
+// backtest has no such bound.
+const backtestReplayBudget = 3_000_000
+
+// backtestFit is how many years one backtest request may test on a history
+// of stored events: at most httpapi.BacktestMaxYears, and no more than the
+// replays that fit in backtestReplayBudget (0 or less: none).
+func backtestFit(stored uint64) int {
+	return min(httpapi.BacktestMaxYears, int(backtestReplayBudget/max(stored, 1))-1)
+}
+
 // Backtest backtests the forecast over the history as the event store holds
 // it now. Without from or to, the range is the register's second year to the
-// last year with a record, cut to the httpapi.BacktestMaxYears latest years
-// (or, with from alone, the BacktestMaxYears years from it).
+// last year with a record, cut to the latest httpapi.BacktestMaxYears years
+// (or, with from alone, the BacktestMaxYears years from it), and to the
+// years whose replays fit in backtestReplayBudget.
 func (b *apiBackend) Backtest(ctx context.Context, q httpapi.BacktestQuery) (any, error) {
+	stored, err := b.rm.store.LastSequence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fit := backtestFit(stored)
+	if fit < 1 {
+		return nil, domain.Errorf(domain.ErrInvalid, "", "this history holds %d events, and a backtest replays it once per year tested and once more: "+
+			"not even one year fits in a request (at most %d events replayed); run 'landrelease backtest', which has no such bound", stored, backtestReplayBudget)
+	}
 	cfg := projections.DefaultForecastConfig()
 	cfg.Trials = q.Trials
 	if q.Seed != nil {
@@ -354,11 +378,11 @@ func (b *apiBackend) Backtest(ctx context.Context, q httpapi.BacktestQuery) (any
 		last := projections.LastDate(n).Year()
 		switch {
 		case from == 0 && to == 0:
-			from, to = max(first+1, last-httpapi.BacktestMaxYears+1), last
+			from, to = max(first+1, last-fit+1), last
 		case from == 0:
-			from = max(first+1, to-httpapi.BacktestMaxYears+1)
+			from = max(first+1, to-fit+1)
 		case to == 0:
-			to = min(last, from+httpapi.BacktestMaxYears-1)
+			to = min(last, from+fit-1)
 		}
 	})
 	if empty {
@@ -366,6 +390,11 @@ func (b *apiBackend) Backtest(ctx context.Context, q httpapi.BacktestQuery) (any
 	}
 	if from > to {
 		return nil, domain.Errorf(domain.ErrInvalid, "from", "no year to test: from %d is after to %d (the last year with a record, or the one asked for)", from, to)
+	}
+	if to-from+1 > fit {
+		return nil, domain.Errorf(domain.ErrInvalid, "to", "this history holds %d events, and a backtest replays it once per year tested and once more: "+
+			"at most %d years fit in a request (at most %d events replayed), %d asked for; ask for fewer, or run 'landrelease backtest', which has no such bound",
+			stored, fit, backtestReplayBudget, to-from+1)
 	}
 	knownAt := func(d events.Date) (*projections.National, error) {
 		return projections.Replay(ctx, b.rm.store, projections.KnownAt(d, time.Time{}))
