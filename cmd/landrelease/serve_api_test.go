@@ -119,7 +119,7 @@ func TestServeOnDemo(t *testing.T) {
 			"/api/v1/workplans/Battambang/2022", "/api/v1/workplans/Battambang/2022?format=csv",
 			"/api/v1/workplans/Battambang/2022?format=html", "/api/v1/forecast?trials=200&seed=7",
 			"/api/v1/forecast?as_of=2020-12-31&trials=0", "/api/v1/forecast?trials=50&redeploy=none&funding=ends",
-			"/api/v1/forecast?trials=0&redeploy=POOL", "/api/v1/backtest?trials=50", "/api/v1/backtest?from=2020&to=2021&trials=0&seed=3&redeploy=largest",
+			"/api/v1/forecast?trials=0&redeploy=POOL", "/api/v1/backtest?trials=50",
 			"/api/v1/scenarios", "/api/v1/overview", "/api/v1/tokens",
 			"/api/v1/openapi.json",
 		} {
