@@ -19,6 +19,7 @@ import (
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 // query reads a route's query parameters: an unknown one is a 400 (a typo
@@ -183,7 +184,8 @@ func (s *Server) areas(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 	if q.err != nil {
 		return q.err
 	}
-	return s.answer(w)(s.backend.Areas(r.Context(), aq))
+	doc, err := s.backend.Areas(r.Context(), aq)
+	return answer(w, doc, err)
 }
 
 func (s *Server) area(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
@@ -194,7 +196,8 @@ func (s *Server) area(w http.ResponseWriter, r *http.Request, _ *domain.Principa
 	if err != nil {
 		return badRequest("id", "want an area ID (a UUID), got %q", r.PathValue("id"))
 	}
-	return s.answer(w)(s.backend.Area(r.Context(), id))
+	doc, err := s.backend.Area(r.Context(), id)
+	return answer(w, doc, err)
 }
 
 func (s *Server) state(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
@@ -213,7 +216,8 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 	if q.err != nil {
 		return q.err
 	}
-	return s.answer(w)(s.backend.State(r.Context(), sq))
+	doc, err := s.backend.State(r.Context(), sq)
+	return answer(w, doc, err)
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
@@ -222,7 +226,8 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 	if q.err != nil {
 		return q.err
 	}
-	return s.answer(w)(s.backend.Stats(r.Context(), sq))
+	doc, err := s.backend.Stats(r.Context(), sq)
+	return answer(w, doc, err)
 }
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
@@ -249,18 +254,20 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 	if q.err != nil {
 		return q.err
 	}
-	return s.answer(w)(s.backend.Audit(r.Context(), aq))
+	doc, err := s.backend.Audit(r.Context(), aq)
+	return answer(w, doc, err)
 }
 
 func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "format")
-	wq := WorkPlanQuery{Format: strings.ToLower(q.str("format"))}
-	if wq.Format == "json" {
-		wq.Format = ""
+	format := strings.ToLower(q.str("format"))
+	if format == "json" {
+		format = ""
 	}
-	if wq.Format != "" && wq.Format != "csv" && wq.Format != "html" {
+	if format != "" && format != "csv" && format != "html" {
 		q.fail(badRequest("format", "want json, csv or html, got %q", q.str("format")))
 	}
+	var wq WorkPlanQuery
 	wq.Province = q.province(s.cfg.Country, "province", r.PathValue("province"))
 	year, err := strconv.Atoi(r.PathValue("year"))
 	if err != nil || year < 1990 || year > 2100 {
@@ -270,21 +277,21 @@ func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 	if q.err != nil {
 		return q.err
 	}
-	doc, ctype, body, err := s.backend.WorkPlan(r.Context(), wq)
+	plan, err := s.backend.WorkPlan(r.Context(), wq)
+	if err != nil || format == "" {
+		return answer(w, plan, err)
+	}
+	ctype, body, err := s.backend.RenderWorkPlan(plan, format)
 	if err != nil {
 		return err
 	}
-	if wq.Format == "" {
-		writeJSON(w, http.StatusOK, doc)
-		return nil
-	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if wq.Format == "html" {
+	if format == "html" {
 		// The printable plan: its own inline style, and nothing else.
 		w.Header().Set("Content-Security-Policy", workPlanCSP)
 	}
-	if wq.Format == "csv" {
+	if format == "csv" {
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="workplan-%s-%d.csv"`, strings.ReplaceAll(wq.Province, " ", "_"), wq.Year))
 	}
 	_, err = w.Write(body)
@@ -303,7 +310,8 @@ func (s *Server) forecast(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 	if q.err != nil {
 		return q.err
 	}
-	return s.answer(w)(s.backend.Forecast(r.Context(), fq))
+	doc, err := s.backend.Forecast(r.Context(), fq)
+	return answer(w, doc, err)
 }
 
 // Bounds of GET /api/v1/backtest: each year tested replays the history once
@@ -312,7 +320,7 @@ func (s *Server) forecast(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 // history 100 times its size).
 const (
 	BacktestMaxTrials = 5_000
-	BacktestMaxYears  = 10
+	BacktestMaxYears  = queries.BacktestMaxYears
 )
 
 func (s *Server) backtest(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
@@ -330,14 +338,16 @@ func (s *Server) backtest(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 	if q.err != nil {
 		return q.err
 	}
-	return s.answer(w)(s.backend.Backtest(r.Context(), bq))
+	doc, err := s.backend.Backtest(r.Context(), bq)
+	return answer(w, doc, err)
 }
 
 func (s *Server) scenarios(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	return s.answer(w)(s.backend.Scenarios(r.Context()))
+	doc, err := s.backend.Scenarios(r.Context())
+	return answer(w, doc, err)
 }
 
 func (s *Server) compare(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
@@ -354,25 +364,25 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request, _ *domain.Princ
 	if cq.Trials < 0 || cq.Trials > 20_000 {
 		return badRequest("trials", "want 0 to 20,000, got %d", cq.Trials)
 	}
-	return s.answer(w)(s.backend.CompareScenarios(r.Context(), cq))
+	doc, err := s.backend.CompareScenarios(r.Context(), cq)
+	return answer(w, doc, err)
 }
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	if err := newQuery(r).err; err != nil {
 		return err
 	}
-	return s.answer(w)(s.backend.Overview(r.Context()))
+	doc, err := s.backend.Overview(r.Context())
+	return answer(w, doc, err)
 }
 
-// answer writes a backend document, or returns its error.
-func (s *Server) answer(w http.ResponseWriter) func(doc any, err error) error {
-	return func(doc any, err error) error {
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, doc)
-		return nil
+// answer writes a document of the query port as JSON, or returns its error.
+func answer[D any](w http.ResponseWriter, doc D, err error) error {
+	if err != nil {
+		return err
 	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
 }
 
 // decodeBody reads one JSON object into v, refusing unknown fields and

@@ -1,4 +1,4 @@
-package main
+package queries
 
 import "testing"
 
@@ -11,13 +11,13 @@ func TestBacktestFitsTheReplayBudget(t *testing.T) {
 		years  int
 	}{
 		{0, 10}, {24_695, 10}, {248_241, 10}, // the demo at 1× and 10×
-		{backtestReplayBudget / 3, 2}, {backtestReplayBudget / 2, 1},
-		{backtestReplayBudget/2 + 1, 0}, {2_482_552, 0}, // 100×: the CLI only
+		{BacktestReplayBudget / 3, 2}, {BacktestReplayBudget / 2, 1},
+		{BacktestReplayBudget/2 + 1, 0}, {2_482_552, 0}, // 100×: the CLI only
 	} {
-		if got := backtestFit(c.stored); got != c.years && !(c.years == 0 && got < 1) {
+		if got := BacktestFit(c.stored); got != c.years && !(c.years == 0 && got < 1) {
 			t.Errorf("%d events: %d years fit, want %d", c.stored, got, c.years)
 		}
-		if got := backtestFit(c.stored); got >= 1 && uint64(got+1)*c.stored > backtestReplayBudget {
+		if got := BacktestFit(c.stored); got >= 1 && uint64(got+1)*c.stored > BacktestReplayBudget {
 			t.Errorf("%d events: %d years replay %d events, over the budget", c.stored, got, uint64(got+1)*c.stored)
 		}
 	}
