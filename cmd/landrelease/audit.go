@@ -4,15 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/google/uuid"
 
-	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/events"
-	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 func auditVerb() verb {
@@ -60,54 +58,16 @@ type auditOpts struct {
 	json                         bool
 }
 
-type auditEntryJSON struct {
-	Sequence      uint64            `json:"sequence"`
-	EventID       string            `json:"event_id"`
-	AreaID        string            `json:"area_id"`
-	Province      string            `json:"province"`
-	Action        string            `json:"action"`
-	OccurredOn    string            `json:"occurred_on"`
-	RecordedAt    string            `json:"recorded_at"`
-	Actor         string            `json:"actor"`
-	CommandID     string            `json:"command_id"`
-	From          string            `json:"from,omitempty"`
-	To            string            `json:"to,omitempty"`
-	SizeM2        int64             `json:"size_m2,omitempty"`
-	Method        string            `json:"method,omitempty"`
-	Reason        string            `json:"reason,omitempty"`
-	Evidence      []events.Evidence `json:"evidence"`
-	EvidenceCount int               `json:"evidence_count"`
-	Flags         []string          `json:"flags"`
-}
-
-type evidenceShareJSON struct {
-	From              string  `json:"from,omitempty"`
-	To                string  `json:"to,omitempty"`
-	AreasAdded        int     `json:"areas_added"`
-	AddedM2           int64   `json:"added_m2"`
-	WithEvidenceAreas int     `json:"with_evidence_areas"`
-	WithEvidenceM2    int64   `json:"with_evidence_m2"`
-	ShareWithEvidence float64 `json:"share_with_evidence"`
-}
-
-type idleJSON struct {
-	AreaID         string `json:"area_id"`
-	Province       string `json:"province"`
-	Status         string `json:"status"`
-	RemainingM2    int64  `json:"remaining_m2"`
-	LastActivityOn string `json:"last_activity_on"`
-}
-
 func runAudit(ctx context.Context, a *app, o any, args []string) int {
 	opts := o.(*auditOpts)
 	if len(args) > 0 {
 		fmt.Fprintln(a.stderr, "landrelease audit: takes no arguments")
 		return exitUsage
 	}
-	var f sqlstore.AuditFilter
+	var f queries.AuditQuery
 	var err error
 	if opts.area != "" {
-		if f.AreaID, err = uuid.Parse(opts.area); err != nil {
+		if f.Area, err = uuid.Parse(opts.area); err != nil {
 			fmt.Fprintf(a.stderr, "landrelease audit: --area: not a UUID: %q\n", opts.area)
 			return exitUsage
 		}
@@ -124,13 +84,13 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 			return exitUsage
 		}
 	}
-	f.Action, f.Flag, f.Limit = strings.ToUpper(opts.action), strings.ToUpper(opts.flag), opts.limit
+	f.Action, f.Flag, f.Limit, f.IdleYears = strings.ToUpper(opts.action), strings.ToUpper(opts.flag), opts.limit, opts.idleYears
 	rm, err := openReadModel(ctx, a)
 	if err != nil {
 		return fail(a, "audit", err)
 	}
 	defer rm.Close()
-	doc, err := auditDoc(ctx, rm.db, rm.runner.Fold(), f, opts.idleYears)
+	doc, err := queries.AuditOf(ctx, sqlRegister{rm.db}, rm.runner.Fold(), f)
 	if err != nil {
 		return fail(a, "audit", err)
 	}
@@ -140,7 +100,8 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		}
 		return exitOK
 	}
-	if q, ok := doc["quarantined"].([]quarantineJSON); ok {
+	if doc.Quarantined != nil {
+		q := *doc.Quarantined
 		if len(q) == 0 {
 			fmt.Fprintln(a.stdout, "No quarantined messages: every message of the history is an event.")
 		}
@@ -150,8 +111,11 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		}
 		return exitOK
 	}
-	entries, share := doc["entries"].([]auditEntryJSON), doc["evidence_share"].(evidenceShareJSON)
-	idle, _ := doc["idle_areas"].([]idleJSON)
+	entries, share := doc.Entries, doc.EvidenceShare
+	var idle []queries.IdleArea
+	if doc.IdleAreas != nil {
+		idle = *doc.IdleAreas
+	}
 	w := a.stdout
 	period := "all time"
 	if share.From != "" || share.To != "" {
@@ -180,86 +144,4 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		}
 	}
 	return exitOK
-}
-
-// FlagQuarantined is the audit filter that lists the quarantined messages of
-// the history instead of audit entries.
-const FlagQuarantined = "QUARANTINED"
-
-// auditDoc is the audit document of the CLI and the API: the entries that
-// match f, the evidence share of the areas added in f's period and, with
-// idleYears > 0, the open areas idle that long. With f.Flag QUARANTINED it
-// lists instead, under "quarantined", the messages of the history that are
-// not events, in sequence order (at most f.Limit), with no entries.
-func auditDoc(ctx context.Context, db *sqlstore.Store, fold *projections.National, f sqlstore.AuditFilter, idleYears int) (map[string]any, error) {
-	if f.Flag == FlagQuarantined {
-		qs, err := db.Quarantine(ctx, f.Limit)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"entries": []auditEntryJSON{}, "evidence_share": evidenceShare(fold, f.From, f.To),
-			"quarantined": quarantineJSONs(qs)}, nil
-	}
-	rows, err := db.Audit(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	entries := make([]auditEntryJSON, 0, len(rows))
-	for _, r := range rows {
-		ev := r.Evidence
-		if ev == nil {
-			ev = []events.Evidence{}
-		}
-		flags := r.Flags
-		if flags == nil {
-			flags = []string{}
-		}
-		entries = append(entries, auditEntryJSON{r.Sequence, r.EventID.String(), r.AreaID.String(), r.Province, r.Action,
-			r.OccurredOn.String(), r.RecordedAt.UTC().Format("2006-01-02T15:04:05Z"), r.Actor, r.CommandID.String(),
-			r.FromClass, r.ToClass, r.SizeM2, r.Method, r.Reason, ev, r.EvidenceCount, flags})
-	}
-	doc := map[string]any{"entries": entries, "evidence_share": evidenceShare(fold, f.From, f.To)}
-	if idleYears > 0 {
-		doc["idle_areas"] = idleAreas(fold, idleYears)
-	}
-	return doc, nil
-}
-
-// evidenceShare answers "how much of the area added in the period came with
-// evidence" from the register.
-func evidenceShare(n *projections.National, from, to events.Date) evidenceShareJSON {
-	s := evidenceShareJSON{From: from.String(), To: to.String()}
-	for _, a := range n.Areas {
-		if (!from.IsZero() && a.RegisteredOn.Before(from)) || (!to.IsZero() && a.RegisteredOn.After(to)) {
-			continue
-		}
-		s.AreasAdded++
-		s.AddedM2 += a.SizeM2
-		if a.EvidenceCount > 0 {
-			s.WithEvidenceAreas++
-			s.WithEvidenceM2 += a.SizeM2
-		}
-	}
-	if s.AddedM2 > 0 {
-		s.ShareWithEvidence = float64(s.WithEvidenceM2) / float64(s.AddedM2)
-	}
-	return s
-}
-
-func idleAreas(n *projections.National, years int) []idleJSON {
-	latest := events.Date{}
-	for _, a := range n.Areas {
-		if a.LastActivityOn.After(latest) {
-			latest = a.LastActivityOn
-		}
-	}
-	cut := events.NewDate(latest.Year()-years, latest.Time().Month(), latest.Time().Day())
-	var out []idleJSON
-	for _, a := range n.Areas {
-		if a.RemainingM2 > 0 && a.LastActivityOn.Before(cut) {
-			out = append(out, idleJSON{a.ID.String(), a.Province, a.Status, a.RemainingM2, a.LastActivityOn.String()})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].LastActivityOn < out[j].LastActivityOn })
-	return out
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/queries"
 )
 
 // TestClusterEngineProcess is not a test: TestTwoEngineProcessesOneCluster
@@ -217,7 +218,7 @@ func TestTwoEngineProcessesOneCluster(t *testing.T) {
 		t.Fatalf("lost update: the history reduces %d m², the processes applied commands worth %d m²", reduced, applied)
 	}
 
-	var states [2]stateJSON
+	var states [2]queries.State
 	for p := range states {
 		db := filepath.Join(t.TempDir(), "replica.sqlite")
 		out, code, errOut := runEngineProcess(t, "--nats-url", c.URL(), "--db", db, "state", "--json")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 	"github.com/landrelease/landrelease/scenarios"
 	"github.com/landrelease/landrelease/scenarios/cambodia"
 )
@@ -133,7 +134,7 @@ func loadAndShowDemo(ctx context.Context, a *app, opts *demoOpts) int {
 		return fail(a, "demo", err)
 	}
 	s := projections.Summarize(fold)
-	writeState(a.stdout, stateJSON{Sequence: fold.Sequence, National: s.National, Provinces: s.Provinces, Years: projections.ByYear(fold.Stats)})
+	writeState(a.stdout, queries.State{Sequence: fold.Sequence, National: s.National, Provinces: s.Provinces, Years: projections.ByYear(fold.Stats)})
 	fmt.Fprintln(a.stdout)
 	writeCapacity(a.stdout, fold)
 	fmt.Fprintln(a.stdout)

@@ -14,6 +14,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 	"github.com/landrelease/landrelease/scenarios"
 )
 
@@ -142,7 +143,7 @@ func exportAreas(ctx context.Context, db *sqlstore.Store, w io.Writer, format st
 }
 
 func exportStats(w io.Writer, fold *projections.National) (int, error) {
-	rows := statRows(fold, 0, "")
+	rows := queries.StatRows(fold, queries.StatsQuery{})
 	return len(rows), writeStatsCSV(w, rows)
 }
 

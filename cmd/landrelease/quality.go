@@ -8,13 +8,13 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/landrelease/landrelease/adapters/exchange"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 func qualityVerb() verb {
@@ -139,7 +139,7 @@ func runQuality(ctx context.Context, a *app, o any, args []string) int {
 	if err != nil {
 		return fail(a, "quality", err)
 	}
-	rep := qualityJSON{QualityReport: exchange.CheckQuality(fold, opts.cfg), Quarantined: quarantineJSONs(fold.QuarantineLog)}
+	rep := qualityJSON{QualityReport: exchange.CheckQuality(fold, opts.cfg), Quarantined: queries.QuarantinedMessages(fold.QuarantineLog)}
 	if tally != nil {
 		r := exchange.Reconcile(opRep, tally, func(id uuid.UUID) bool { return fold.Areas[id] != nil })
 		rep.Reconciliation = &r
@@ -159,32 +159,11 @@ func runQuality(ctx context.Context, a *app, o any, args []string) int {
 // and the quarantined messages of the history.
 type qualityJSON struct {
 	exchange.QualityReport
-	Quarantined []quarantineJSON `json:"quarantined"`
-}
-
-// quarantineJSON is a message of the history that is not an event, as
-// quality and audit --flag QUARANTINED list it.
-type quarantineJSON struct {
-	Sequence   uint64 `json:"sequence"`
-	Subject    string `json:"subject"`
-	Reason     string `json:"reason"`
-	RecordedAt string `json:"recorded_at,omitempty"` // when the stream stored it
-}
-
-func quarantineJSONs(qs []events.Quarantined) []quarantineJSON {
-	out := make([]quarantineJSON, 0, len(qs))
-	for _, q := range qs {
-		j := quarantineJSON{Sequence: q.Sequence, Subject: q.Subject, Reason: q.Reason}
-		if !q.StoredAt.IsZero() {
-			j.RecordedAt = q.StoredAt.UTC().Format(time.RFC3339Nano)
-		}
-		out = append(out, j)
-	}
-	return out
+	Quarantined []queries.QuarantinedMessage `json:"quarantined"`
 }
 
 // writeQuarantine lists quarantined messages (nothing when there are none).
-func writeQuarantine(w io.Writer, qs []quarantineJSON) {
+func writeQuarantine(w io.Writer, qs []queries.QuarantinedMessage) {
 	if len(qs) == 0 {
 		return
 	}

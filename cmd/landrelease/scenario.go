@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 	"github.com/landrelease/landrelease/scenarios"
 )
 
@@ -90,7 +91,7 @@ func runScenario(ctx context.Context, a *app, o any, args []string) int {
 		results = append(results, res)
 	}
 	if opts.json {
-		if err := writeJSON(a.stdout, map[string]any{"scenarios": results}); err != nil {
+		if err := writeJSON(a.stdout, queries.Comparison{Scenarios: results}); err != nil {
 			return fail(a, "scenario", err)
 		}
 		return exitOK

@@ -19,6 +19,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/queries"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
@@ -186,13 +187,13 @@ func TestSecurityQuarantine(t *testing.T) {
 			t.Fatalf("%s on a poisoned area: %d %s", cmd["command"], code, body)
 		}
 	}
-	var st stateJSON
+	var st queries.State
 	c.getJSON("/api/v1/state", &st)
 	if st.Quarantined != len(msgs) {
 		t.Errorf("API state: %d quarantined, want %d", st.Quarantined, len(msgs))
 	}
 	var audit struct {
-		Quarantined []quarantineJSON `json:"quarantined"`
+		Quarantined []queries.QuarantinedMessage `json:"quarantined"`
 	}
 	c.getJSON("/api/v1/audit?flag=QUARANTINED", &audit)
 	checkQuarantineList(t, "API audit?flag=QUARANTINED", audit.Quarantined, seqs)
@@ -229,7 +230,7 @@ func TestSecurityQuarantine(t *testing.T) {
 	}
 	for _, asOf := range [][]string{{"--as-of", "2030-01-01"}, {"--as-recorded", "2999-01-01T00:00:00Z"}} {
 		code, out, errOut := run(t, "", append([]string{"--data-dir", dir, "state", "--json"}, asOf...)...)
-		var past stateJSON
+		var past queries.State
 		if code != exitOK || json.Unmarshal([]byte(out), &past) != nil || past.Quarantined != len(msgs) || past.National.Areas != st.National.Areas {
 			t.Errorf("state %v: exit %d, %d quarantined, %d areas (now %d)\n%s", asOf, code, past.Quarantined, past.National.Areas, st.National.Areas, errOut)
 		}
@@ -242,7 +243,7 @@ func TestSecurityQuarantine(t *testing.T) {
 	checkQuarantineList(t, "audit --flag QUARANTINED", audit.Quarantined, seqs)
 	code, out, errOut = run(t, "", "--data-dir", dir, "quality", "--json")
 	var quality struct {
-		Quarantined []quarantineJSON `json:"quarantined"`
+		Quarantined []queries.QuarantinedMessage `json:"quarantined"`
 	}
 	if code != exitOK || json.Unmarshal([]byte(out), &quality) != nil {
 		t.Fatalf("quality: exit %d\n%s", code, errOut)
@@ -264,7 +265,7 @@ func TestSecurityQuarantine(t *testing.T) {
 
 // checkQuarantineList wants exactly the messages at seqs, once each, in
 // order, each with a reason.
-func checkQuarantineList(t *testing.T, what string, got []quarantineJSON, seqs []uint64) {
+func checkQuarantineList(t *testing.T, what string, got []queries.QuarantinedMessage, seqs []uint64) {
 	t.Helper()
 	var have []uint64
 	for _, q := range got {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 func stateVerb() verb {
@@ -47,19 +48,6 @@ type stateOpts struct {
 	json             bool
 }
 
-// stateJSON is the --json document of state.
-type stateJSON struct {
-	AsOf       string                        `json:"as_of,omitempty"`
-	AsRecorded string                        `json:"as_recorded,omitempty"`
-	Sequence   uint64                        `json:"sequence"`
-	National   projections.ProvinceFigures   `json:"national"`
-	Provinces  []projections.ProvinceFigures `json:"provinces"`
-	Years      []projections.YearFigures     `json:"release_by_year"`
-	// Quarantined counts the messages of the history that are not events
-	// (skipped by every reader; docs/security.md).
-	Quarantined int `json:"quarantined"`
-}
-
 func runState(ctx context.Context, a *app, o any, args []string) int {
 	opts := o.(*stateOpts)
 	if len(args) > 0 {
@@ -71,7 +59,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 		return exitUsage
 	}
 	var keep func(events.Envelope) bool
-	doc := stateJSON{}
+	doc := queries.State{}
 	if opts.asOf != "" {
 		d, err := events.ParseDate(opts.asOf)
 		if err != nil {
@@ -106,7 +94,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 		defer rm.Close()
 		fold = rm.runner.Fold()
 	}
-	doc = fillState(doc, fold)
+	doc = queries.StateOf(doc, fold)
 	if opts.json {
 		if err := writeJSON(a.stdout, doc); err != nil {
 			return fail(a, "state", err)
@@ -117,16 +105,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 	return exitOK
 }
 
-// fillState completes the state document from a fold (the CLI and the API
-// answer with the same document).
-func fillState(doc stateJSON, fold *projections.National) stateJSON {
-	s := projections.Summarize(fold)
-	doc.Sequence, doc.National, doc.Provinces, doc.Years = fold.Sequence, s.National, s.Provinces, projections.ByYear(fold.Stats)
-	doc.Quarantined = fold.Quarantined
-	return doc
-}
-
-func writeState(w io.Writer, d stateJSON) {
+func writeState(w io.Writer, d queries.State) {
 	switch {
 	case d.AsOf != "":
 		fmt.Fprintf(w, "National picture as of %s (events that occurred by then, as recorded now)\n\n", d.AsOf)

@@ -5,12 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"text/tabwriter"
 
 	"github.com/landrelease/landrelease/adapters/exchange"
-	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 func statsVerb() verb {
@@ -47,23 +46,6 @@ type statsOpts struct {
 	csv      bool
 }
 
-// statJSON is one row of stats --json.
-type statJSON struct {
-	Year             int    `json:"year"`
-	Province         string `json:"province"`
-	Operator         string `json:"operator"`
-	Method           string `json:"method"`
-	AreaM2           int64  `json:"area_m2"`
-	Events           int64  `json:"events"`
-	EvidenceM2       int64  `json:"with_evidence_m2"`
-	EvidenceAreas    int64  `json:"with_evidence_areas"`
-	APMinesDestroyed int64  `json:"ap_mines_destroyed"`
-	ATMinesDestroyed int64  `json:"at_mines_destroyed"`
-	ERWDestroyed     int64  `json:"erw_destroyed"`
-	Deminers         int64  `json:"deminers"`
-	Women            int64  `json:"women"`
-}
-
 func runStats(ctx context.Context, a *app, o any, args []string) int {
 	opts := o.(*statsOpts)
 	if len(args) > 0 || (opts.json && opts.csv) {
@@ -75,13 +57,10 @@ func runStats(ctx context.Context, a *app, o any, args []string) int {
 		return fail(a, "stats", err)
 	}
 	defer rm.Close()
-	rows := statRows(rm.runner.Fold(), opts.year, opts.province)
+	rows := queries.StatRows(rm.runner.Fold(), queries.StatsQuery{Year: opts.year, Province: opts.province})
 	switch {
 	case opts.json:
-		if rows == nil {
-			rows = []statJSON{}
-		}
-		if err := writeJSON(a.stdout, map[string]any{"statistics": rows}); err != nil {
+		if err := writeJSON(a.stdout, queries.Statistics{Statistics: rows}); err != nil {
 			return fail(a, "stats", err)
 		}
 	case opts.csv:
@@ -102,27 +81,8 @@ func runStats(ctx context.Context, a *app, o any, args []string) int {
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }
 
-// statRows are the statistics of the fold, optionally of one year and
-// province, in key order.
-func statRows(fold *projections.National, year int, province string) []statJSON {
-	keys := make([]projections.StatKey, 0, len(fold.Stats))
-	for k := range fold.Stats {
-		if (year == 0 || k.Year == year) && (province == "" || k.Province == province) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].Less(keys[j]) })
-	rows := make([]statJSON, 0, len(keys))
-	for _, k := range keys {
-		s := fold.Stats[k]
-		rows = append(rows, statJSON{k.Year, k.Province, k.Operator, k.Method, s.AreaM2, s.Events, s.EvidenceM2,
-			s.EvidenceAreas, s.APMinesDestroyed, s.ATMinesDestroyed, s.ERWDestroyed, s.Deminers, s.Women})
-	}
-	return rows
-}
-
 // writeStatsCSV writes statistics rows as CSV (stats --csv, export).
-func writeStatsCSV(w io.Writer, rows []statJSON) error {
+func writeStatsCSV(w io.Writer, rows []queries.StatRow) error {
 	cw := exchange.NewCSVWriter(w)
 	cw.Write([]string{"year", "province", "operator", "method", "area_m2", "events", "with_evidence_m2", "with_evidence_areas",
 		"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "deminers", "women"})
