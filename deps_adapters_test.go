@@ -1,9 +1,7 @@
 package landrelease_test
 
 import (
-	"bytes"
 	"fmt"
-	"os/exec"
 	"slices"
 	"sort"
 	"strings"
@@ -100,21 +98,8 @@ func reaches(dep, prefix string) bool {
 }
 
 func TestAdaptersStayApart(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list imports: %v", err)
-	}
 	readInputs(t, "adapters")
-	cmd := exec.Command(goTool, "list", "-e", "-deps", "-json", "./adapters/...")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.String())
-	}
-	pkgs, err := decodeList(&stdout)
-	if err != nil {
-		t.Fatalf("reading go list output: %v", err)
-	}
+	pkgs := goListDeps(t, "./adapters/...")
 	n := 0
 	for path := range pkgs {
 		if _, ok := adapterOf(path); ok {

@@ -1,11 +1,9 @@
 package landrelease_test
 
 import (
-	"bytes"
 	"fmt"
-	"os/exec"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -29,12 +27,7 @@ var readSideAllowed = []string{
 // readSideViolations checks every package of pkgs under queries/.
 func readSideViolations(pkgs map[string]*listedPackage) []string {
 	var out []string
-	paths := make([]string, 0, len(pkgs))
-	for p := range pkgs {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, path := range paths {
+	for _, path := range slices.Sorted(maps.Keys(pkgs)) {
 		rel, ok := strings.CutPrefix(path, module+"/")
 		if !ok || !under(rel, readSide) {
 			continue
@@ -70,21 +63,8 @@ func readSideViolations(pkgs map[string]*listedPackage) []string {
 }
 
 func TestReadSideImportsNoAdapter(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list imports: %v", err)
-	}
 	readInputs(t, readSide, "scenarios")
-	cmd := exec.Command(goTool, "list", "-e", "-deps", "-json", "./"+readSide+"/...")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.String())
-	}
-	pkgs, err := decodeList(&stdout)
-	if err != nil {
-		t.Fatalf("reading go list output: %v", err)
-	}
+	pkgs := goListDeps(t, "./"+readSide+"/...")
 	if _, ok := pkgs[module+"/"+readSide]; !ok {
 		t.Fatalf("no package %s/: is the policy out of date?", readSide)
 	}

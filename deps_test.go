@@ -88,26 +88,13 @@ type listedPackage struct {
 }
 
 func TestHeartImportsNoInfrastructure(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list imports: %v", err)
-	}
 	readInputs(t)
 	patterns := make([]string, len(heartPolicy))
 	for i, r := range heartPolicy {
 		patterns[i] = "./" + r.Dir + "/..."
 	}
 	// -deps lists every package the heart reaches, each with Standard set.
-	cmd := exec.Command(goTool, append([]string{"list", "-e", "-deps", "-json"}, patterns...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.String())
-	}
-	pkgs, err := decodeList(&stdout)
-	if err != nil {
-		t.Fatalf("reading go list output: %v", err)
-	}
+	pkgs := goListDeps(t, patterns...)
 	checked := map[string]bool{}
 	for _, p := range pkgs {
 		if r, ok := ruleFor(p.ImportPath); ok {
@@ -162,6 +149,27 @@ func readInputs(t *testing.T, extra ...string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// goListDeps lists the packages of patterns and every package they reach,
+// each with Standard set (go list -deps).
+func goListDeps(t *testing.T, patterns ...string) map[string]*listedPackage {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list imports: %v", err)
+	}
+	cmd := exec.Command(goTool, append([]string{"list", "-e", "-deps", "-json"}, patterns...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	pkgs, err := decodeList(&stdout)
+	if err != nil {
+		t.Fatalf("reading go list output: %v", err)
+	}
+	return pkgs
 }
 
 func decodeList(r io.Reader) (map[string]*listedPackage, error) {

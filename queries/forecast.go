@@ -40,17 +40,7 @@ func (r *Reads) WorkPlan(_ context.Context, q WorkPlanQuery) (WorkPlan, error) {
 // Forecast answers a forecast on the live fold, or, with q.AsOf, on what
 // was known at the end of that day.
 func (r *Reads) Forecast(ctx context.Context, q ForecastQuery) (Forecast, error) {
-	cfg := projections.DefaultForecastConfig()
-	cfg.Trials = q.Trials
-	if q.Seed != nil {
-		cfg.Seed = *q.Seed
-	}
-	if q.Redeploy != "" {
-		cfg.Redeploy = q.Redeploy
-	}
-	if q.Funding != "" {
-		cfg.Funding = q.Funding
-	}
+	cfg := forecastConfig(q.Trials, q.Seed, q.Redeploy, q.Funding)
 	if q.AsOf != nil {
 		fold, err := projections.Replay(ctx, r.History, projections.KnownAt(*q.AsOf, time.Time{}))
 		if err != nil {
@@ -63,6 +53,23 @@ func (r *Reads) Forecast(ctx context.Context, q ForecastQuery) (Forecast, error)
 	var err error
 	r.Fold.View(func(n *projections.National) { f, err = forecastOf(n, cfg) })
 	return f, err
+}
+
+// forecastConfig is the default forecast with the query's trials and, when
+// given, its seed and policies.
+func forecastConfig(trials int, seed *uint64, redeploy, funding string) projections.ForecastConfig {
+	cfg := projections.DefaultForecastConfig()
+	cfg.Trials = trials
+	if seed != nil {
+		cfg.Seed = *seed
+	}
+	if redeploy != "" {
+		cfg.Redeploy = redeploy
+	}
+	if funding != "" {
+		cfg.Funding = funding
+	}
+	return cfg
 }
 
 func forecastOf(n *projections.National, cfg projections.ForecastConfig) (Forecast, error) {
@@ -104,14 +111,7 @@ func (r *Reads) Backtest(ctx context.Context, q BacktestQuery) (Backtest, error)
 		return Backtest{}, domain.Errorf(domain.ErrInvalid, "", "this history holds %d events, and a backtest replays it once per year tested and once more: "+
 			"not even one year fits in a request (at most %d events replayed); run 'landrelease backtest', which has no such bound", stored, BacktestReplayBudget)
 	}
-	cfg := projections.DefaultForecastConfig()
-	cfg.Trials = q.Trials
-	if q.Seed != nil {
-		cfg.Seed = *q.Seed
-	}
-	if q.Redeploy != "" {
-		cfg.Redeploy = q.Redeploy
-	}
+	cfg := forecastConfig(q.Trials, q.Seed, q.Redeploy, "")
 	from, to := q.From, q.To
 	empty := false
 	r.Fold.View(func(n *projections.National) {
