@@ -11,6 +11,7 @@ import (
 
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 func backtestVerb() verb {
@@ -100,7 +101,7 @@ func runBacktest(ctx context.Context, a *app, o any, args []string) int {
 	return exitOK
 }
 
-func writeBacktest(w io.Writer, bt projections.Backtest) {
+func writeBacktest(w io.Writer, bt queries.Backtest) {
 	fmt.Fprintf(w, "Backtest: each year forecast from the end of the year before (capacity redeployed: %s, %d trials)\n\n", bt.Redeploy, bt.Trials)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "year\tcancelled f/a\treduced f/a\tcleared f/a\trelease err\tArticle 5 left f/a\tP10–P90\tinside\tleft err\tcompletion\tmoved\t")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 func forecastVerb() verb {
@@ -144,7 +145,7 @@ func usdM(v int64) string { return fmt.Sprintf("%.1fM", float64(v)/1e6) }
 
 func km2(v int64) string { return fmt.Sprintf("%.1f km²", float64(v)/1e6) }
 
-func writeForecast(w io.Writer, f projections.Forecast) {
+func writeForecast(w io.Writer, f queries.Forecast) {
 	fmt.Fprintf(w, "Article 5 forecast from %s (area with AP mines; capacity redeployed: %s)\n", f.AsOf, f.Redeploy)
 	fmt.Fprintf(w, "  remaining: %s (SHA %s, CHA %s); AT/ERW-only area %s on its own line\n",
 		km2(f.RemainingM2), km2(f.RemainingSHAM2), km2(f.RemainingCHAM2), km2(f.OtherRemainingM2))
@@ -251,7 +252,7 @@ func shortDate(s string) string {
 
 // writePolicies compares the deterministic national completion under each
 // redeployment policy (cheap: no trials).
-func writePolicies(w io.Writer, fold *projections.National, cfg projections.ForecastConfig, f projections.Forecast) {
+func writePolicies(w io.Writer, fold *projections.National, cfg projections.ForecastConfig, f queries.Forecast) {
 	cfg.Trials, cfg.AsOf = 0, f.AsOf
 	fmt.Fprint(w, "\n  national completion by redeployment policy:")
 	for _, p := range projections.RedeployPolicies {

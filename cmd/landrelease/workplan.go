@@ -15,6 +15,7 @@ import (
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 	"github.com/landrelease/landrelease/scenarios"
 )
 
@@ -123,7 +124,7 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 	return exitOK
 }
 
-func writePlanTable(w io.Writer, p projections.PlanResult) {
+func writePlanTable(w io.Writer, p queries.WorkPlan) {
 	fmt.Fprintf(w, "MAPU work plan %s %d (proposed)\n", p.Province, p.Year)
 	fmt.Fprintf(w, "  capacity %s m² to clear, planned %s m² (%.0f%%) in %d areas; cost US$ %s, pledged for the province US$ %s, shortfalls US$ %s\n",
 		m2(p.CapacityM2), m2(p.PlannedM2), 100*p.CapacityUsed, len(p.Areas), m2(p.CostUSD), m2(p.FundingUSD), m2(p.ShortfallUSD))
@@ -157,7 +158,7 @@ func writePlanTable(w io.Writer, p projections.PlanResult) {
 	}
 }
 
-func writePlanCSV(w io.Writer, p projections.PlanResult) error {
+func writePlanCSV(w io.Writer, p queries.WorkPlan) error {
 	cw := exchange.NewCSVWriter(w)
 	cw.Write([]string{"list", "rank", "area_id", "province", "district", "village", "classification", "hazard", "land_use",
 		"remaining_m2", "to_clear_m2", "casualties_last_5y", "community_request", "evidence_count", "operator", "method", "cost_usd", "score"})
