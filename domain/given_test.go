@@ -58,7 +58,7 @@ type refusal struct {
 
 func refused(kind domain.Kind, field string) *refusal { return &refusal{kind, field} }
 
-// decide plays a command the way domain.Handler does, without any store:
+// decide plays a command the way handling.Handler does, without any store:
 // fold the target's history, fold what it reads, validate, decide.
 func decide(given []events.Event, reads map[events.Ref][]events.Event, cmd domain.Command) (domain.State, []events.Event, error) {
 	kind := cmd.Target(ctx).Kind

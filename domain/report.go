@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/events"
 )
 
 // kindCodes are the stable wire codes of the error kinds: what exec --json,
@@ -117,4 +119,20 @@ func Report(line int, env CommandEnvelope, o Outcome) CommandReport {
 		r.EventIDs[i] = e.ID.String()
 	}
 	return r
+}
+
+// Result says what a command did.
+type Result struct {
+	CommandID uuid.UUID
+	Command   string
+	Aggregate events.Ref
+	Events    []events.Envelope // the events appended, with sequences; nil for a duplicate
+	Duplicate bool              // the command was applied before: nothing was written now
+	Sequence  uint64            // stream sequence of the command's last event
+}
+
+// Outcome is the result of one command of a batch: a Result, or Err.
+type Outcome struct {
+	Result
+	Err error
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
 )
@@ -104,12 +105,12 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 		return res, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	fork, fold := b.history.Fork(0), b.fold.Clone()
-	hc := domain.DefaultHandlerConfig()
+	hc := handling.DefaultHandlerConfig()
 	hc.Country = r.Country
 	if r.Now != nil {
 		hc.Now = r.Now
 	}
-	h, err := domain.NewHandler(fork, hc)
+	h, err := handling.NewHandler(fork, hc)
 	if err != nil {
 		return res, err
 	}
@@ -181,7 +182,7 @@ func (r *Runner) forecastConfig(sc Scenario, start events.Date) projections.Fore
 	return fc
 }
 
-func apply(ctx context.Context, h *domain.Handler, sc Scenario, envs []domain.CommandEnvelope, lines []int) error {
+func apply(ctx context.Context, h *handling.Handler, sc Scenario, envs []domain.CommandEnvelope, lines []int) error {
 	for i, o := range h.HandleBatch(ctx, envs, nil) {
 		if o.Err != nil {
 			where := sc.File

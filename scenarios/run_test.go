@@ -14,6 +14,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/scenarios/cambodia"
@@ -163,9 +164,9 @@ func runByReplay(t *testing.T, src *memory.Store, sc Scenario, fc projections.Fo
 	if sc.AsOf.IsZero() {
 		asOf = projections.ForecastStart(replay())
 	}
-	hc := domain.DefaultHandlerConfig()
+	hc := handling.DefaultHandlerConfig()
 	hc.Country, hc.Now = "KH", clock
-	h, err := domain.NewHandler(fork, hc)
+	h, err := handling.NewHandler(fork, hc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +205,9 @@ func demoHistory(t *testing.T, clock func() time.Time) *memory.Store {
 			return
 		}
 		store := memory.New()
-		cfg := domain.DefaultHandlerConfig()
+		cfg := handling.DefaultHandlerConfig()
 		cfg.Now = clock
-		h, err := domain.NewHandler(store, cfg)
+		h, err := handling.NewHandler(store, cfg)
 		if err != nil {
 			demo.err = err
 			return

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -48,7 +49,7 @@ var (
 	ErrClosed = errors.New("command bus closed")
 )
 
-// CommandHandler decides and stores one command; *domain.Handler is one. It
+// CommandHandler decides and stores one command; *handling.Handler is one. It
 // must be safe for concurrent use and idempotent by command ID, since a
 // command may be delivered more than once over NATS. It returns a domain
 // error (*domain.Error of a kind other than internal) when it refuses the
@@ -57,7 +58,7 @@ type CommandHandler interface {
 	Handle(ctx context.Context, env domain.CommandEnvelope) (domain.Result, error)
 }
 
-var _ CommandHandler = (*domain.Handler)(nil)
+var _ CommandHandler = (*handling.Handler)(nil)
 
 // Bus sends commands to a CommandHandler and returns its answer, in process
 // or through NATS. It is safe for concurrent use.

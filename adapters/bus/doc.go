@@ -1,6 +1,6 @@
 // Package bus is landrelease's command bus: watermill's CQRS CommandBus and
 // CommandProcessor carrying domain commands from whoever sends them (CLI,
-// HTTP API, policies) to a CommandHandler (the domain.Handler), with the
+// HTTP API, policies) to a CommandHandler (the handling.Handler), with the
 // handler's Result or domain error sent back to the sender through watermill's
 // requestreply component (a PubSubBackend).
 //

@@ -10,6 +10,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/bus"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestDomainHandlerBehindTheBus(t *testing.T) {
 	srv := jetstreamtest.MustEmbedded(t)
 	store := jetstreamtest.MustStore(t, jetstreamtest.MustConnect(t, srv))
-	h, err := domain.NewHandler(store, domain.DefaultHandlerConfig())
+	h, err := handling.NewHandler(store, handling.DefaultHandlerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/domain/storetest"
 	"github.com/landrelease/landrelease/events"
 )
@@ -25,7 +26,7 @@ import (
 // BenchmarkCluster measures appends on an in-process three-node cluster with
 // the history stream at R1 and then at R3, in the same run: synchronous
 // publishes through the raw JetStream client (the ceiling) and commands
-// through domain.Handler with group commit (the engine's path), one client
+// through handling.Handler with group commit (the engine's path), one client
 // and 16 clients; then how long the engine cannot append when the R3
 // stream's leader steps down, and when the leader's node is shut down. It
 // runs once with nats-server's default sync and once with every write
@@ -187,16 +188,16 @@ func rawPublish(b *testing.B, js jetstream.JetStream, clients, n int, refused *a
 	return sample{lat, time.Since(start)}
 }
 
-func benchHandler(b *testing.B, store *lrjs.Store) *domain.Handler {
+func benchHandler(b *testing.B, store *lrjs.Store) *handling.Handler {
 	gc := storetest.GroupCommit(b, store, 0)
-	h, err := domain.NewHandler(gc, domain.DefaultHandlerConfig())
+	h, err := handling.NewHandler(gc, handling.DefaultHandlerConfig())
 	if err != nil {
 		b.Fatal(err)
 	}
 	return h
 }
 
-func registerBench(b *testing.B, h *domain.Handler, n int) []uuid.UUID {
+func registerBench(b *testing.B, h *handling.Handler, n int) []uuid.UUID {
 	var ids []uuid.UUID
 	for range n {
 		id := uuid.Must(uuid.NewV7())
@@ -209,7 +210,7 @@ func registerBench(b *testing.B, h *domain.Handler, n int) []uuid.UUID {
 	return ids
 }
 
-func reduce(h *domain.Handler, area uuid.UUID) error {
+func reduce(h *handling.Handler, area uuid.UUID) error {
 	_, err := h.Handle(context.Background(), domain.CommandEnvelope{Command: domain.ReduceArea{
 		AreaID: area, On: events.MustDate("2021-03-01"), SizeM2: 1, Operator: "HALO"}})
 	return err
@@ -245,7 +246,7 @@ func commandPath(b *testing.B, store *lrjs.Store, clients, n int) sample {
 // untilStored runs fault, then sends commands until one is stored, and
 // returns the time from the fault to that success. Commands refused as
 // unavailable are retried with the same command ID, as a client would.
-func untilStored(b *testing.B, h *domain.Handler, area uuid.UUID, fault func()) time.Duration {
+func untilStored(b *testing.B, h *handling.Handler, area uuid.UUID, fault func()) time.Duration {
 	start := time.Now()
 	fault()
 	env := domain.CommandEnvelope{ID: uuid.Must(uuid.NewV7()), Command: domain.ReduceArea{

@@ -15,6 +15,7 @@ import (
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/domain/storetest"
 	"github.com/landrelease/landrelease/events"
 )
@@ -24,7 +25,7 @@ func registerArea(size int64) domain.RegisterSuspectedArea {
 		RegisteredOn: events.MustDate("2021-01-01")}
 }
 
-func warmHandler(t *testing.T, store domain.EventStore) *domain.Handler {
+func warmHandler(t *testing.T, store domain.EventStore) *handling.Handler {
 	t.Helper()
 	h := newHandler(t, store)
 	if err := h.Warm(context.Background()); err != nil {
@@ -37,7 +38,7 @@ func warmHandler(t *testing.T, store domain.EventStore) *domain.Handler {
 // ID was first used.
 func wantReused(t *testing.T, what string, err error, names ...string) {
 	t.Helper()
-	if !errors.Is(err, domain.ErrConflict) || !errors.Is(err, domain.ErrCommandIDReused) {
+	if !errors.Is(err, domain.ErrConflict) || !errors.Is(err, handling.ErrCommandIDReused) {
 		t.Fatalf("%s: err = %v, want a conflict caused by ErrCommandIDReused", what, err)
 	}
 	var de *domain.Error
@@ -100,14 +101,14 @@ func TestCommandIDReuseRefused(t *testing.T) {
 	_, err = a.Handle(ctx, domain.CommandEnvelope{ID: id, Command: registerArea(1_000)})
 	wantReused(t, "another aggregate", err, "RegisterSuspectedArea", first.AreaID.String(), "another aggregate")
 	// Engines that never saw the first use: the store knows the event ID.
-	for name, h := range map[string]*domain.Handler{"cold": newHandler(t, store), "cold through group commit": newHandler(t, gc)} {
+	for name, h := range map[string]*handling.Handler{"cold": newHandler(t, store), "cold through group commit": newHandler(t, gc)} {
 		_, err = h.Handle(ctx, domain.CommandEnvelope{ID: id, Command: registerArea(1_000)})
 		wantReused(t, name+", another aggregate", err, first.AreaID.String())
 	}
 
 	// One new ID on eight areas at once, through one engine and through
 	// engines that know nothing of each other: one is stored.
-	for name, handlers := range map[string][]*domain.Handler{
+	for name, handlers := range map[string][]*handling.Handler{
 		"one engine":    {a},
 		"eight engines": {newHandler(t, gc), newHandler(t, gc), newHandler(t, gc), newHandler(t, gc), newHandler(t, store), newHandler(t, store), newHandler(t, store), newHandler(t, store)},
 	} {
@@ -130,7 +131,7 @@ func TestCommandIDReuseRefused(t *testing.T) {
 				stored++
 				continue
 			}
-			if !errors.Is(err, domain.ErrCommandIDReused) {
+			if !errors.Is(err, handling.ErrCommandIDReused) {
 				t.Fatalf("%s: %v, want ErrCommandIDReused", name, err)
 			}
 		}
@@ -257,7 +258,7 @@ func TestCommandIDReuseAfterDuplicateWindow(t *testing.T) {
 	b := warmHandler(t, store) // started after the window
 	other := first
 	other.SizeM2 = 9_000
-	for name, h := range map[string]*domain.Handler{"the engine that used it": a, "an engine started later": b} {
+	for name, h := range map[string]*handling.Handler{"the engine that used it": a, "an engine started later": b} {
 		_, err := h.Handle(ctx, domain.CommandEnvelope{ID: id, Command: registerArea(1_000)})
 		wantReused(t, name+", another aggregate", err, first.AreaID.String())
 		_, err = h.Handle(ctx, domain.CommandEnvelope{ID: id, Command: other})

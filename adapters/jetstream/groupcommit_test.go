@@ -13,6 +13,7 @@ import (
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/domain/storetest"
 	"github.com/landrelease/landrelease/events"
 )
@@ -22,7 +23,7 @@ import (
 // its own error, and commands really shared appends.
 func TestGroupCommitSixteenClients(t *testing.T) {
 	t.Run("AtomicBatches", func(t *testing.T) { sixteenClients(t, 1) })
-	t.Run("ConcurrentSingles", func(t *testing.T) { sixteenClients(t, domain.DefaultMinBatch) })
+	t.Run("ConcurrentSingles", func(t *testing.T) { sixteenClients(t, handling.DefaultMinBatch) })
 }
 
 func sixteenClients(t *testing.T, minBatch int) {

@@ -15,6 +15,7 @@ import (
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -31,13 +32,13 @@ func groupCommitChild(dir string) {
 	if err != nil {
 		panic(err)
 	}
-	gcc := domain.DefaultGroupCommitConfig()
+	gcc := handling.DefaultGroupCommitConfig()
 	gcc.MinBatch = 1 // every group is one atomic batch
-	gc, err := domain.NewGroupCommit(store, gcc)
+	gc, err := handling.NewGroupCommit(store, gcc)
 	if err != nil {
 		panic(err)
 	}
-	h, _ := domain.NewHandler(gc, domain.DefaultHandlerConfig())
+	h, _ := handling.NewHandler(gc, handling.DefaultHandlerConfig())
 	var mu sync.Mutex
 	out := bufio.NewWriter(os.Stdout)
 	var wg sync.WaitGroup

@@ -10,13 +10,14 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
-func newHandler(t *testing.T, store domain.EventStore) *domain.Handler {
+func newHandler(t *testing.T, store domain.EventStore) *handling.Handler {
 	t.Helper()
-	cfg := domain.DefaultHandlerConfig()
-	h, err := domain.NewHandler(store, cfg)
+	cfg := handling.DefaultHandlerConfig()
+	h, err := handling.NewHandler(store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func TestConcurrentCommandsOnOneArea(t *testing.T) {
 	nc := jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t))
 	store := jetstreamtest.MustStore(t, nc)
 	ctx := context.Background()
-	engines := make([]*domain.Handler, 5)
+	engines := make([]*handling.Handler, 5)
 	for i := range engines {
 		engines[i] = newHandler(t, store)
 	}
@@ -132,7 +133,7 @@ func TestRetriedCommandAppliedOnce(t *testing.T) {
 	if err != nil || first.Duplicate {
 		t.Fatalf("first: %+v %v", first, err)
 	}
-	for _, h := range []*domain.Handler{a, b} {
+	for _, h := range []*handling.Handler{a, b} {
 		again, err := h.Handle(ctx, env)
 		if err != nil || !again.Duplicate || again.Sequence != first.Sequence {
 			t.Fatalf("retry: %+v %v; want a duplicate at sequence %d", again, err, first.Sequence)

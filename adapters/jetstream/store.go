@@ -13,6 +13,7 @@ import (
 	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -179,7 +180,7 @@ func (s *Store) StreamName() string { return s.cfg.Stream }
 // domain.EventStore). A lone event whose ID the server remembers on another
 // subject (its command ID used on another aggregate within the duplicate
 // window) is refused with a domain ErrConflict caused by
-// domain.ErrCommandIDReused, naming where the ID is stored. When the store stays unreachable for Config.RetryFor
+// handling.ErrCommandIDReused, naming where the ID is stored. When the store stays unreachable for Config.RetryFor
 // the error is a domain ErrUnavailable: the events may or may not be stored,
 // and appending them again (the same command ID) stores them at most once.
 // An event larger than the connection's MaxPayload is refused before
@@ -291,7 +292,7 @@ func (s *Store) checkDuplicate(ctx context.Context, m *nats.Msg, seq uint64) err
 	if name := header(stored.Header, HeaderCommand); name != "" {
 		what = "an event of " + name
 	}
-	return &domain.Error{Op: "append", Kind: domain.ErrConflict, Err: domain.ErrCommandIDReused, Problems: []domain.Problem{{
+	return &domain.Error{Op: "append", Kind: domain.ErrConflict, Err: handling.ErrCommandIDReused, Problems: []domain.Problem{{
 		Field: "command_id", Reason: fmt.Sprintf("command ID %s was first used on %s: %s with the same event ID is stored there at sequence %d; send this command with a new ID",
 			header(m.Header, HeaderCommandID), stored.Subject, what, seq)}}}
 }

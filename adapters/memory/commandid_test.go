@@ -9,12 +9,13 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
-func newWarm(t *testing.T, store domain.EventStore) *domain.Handler {
+func newWarm(t *testing.T, store domain.EventStore) *handling.Handler {
 	t.Helper()
-	h, err := domain.NewHandler(store, domain.DefaultHandlerConfig())
+	h, err := handling.NewHandler(store, handling.DefaultHandlerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestCommandIDBeforeDigests(t *testing.T) {
 	}
 	_, err = h.Handle(ctx, domain.CommandEnvelope{ID: id, Command: domain.RegisterSuspectedArea{AreaID: uuid.New(), Province: "Pailin",
 		Hazard: "AP", SizeM2: 20_000, RegisteredOn: events.MustDate("2020-01-01"), Source: "BLS"}})
-	if !errors.Is(err, domain.ErrCommandIDReused) {
+	if !errors.Is(err, handling.ErrCommandIDReused) {
 		t.Fatalf("another aggregate: %v, want ErrCommandIDReused", err)
 	}
 }
@@ -95,7 +96,7 @@ func TestReplicaDecidesOnCurrentState(t *testing.T) {
 		}
 		other := reg
 		other.AreaID = uuid.New()
-		if _, err := b.Handle(ctx, domain.CommandEnvelope{ID: id, Command: other}); !errors.Is(err, domain.ErrCommandIDReused) {
+		if _, err := b.Handle(ctx, domain.CommandEnvelope{ID: id, Command: other}); !errors.Is(err, handling.ErrCommandIDReused) {
 			t.Fatalf("observe=%v: A's command ID reused on B: %v, want ErrCommandIDReused", observe, err)
 		}
 		out := b.HandleBatch(ctx, []domain.CommandEnvelope{{Principal: mapu, Command: domain.ReduceArea{AreaID: area,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -18,11 +19,11 @@ import (
 func TestWarmReplicaSeesAreasOfAnother(t *testing.T) {
 	ctx := context.Background()
 	store := memory.New()
-	a, err := domain.NewHandler(store, domain.DefaultHandlerConfig())
+	a, err := handling.NewHandler(store, handling.DefaultHandlerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := domain.NewHandler(store, domain.DefaultHandlerConfig())
+	b, _ := handling.NewHandler(store, handling.DefaultHandlerConfig())
 	if err := a.Warm(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -28,8 +29,8 @@ type Landrelease struct {
 	srv     *lrjs.Embedded
 	nc      *nats.Conn
 	store   *lrjs.Store
-	group   *domain.GroupCommit
-	handler *domain.Handler
+	group   *handling.GroupCommit
+	handler *handling.Handler
 	refs    []events.Ref
 	ids     []uuid.UUID
 	on      events.Date
@@ -67,14 +68,14 @@ func (l *Landrelease) startEngine(ctx context.Context) error {
 	if l.group != nil {
 		l.group.Close()
 	}
-	hc := domain.DefaultHandlerConfig()
-	gc := domain.DefaultGroupCommitConfig()
+	hc := handling.DefaultHandlerConfig()
+	gc := handling.DefaultGroupCommitConfig()
 	gc.MaxEvents = hc.MaxBatchEvents
 	var err error
-	if l.group, err = domain.NewGroupCommit(l.store, gc); err != nil {
+	if l.group, err = handling.NewGroupCommit(l.store, gc); err != nil {
 		return err
 	}
-	if l.handler, err = domain.NewHandler(l.group, hc); err != nil {
+	if l.handler, err = handling.NewHandler(l.group, hc); err != nil {
 		return err
 	}
 	return l.handler.Warm(ctx)

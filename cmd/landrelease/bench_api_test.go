@@ -20,7 +20,7 @@ import (
 
 // BenchmarkAPI measures commands/s through POST /api/v1/commands (HTTP,
 // token check, command bus, decide, fsynced append) with 1 and 16 clients,
-// each as a ratio to the in-process command path (domain.Handler on the
+// each as a ratio to the in-process command path (handling.Handler on the
 // same engine stack, no HTTP, no bus) measured in the same run with as many
 // goroutines; and the p50/p99 latency of the overview page and of its data
 // on the demo history.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/projections/projectiontest"
@@ -39,7 +40,7 @@ func openClusterEngine(t *testing.T, natsURL string) *engine {
 	return eng
 }
 
-func registerAreas(t *testing.T, h *domain.Handler, n int) []uuid.UUID {
+func registerAreas(t *testing.T, h *handling.Handler, n int) []uuid.UUID {
 	t.Helper()
 	var areas []uuid.UUID
 	for i := range n {
@@ -68,7 +69,7 @@ type reduceLoad struct {
 	wg          sync.WaitGroup
 }
 
-func startReduceLoad(h *domain.Handler, areas []uuid.UUID, workers int) *reduceLoad {
+func startReduceLoad(h *handling.Handler, areas []uuid.UUID, workers int) *reduceLoad {
 	l := &reduceLoad{acked: map[uuid.UUID]uuid.UUID{}, stop: make(chan struct{})}
 	for w := range workers {
 		l.wg.Add(1)
@@ -95,7 +96,7 @@ func startReduceLoad(h *domain.Handler, areas []uuid.UUID, workers int) *reduceL
 
 // send applies one command, retrying it with the same command ID while the
 // store is unavailable (at most two minutes: a hang fails the test).
-func (l *reduceLoad) send(h *domain.Handler, area uuid.UUID) error {
+func (l *reduceLoad) send(h *handling.Handler, area uuid.UUID) error {
 	env := domain.CommandEnvelope{ID: uuid.Must(uuid.NewV7()), Command: domain.ReduceArea{
 		AreaID: area, On: events.MustDate("2021-03-01"), SizeM2: 1, Operator: "HALO"}}
 	giveUp := time.Now().Add(2 * time.Minute)

@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
-	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -22,8 +22,8 @@ type engine struct {
 	srv     *lrjs.Embedded // nil with --nats-url
 	nc      *nats.Conn
 	store   *lrjs.Store
-	group   *domain.GroupCommit // concurrent commands share appends
-	handler *domain.Handler
+	group   *handling.GroupCommit // concurrent commands share appends
+	handler *handling.Handler
 	lock    *dataLock  // the data dir, while the embedded server runs
 	denied  chan error // permission violations on --nats-url (nil embedded)
 }
@@ -70,16 +70,16 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	if n := e.store.Notice(); n != "" {
 		fmt.Fprintf(stderr, "landrelease: %s\n", n)
 	}
-	hc := domain.DefaultHandlerConfig()
+	hc := handling.DefaultHandlerConfig()
 	hc.Country = g.country
 	hc.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
-	gc := domain.DefaultGroupCommitConfig()
+	gc := handling.DefaultGroupCommitConfig()
 	gc.MaxEvents = hc.MaxBatchEvents
-	if e.group, err = domain.NewGroupCommit(e.store, gc); err != nil {
+	if e.group, err = handling.NewGroupCommit(e.store, gc); err != nil {
 		e.Close()
 		return nil, err
 	}
-	if e.handler, err = domain.NewHandler(e.group, hc); err != nil {
+	if e.handler, err = handling.NewHandler(e.group, hc); err != nil {
 		e.Close()
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 )
 
 func execVerb() verb {
@@ -128,7 +129,7 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 // execStream applies the JSON Lines commands of in, chunk by chunk, and
 // writes a result line per command to w. It returns an error only when in
 // cannot be read; refused commands are counted in the stats.
-func execStream(ctx context.Context, h *domain.Handler, in io.Reader, w io.Writer, opts *execOpts) (execStats, error) {
+func execStream(ctx context.Context, h *handling.Handler, in io.Reader, w io.Writer, opts *execOpts) (execStats, error) {
 	out := bufio.NewWriterSize(w, 64<<10)
 	defer out.Flush()
 	// Reading and decoding the next chunk overlaps with deciding and storing
@@ -195,7 +196,7 @@ func (s execStats) total() int { return s.applied + s.duplicate + s.refused }
 
 // applyChunk decides and stores the decodable lines as one bulk run and
 // prints every line's result in input order.
-func applyChunk(ctx context.Context, h *domain.Handler, lines []execLine, w io.Writer, asJSON bool) execStats {
+func applyChunk(ctx context.Context, h *handling.Handler, lines []execLine, w io.Writer, asJSON bool) execStats {
 	var st execStats
 	envs := make([]domain.CommandEnvelope, 0, len(lines))
 	for _, l := range lines {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/exchange"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/projections"
 )
 
@@ -266,7 +267,7 @@ type pendingRow struct {
 
 // applyRows is pass 2: rows refused in pass 1 go to the rejects file (or
 // are skipped), the others are applied in chunks of opts.chunk rows.
-func applyRows(ctx context.Context, h *domain.Handler, lookup areaLookup, rd exchange.Reader, conv *exchange.Converter, rep *importReport,
+func applyRows(ctx context.Context, h *handling.Handler, lookup areaLookup, rd exchange.Reader, conv *exchange.Converter, rep *importReport,
 	rejects *rejectsFile, opts *importOpts, progress func(int)) error {
 	hd := rd.Header()
 	chunk := make([]pendingRow, 0, opts.chunk)
@@ -324,7 +325,7 @@ type areaLookup func(uuid.UUID) (projections.AreaRow, error)
 // now; when its area was registered before (a re-import), the commands
 // that bring the register to what the row says (exchange.Converter.Changes).
 // It reports whether a row was refused.
-func applyImportChunk(ctx context.Context, h *domain.Handler, lookup areaLookup, conv *exchange.Converter,
+func applyImportChunk(ctx context.Context, h *handling.Handler, lookup areaLookup, conv *exchange.Converter,
 	chunk []pendingRow, rep *importReport, rejects *rejectsFile) bool {
 	var firsts []domain.CommandEnvelope
 	for _, p := range chunk {

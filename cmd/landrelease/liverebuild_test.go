@@ -14,7 +14,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/adapters/sqlstore"
-	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/projections/projectiontest"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
@@ -61,7 +61,7 @@ func liveEqualsRebuild(t *testing.T, seed uint64, liveDSN, rebuildDSN string) {
 	rng := rand.New(rand.NewPCG(seed, 17))
 	envs := synth.Mixed(synth.DefaultConfig(seed, 40+rng.IntN(120)))
 	store := memory.New()
-	h, err := domain.NewHandler(store, domain.DefaultHandlerConfig())
+	h, err := handling.NewHandler(store, handling.DefaultHandlerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

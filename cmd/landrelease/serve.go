@@ -15,6 +15,7 @@ import (
 	"github.com/landrelease/landrelease/adapters/httpapi"
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 )
 
 func serveVerb() verb {
@@ -167,7 +168,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 
 // countingHandler counts the commands this replica handles from the bus.
 type countingHandler struct {
-	h *domain.Handler
+	h *handling.Handler
 	n atomic.Int64
 }
 

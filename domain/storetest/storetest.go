@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -353,13 +354,13 @@ func bigPolygon(n int) []byte {
 // GroupCommit returns a group commit over store with the default
 // configuration but for minBatch (0 keeps the default), closed when the
 // test ends.
-func GroupCommit(t testing.TB, store domain.EventStore, minBatch int) *domain.GroupCommit {
+func GroupCommit(t testing.TB, store domain.EventStore, minBatch int) *handling.GroupCommit {
 	t.Helper()
-	cfg := domain.DefaultGroupCommitConfig()
+	cfg := handling.DefaultGroupCommitConfig()
 	if minBatch != 0 {
 		cfg.MinBatch = minBatch
 	}
-	g, err := domain.NewGroupCommit(store, cfg)
+	g, err := handling.NewGroupCommit(store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/scenarios/synth"
@@ -97,7 +98,7 @@ func (b *bencher) run(ctx context.Context, dir string) error {
 // its store and its command handler.
 type Engine struct {
 	Store   *lrjs.Store
-	Handler *domain.Handler
+	Handler *handling.Handler
 	Close   func()
 }
 

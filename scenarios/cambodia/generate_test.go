@@ -13,6 +13,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/scenarios/cambodia"
 )
@@ -47,9 +48,9 @@ func history(t *testing.T) *memory.Store {
 			return
 		}
 		demo.store = memory.New()
-		cfg := domain.DefaultHandlerConfig()
+		cfg := handling.DefaultHandlerConfig()
 		cfg.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
-		h, err := domain.NewHandler(demo.store, cfg)
+		h, err := handling.NewHandler(demo.store, cfg)
 		if err != nil {
 			demo.err = err
 			return

@@ -6,6 +6,7 @@ import (
 
 	"github.com/landrelease/landrelease/adapters/memory"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/scenarios/synth"
@@ -15,7 +16,7 @@ import (
 func apply(t *testing.T, envs []domain.CommandEnvelope) *memory.Store {
 	t.Helper()
 	store := memory.New()
-	h, err := domain.NewHandler(store, domain.DefaultHandlerConfig())
+	h, err := handling.NewHandler(store, handling.DefaultHandlerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package domain
+package handling
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -35,7 +36,7 @@ func DefaultHandlerConfig() HandlerConfig {
 
 // Validate reports every problem with the configuration at once.
 func (c HandlerConfig) Validate() error {
-	var p Problems
+	var p domain.Problems
 	if len(c.Country) != 2 {
 		p.Add("country", "want an ISO 3166-1 alpha-2 code such as KH, got %q", c.Country)
 	}
@@ -54,16 +55,6 @@ func (c HandlerConfig) Validate() error {
 	return p.Err("config")
 }
 
-// Result says what a command did.
-type Result struct {
-	CommandID uuid.UUID
-	Command   string
-	Aggregate events.Ref
-	Events    []events.Envelope // the events appended, with sequences; nil for a duplicate
-	Duplicate bool              // the command was applied before: nothing was written now
-	Sequence  uint64            // stream sequence of the command's last event
-}
-
 // Handler turns commands into stored events: it loads the target aggregate
 // (from its cache, else from the store), decides, and appends expecting the
 // version it decided on. On a conflict it reloads and decides again, up to
@@ -72,15 +63,15 @@ type Result struct {
 // not yet seen another replica's write never refuses wrongly.
 //
 // A command ID names one command. A command whose ID is in the history with
-// the same name, payload (CommandDigest) and aggregate is reported as a
+// the same name, payload (domain.CommandDigest) and aggregate is reported as a
 // duplicate and writes nothing; with another name, payload or aggregate it
-// is refused at once with ErrConflict (cause ErrCommandIDReused), naming
+// is refused at once with domain.ErrConflict (cause ErrCommandIDReused), naming
 // the first use. The handler keeps an index of the command IDs it knows
 // (from Warm, Observe, its loads and its appends) and relies on the store's
 // deduplication of event IDs for a use it has not seen yet. Safe for
 // concurrent use.
 type Handler struct {
-	store     EventStore
+	store     domain.EventStore
 	cfg       HandlerConfig
 	cache     stateCache
 	index     commandIndex
@@ -94,7 +85,7 @@ type Handler struct {
 func (h *Handler) Conflicts() int64 { return h.conflicts.Load() }
 
 // NewHandler returns a Handler over store.
-func NewHandler(store EventStore, cfg HandlerConfig) (*Handler, error) {
+func NewHandler(store domain.EventStore, cfg HandlerConfig) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -114,7 +105,7 @@ func (h *Handler) Warm(ctx context.Context) error {
 	get := func(ref events.Ref) *snapshot {
 		s, ok := pending[ref]
 		if !ok {
-			s = &snapshot{state: NewState(ref.Kind)}
+			s = &snapshot{state: domain.NewState(ref.Kind)}
 			pending[ref] = s
 		}
 		return s
@@ -126,11 +117,11 @@ func (h *Handler) Warm(ctx context.Context) error {
 		return nil
 	}
 	var err error
-	if q, ok := h.store.(QuarantineReplayer); ok {
+	if q, ok := h.store.(domain.QuarantineReplayer); ok {
 		// A message that is not an event on an aggregate's subject is
 		// still its version.
 		err = q.ReplayQuarantine(ctx, 1, apply, func(m events.Quarantined) error {
-			if ref, err := events.ParseSubject(m.Subject); err == nil && ref.Subject() == m.Subject && NewState(ref.Kind) != nil {
+			if ref, err := events.ParseSubject(m.Subject); err == nil && ref.Subject() == m.Subject && domain.NewState(ref.Kind) != nil {
 				get(ref).version = max(get(ref).version, m.Sequence)
 			}
 			last = max(last, m.Sequence)
@@ -171,11 +162,11 @@ func (h *Handler) Observe(e events.Envelope) {
 }
 
 // context returns the decision context of a command, assigning its ID.
-func (h *Handler) context(env *CommandEnvelope) Context {
+func (h *Handler) context(env *domain.CommandEnvelope) domain.Context {
 	if env.ID == uuid.Nil {
 		env.ID = h.cfg.NewID()
 	}
-	return Context{Country: h.cfg.Country, CommandID: env.ID, Now: h.cfg.Now()}
+	return domain.Context{Country: h.cfg.Country, CommandID: env.ID, Now: h.cfg.Now()}
 }
 
 // load returns the current snapshot of ref: from the cache, else the store.
@@ -186,7 +177,7 @@ func (h *Handler) load(ctx context.Context, ref events.Ref, fresh bool) (snapsho
 			return s, nil
 		}
 		if h.cache.knownNew(ref) {
-			return snapshot{state: NewState(ref.Kind)}, nil
+			return snapshot{state: domain.NewState(ref.Kind)}, nil
 		}
 	}
 	envs, version, err := h.store.Load(ctx, ref)
@@ -210,11 +201,11 @@ func (h *Handler) load(ctx context.Context, ref events.Ref, fresh bool) (snapsho
 // refusal can be checked against the store.
 type consulted map[events.Ref]uint64
 
-func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[events.Ref]*snapshot, fresh bool, seen consulted) (Reads, error) {
+func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[events.Ref]*snapshot, fresh bool, seen consulted) (domain.Reads, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	out := make(Reads, len(refs))
+	out := make(domain.Reads, len(refs))
 	for _, ref := range refs {
 		if s, ok := overlay[ref]; ok {
 			out[ref] = s.state
@@ -232,19 +223,19 @@ func (h *Handler) reads(ctx context.Context, refs []events.Ref, overlay map[even
 
 // deployment returns a reader of deployment states for authorize, seeing the
 // pending state of a batch (overlay) first; fresh reads the store.
-func (h *Handler) deployment(ctx context.Context, c Context, overlay map[events.Ref]*snapshot, fresh bool, seen consulted) func(uuid.UUID) (Deployment, error) {
-	return func(id uuid.UUID) (Deployment, error) {
-		ref := deploymentRef(c, id)
+func (h *Handler) deployment(ctx context.Context, c domain.Context, overlay map[events.Ref]*snapshot, fresh bool, seen consulted) func(uuid.UUID) (domain.Deployment, error) {
+	return func(id uuid.UUID) (domain.Deployment, error) {
+		ref := events.Ref{Country: c.Country, Kind: events.KindDeployment, ID: id}
 		if s, ok := overlay[ref]; ok {
-			d, _ := s.state.(Deployment)
+			d, _ := s.state.(domain.Deployment)
 			return d, nil
 		}
 		s, err := h.load(ctx, ref, fresh)
 		if err != nil {
-			return Deployment{}, err
+			return domain.Deployment{}, err
 		}
 		seen[ref] = s.version
-		d, _ := s.state.(Deployment)
+		d, _ := s.state.(domain.Deployment)
 		return d, nil
 	}
 }
@@ -284,7 +275,7 @@ func (h *Handler) stale(ctx context.Context, seen consulted) (bool, error) {
 }
 
 // envelopes wraps decided events for the store.
-func (h *Handler) envelopes(c Context, env CommandEnvelope, digest string, ref events.Ref, evs []events.Event) []events.Envelope {
+func (h *Handler) envelopes(c domain.Context, env domain.CommandEnvelope, digest string, ref events.Ref, evs []events.Event) []events.Envelope {
 	out := make([]events.Envelope, len(evs))
 	corr := env.CorrelationID
 	if corr == uuid.Nil {
@@ -341,7 +332,7 @@ func conflictBackoff(ctx context.Context, attempt int) error {
 }
 
 func opError(op string, err error) error {
-	var e *Error
+	var e *domain.Error
 	if errors.As(err, &e) && e.Op == "" {
 		e2 := *e
 		e2.Op = op
@@ -353,36 +344,36 @@ func opError(op string, err error) error {
 // inFlight refuses a command whose ID another command of this engine is
 // appending right now (a bulk batch): its outcome is not known yet.
 func inFlight(op string, id uuid.UUID, u commandUse) error {
-	return &Error{Op: op, Kind: ErrConflict, Problems: []Problem{{Field: "command_id", Reason: fmt.Sprintf(
+	return &domain.Error{Op: op, Kind: domain.ErrConflict, Problems: []domain.Problem{{Field: "command_id", Reason: fmt.Sprintf(
 		"command ID %s is being applied right now by %s; send it again to learn its outcome", id, u.describe())}}}
 }
 
 // refusal reports whether err is a domain refusal (rather than a failure to
 // read the store), which is worth deciding again on fresh state.
 func refusal(err error) bool {
-	var e *Error
+	var e *domain.Error
 	return errors.As(err, &e)
 }
 
 // Handle validates, decides and appends one command. It returns a domain
-// *Error (ErrInvalid, ErrNotFound, ErrConflict, ErrForbidden) when the
+// *domain.Error (domain.ErrInvalid, domain.ErrNotFound, domain.ErrConflict, ErrForbidden) when the
 // command is refused; nothing is written then.
-func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, error) {
+func (h *Handler) Handle(ctx context.Context, env domain.CommandEnvelope) (domain.Result, error) {
 	if env.Command == nil {
-		return Result{}, &Error{Op: "handle", Kind: ErrInvalid, Problems: []Problem{{Field: "command", Reason: "missing"}}}
+		return domain.Result{}, &domain.Error{Op: "handle", Kind: domain.ErrInvalid, Problems: []domain.Problem{{Field: "command", Reason: "missing"}}}
 	}
 	op := env.Command.CommandName()
-	var probs Problems
+	var probs domain.Problems
 	env.Command.Validate(&probs)
 	if err := probs.Err(op); err != nil {
-		return Result{}, err
+		return domain.Result{}, err
 	}
 	c := h.context(&env)
 	ref := env.Command.Target(c)
 	unlock := h.locks.Lock(ref)
 	defer unlock()
-	res := Result{CommandID: env.ID, Command: op, Aggregate: ref}
-	digest := CommandDigest(env.Command)
+	res := domain.Result{CommandID: env.ID, Command: op, Aggregate: ref}
+	digest := domain.CommandDigest(env.Command)
 	use := newUse(ref, op, digest)
 	claimed, stored := false, false
 	defer func() {
@@ -423,7 +414,7 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 		if err != nil {
 			return res, err
 		}
-		err = Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, nil, readFresh, seen))
+		err = domain.Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, nil, readFresh, seen))
 		var evs []events.Event
 		if err == nil {
 			evs, err = env.Command.Decide(c, s.state, reads)
@@ -454,11 +445,11 @@ func (h *Handler) Handle(ctx context.Context, env CommandEnvelope) (Result, erro
 			claimed = true
 		}
 		envs := h.envelopes(c, env, digest, ref, evs)
-		first, err := h.store.Append(ctx, []Write{{Aggregate: ref, Expected: s.version, Events: envs}})
+		first, err := h.store.Append(ctx, []domain.Write{{Aggregate: ref, Expected: s.version, Events: envs}})
 		if errors.Is(err, ErrCommandIDReused) {
 			return res, opError(op, err) // the store holds the ID on another aggregate
 		}
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, domain.ErrConflict) {
 			h.conflicts.Add(1)
 			h.cache.evict(ref)
 			if attempt < h.cfg.MaxAttempts {

@@ -1,41 +1,23 @@
-package domain
+package handling
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
 
-// ErrCommandIDReused is the cause (wrapped in an ErrConflict *Error) of a
+// ErrCommandIDReused is the cause (wrapped in an domain.ErrConflict *domain.Error) of a
 // refusal because the command ID already names another command: one with
 // another name or payload, or the same on another aggregate. Such a command
 // is refused at once, never retried.
 var ErrCommandIDReused = errors.New("a command ID names one command")
-
-// CommandDigest returns the fingerprint of a command stored with its events
-// (Lr-Command-Digest): the hex of the first 16 bytes of the SHA-256 of its
-// name, a zero byte and its JSON encoding. The JSON of the decoded value is
-// canonical, so the same command sent with other spacing or key order has the
-// same digest, and any change of a value changes it.
-func CommandDigest(c Command) string {
-	data, err := json.Marshal(c)
-	if err != nil { // commands are plain values; cannot happen
-		data = []byte(fmt.Sprintf("%#v", c))
-	}
-	h := sha256.New()
-	h.Write([]byte(c.CommandName()))
-	h.Write([]byte{0})
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
 
 // shortDigest is the part of a digest the index keeps; 0 means unknown (an
 // event stored before digests, or a header that is not one).
@@ -53,7 +35,7 @@ func shortDigest(d string) uint64 {
 var aggregateKinds = []events.AggregateKind{events.KindArea, events.KindDeployment, events.KindFunding, events.KindArticle5, events.KindWorkPlan}
 
 // commandNames are the names the index can hold (position+1); fixed at start.
-var commandNames = CommandNames()
+var commandNames = domain.CommandNames()
 
 func indexOf[T comparable](list []T, v T) uint8 {
 	for i, x := range list {
@@ -198,7 +180,7 @@ func (x *commandIndex) len() int {
 
 // verdict compares a command (use u of id) with the recorded use of its ID:
 // a retry of the same command is a duplicate (nil error); anything else is
-// an ErrConflict that names the first use.
+// an domain.ErrConflict that names the first use.
 //
 // The same name and payload is the same command even if its target differs:
 // a target derived from a command ID that is not a UUIDv7 also depends on
@@ -227,5 +209,5 @@ func verdict(op string, id uuid.UUID, u, prior commandUse) error {
 }
 
 func reusedError(op, reason string) error {
-	return &Error{Op: op, Kind: ErrConflict, Problems: []Problem{{Field: "command_id", Reason: reason}}, Err: ErrCommandIDReused}
+	return &domain.Error{Op: op, Kind: domain.ErrConflict, Problems: []domain.Problem{{Field: "command_id", Reason: reason}}, Err: ErrCommandIDReused}
 }

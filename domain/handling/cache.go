@@ -1,15 +1,16 @@
-package domain
+package handling
 
 import (
 	"sync"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
 
 // snapshot is the cached current state of one aggregate. The commands
 // applied to it are in the handler's command index, not here.
 type snapshot struct {
-	state   State
+	state   domain.State
 	version uint64 // stream sequence of the aggregate's last event
 }
 
@@ -31,7 +32,7 @@ func (s *snapshot) apply(e events.Envelope) {
 }
 
 func fold(kind events.AggregateKind, envs []events.Envelope) snapshot {
-	return snapshot{state: NewState(kind)}.with(envs)
+	return snapshot{state: domain.NewState(kind)}.with(envs)
 }
 
 // stateCache holds the current state of aggregates. When complete, it holds
@@ -96,7 +97,7 @@ func (c *stateCache) observe(e events.Envelope) {
 		if _, gone := c.evicted[e.Aggregate]; gone || !c.complete {
 			return
 		}
-		s = snapshot{state: NewState(e.Aggregate.Kind)}
+		s = snapshot{state: domain.NewState(e.Aggregate.Kind)}
 	}
 	if e.Sequence <= s.version {
 		return

@@ -1,42 +1,17 @@
-package domain
+package handling
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
-
-// The digest is that of the decoded command: spacing and key order do not
-// change it, any value or the command's name does.
-func TestCommandDigest(t *testing.T) {
-	decode := func(line string) Command {
-		t.Helper()
-		env, err := DecodeCommand([]byte(line))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return env.Command
-	}
-	area := "0190a3c2-7b1e-7c3d-8e4f-5a6b7c8d9e0f"
-	a := decode(`{"command":"CancelArea","data":{"area_id":"` + area + `","on":"2024-02-01","method":"NTS","reason":"x","size_m2":1000}}`)
-	b := decode(`{"data":{ "size_m2":1000, "reason":"x","method":"NTS","on":"2024-02-01","area_id":"` + area + `"},"command":"CancelArea"}`)
-	c := decode(`{"command":"CancelArea","data":{"area_id":"` + area + `","on":"2024-02-01","method":"NTS","reason":"x","size_m2":1001}}`)
-	d := decode(`{"command":"ReduceArea","data":{"area_id":"` + area + `","on":"2024-02-01","size_m2":1000,"operator":"HALO"}}`)
-	if CommandDigest(a) != CommandDigest(b) {
-		t.Fatal("the same command spelled differently has another digest")
-	}
-	if CommandDigest(a) == CommandDigest(c) || CommandDigest(a) == CommandDigest(d) {
-		t.Fatal("another payload or another command has the same digest")
-	}
-	if len(CommandDigest(a)) != 32 || shortDigest(CommandDigest(a)) == 0 || shortDigest("not hex at all!!") != 0 || shortDigest("") != 0 {
-		t.Fatalf("digest %q: want 32 hex digits, of which the index keeps 16", CommandDigest(a))
-	}
-}
 
 func TestVerdict(t *testing.T) {
 	area1 := events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()}
@@ -68,8 +43,8 @@ func TestVerdict(t *testing.T) {
 			}
 			continue
 		}
-		var e *Error
-		if !errors.As(err, &e) || e.Kind != ErrConflict || e.Field() != "command_id" || !errors.Is(err, ErrCommandIDReused) {
+		var e *domain.Error
+		if !errors.As(err, &e) || e.Kind != domain.ErrConflict || e.Field() != "command_id" || !errors.Is(err, ErrCommandIDReused) {
 			t.Errorf("%s: %v, want a conflict on command_id caused by ErrCommandIDReused", c.name, err)
 			continue
 		}
@@ -77,7 +52,7 @@ func TestVerdict(t *testing.T) {
 		if !strings.Contains(msg, c.why) || !strings.Contains(msg, area1.ID.String()) || !strings.Contains(msg, id.String()) {
 			t.Errorf("%s: %q does not say %q and name the first use", c.name, msg, c.why)
 		}
-		if c.prior.seq == 42 && !strings.Contains(msg, "CancelArea on area") || !strings.Contains(msg, "(sequence "+itoa(int(c.prior.seq))+")") {
+		if c.prior.seq == 42 && !strings.Contains(msg, "CancelArea on area") || !strings.Contains(msg, "(sequence "+strconv.Itoa(int(c.prior.seq))+")") {
 			t.Errorf("%s: %q does not name the first use's command and sequence", c.name, msg)
 		}
 	}
@@ -85,6 +60,15 @@ func TestVerdict(t *testing.T) {
 
 // The index keeps the first aggregate an ID was used on, learns sequences,
 // and lets a claim be settled or released.
+// The index keeps the first 16 hex digits of a digest; anything else is
+// unknown (0).
+func TestShortDigest(t *testing.T) {
+	d := domain.CommandDigest(domain.WithdrawCapacity{DeploymentID: uuid.New()})
+	if shortDigest(d) == 0 || shortDigest("not hex at all!!") != 0 || shortDigest("") != 0 {
+		t.Fatalf("shortDigest of %q, of junk, of nothing: want non-zero, 0, 0", d)
+	}
+}
+
 func TestCommandIndex(t *testing.T) {
 	x := commandIndex{m: map[uuid.UUID]commandUse{}}
 	area1 := events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()}

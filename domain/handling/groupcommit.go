@@ -1,14 +1,15 @@
-package domain
+package handling
 
 import (
 	"context"
 	"errors"
 	"sync"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
 
-// GroupCommit is an EventStore that lets commands arriving together share
+// GroupCommit is an domain.EventStore that lets commands arriving together share
 // one atomic append, and so one write to disk: while one append is in
 // flight, the appends that arrive queue up, and the next append takes all of
 // them (on distinct aggregates, up to GroupCommitConfig.MaxEvents events) as one batch, each
@@ -17,11 +18,11 @@ import (
 //
 // If a grouped batch is refused (one write's check failed) or its outcome is
 // unclear, every write of it is appended again alone, so only the stale one
-// gets ErrConflict and nothing is lost or doubled (event IDs make the retry
+// gets domain.ErrConflict and nothing is lost or doubled (event IDs make the retry
 // idempotent). Load, Replay and LastSequence go straight to the store.
 // Safe for concurrent use; Close stops the appender.
 type GroupCommit struct {
-	store     EventStore
+	store     domain.EventStore
 	maxEvents int
 	minBatch  int // groups with fewer writes go as concurrent single appends
 	reqs      chan *groupReq
@@ -36,14 +37,14 @@ type GroupCommit struct {
 
 type groupReq struct {
 	ctx    context.Context
-	writes []Write
+	writes []domain.Write
 	events int
 	first  uint64
 	err    error
 	done   chan struct{}
 }
 
-var _ EventStore = (*GroupCommit)(nil)
+var _ domain.EventStore = (*GroupCommit)(nil)
 
 // DefaultMinBatch is the smallest group sent as one atomic batch by
 // default; smaller groups go as concurrent single appends.
@@ -66,7 +67,7 @@ func DefaultGroupCommitConfig() GroupCommitConfig {
 
 // Validate reports every problem with the configuration at once.
 func (c GroupCommitConfig) Validate() error {
-	var p Problems
+	var p domain.Problems
 	if c.MaxEvents < 1 || c.MaxEvents > 1000 {
 		p.Add("max_events", "must be between 1 and 1000 (the JetStream atomic batch limit), got %d", c.MaxEvents)
 	}
@@ -78,7 +79,7 @@ func (c GroupCommitConfig) Validate() error {
 
 // NewGroupCommit starts the appender of store, or reports what is wrong
 // with cfg.
-func NewGroupCommit(store EventStore, cfg GroupCommitConfig) (*GroupCommit, error) {
+func NewGroupCommit(store domain.EventStore, cfg GroupCommitConfig) (*GroupCommit, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func (g *GroupCommit) Stats() (appends, writes int64) {
 var errClosed = errors.New("group commit: closed")
 
 // Append queues the writes for the next group and waits for its outcome.
-func (g *GroupCommit) Append(ctx context.Context, writes []Write) (uint64, error) {
+func (g *GroupCommit) Append(ctx context.Context, writes []domain.Write) (uint64, error) {
 	r := &groupReq{ctx: ctx, writes: writes, done: make(chan struct{})}
 	for _, w := range writes {
 		r.events += len(w.Events)
@@ -172,7 +173,7 @@ func (g *GroupCommit) drain() {
 	}
 }
 
-func refsOf(writes []Write, into map[events.Ref]bool) map[events.Ref]bool {
+func refsOf(writes []domain.Write, into map[events.Ref]bool) map[events.Ref]bool {
 	if into == nil {
 		into = make(map[events.Ref]bool, len(writes))
 	}
@@ -182,7 +183,7 @@ func refsOf(writes []Write, into map[events.Ref]bool) map[events.Ref]bool {
 	return into
 }
 
-func overlaps(writes []Write, touched map[events.Ref]bool) bool {
+func overlaps(writes []domain.Write, touched map[events.Ref]bool) bool {
 	for _, w := range writes {
 		if touched[w.Aggregate] {
 			return true
@@ -224,7 +225,7 @@ func (g *GroupCommit) commit(group []*groupReq) {
 		wg.Wait()
 		return
 	}
-	var all []Write
+	var all []domain.Write
 	for _, r := range group {
 		all = append(all, r.writes...)
 	}
@@ -241,7 +242,7 @@ func (g *GroupCommit) commit(group []*groupReq) {
 		}
 		return
 	}
-	if errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, domain.ErrUnavailable) {
 		// The store cannot be reached: every write would wait out the same
 		// outage one after another. Each client is told at once; the batch
 		// may have been stored before the connection went, which a retry
@@ -271,9 +272,9 @@ func (g *GroupCommit) Replay(ctx context.Context, from uint64, fn func(events.En
 }
 
 // ReplayQuarantine reads from the underlying store, reporting the messages
-// it skips when that store does (see QuarantineReplayer).
+// it skips when that store does (see domain.QuarantineReplayer).
 func (g *GroupCommit) ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error {
-	if q, ok := g.store.(QuarantineReplayer); ok {
+	if q, ok := g.store.(domain.QuarantineReplayer); ok {
 		return q.ReplayQuarantine(ctx, from, fn, skipped)
 	}
 	return g.store.Replay(ctx, from, fn)

@@ -1,34 +1,35 @@
-package domain_test
+package handling_test
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 )
 
 // A configuration out of range is refused with every problem named, not
 // clamped to something the caller did not ask for.
 func TestGroupCommitConfigValidates(t *testing.T) {
-	if err := domain.DefaultGroupCommitConfig().Validate(); err != nil {
+	if err := handling.DefaultGroupCommitConfig().Validate(); err != nil {
 		t.Fatalf("the default configuration: %v", err)
 	}
 	cases := []struct {
-		cfg    domain.GroupCommitConfig
+		cfg    handling.GroupCommitConfig
 		fields []string
 	}{
-		{domain.GroupCommitConfig{MaxEvents: 0, MinBatch: 0}, []string{"max_events", "min_batch"}},
-		{domain.GroupCommitConfig{MaxEvents: 1001, MinBatch: 1}, []string{"max_events"}},
-		{domain.GroupCommitConfig{MaxEvents: 1000, MinBatch: -1}, []string{"min_batch"}},
+		{handling.GroupCommitConfig{MaxEvents: 0, MinBatch: 0}, []string{"max_events", "min_batch"}},
+		{handling.GroupCommitConfig{MaxEvents: 1001, MinBatch: 1}, []string{"max_events"}},
+		{handling.GroupCommitConfig{MaxEvents: 1000, MinBatch: -1}, []string{"min_batch"}},
 	}
 	for _, c := range cases {
-		g, err := domain.NewGroupCommit(nil, c.cfg) // refused before the store is used
+		g, err := handling.NewGroupCommit(nil, c.cfg) // refused before the store is used
 		if g != nil {
 			g.Close()
 		}
 		var de *domain.Error
 		if !errors.As(err, &de) || de.Kind != domain.ErrInvalid || len(de.Problems) != len(c.fields) {
-			t.Errorf("%+v: %v; want ErrInvalid naming %v", c.cfg, err, c.fields)
+			t.Errorf("%+v: %v; want domain.ErrInvalid naming %v", c.cfg, err, c.fields)
 			continue
 		}
 		for i, f := range c.fields {

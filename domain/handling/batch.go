@@ -1,4 +1,4 @@
-package domain
+package handling
 
 import (
 	"context"
@@ -7,27 +7,22 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
-
-// Outcome is the result of one command of a batch: a Result, or Err.
-type Outcome struct {
-	Result
-	Err error
-}
 
 // HandleBatch applies many commands in order, as the bulk paths (exec of a
 // file, import, the demo loader) need: each command is decided against the
 // state left by the commands before it, and the events of up to
 // MaxBatchEvents are appended as one atomic batch, sharing one write to disk.
 // A refused command writes nothing and does not stop the others, nor does
-// one whose event is over the store's size limit (ErrTooLarge). If a batch
+// one whose event is over the store's size limit (domain.ErrTooLarge). If a batch
 // meets a conflict (another writer touched one of its aggregates), its
 // commands are handled again one at a time, so each still applies exactly
 // once or gets its own error. progress, if not nil, is called after each
 // stored batch with the number of commands done.
-func (h *Handler) HandleBatch(ctx context.Context, envs []CommandEnvelope, progress func(done int)) []Outcome {
-	out := make([]Outcome, len(envs))
+func (h *Handler) HandleBatch(ctx context.Context, envs []domain.CommandEnvelope, progress func(done int)) []domain.Outcome {
+	out := make([]domain.Outcome, len(envs))
 	b := batch{h: h, overlay: make(map[events.Ref]*snapshot), out: out, envs: envs}
 	for i := range envs {
 		if err := ctx.Err(); err != nil {
@@ -51,11 +46,11 @@ func (h *Handler) HandleBatch(ctx context.Context, envs []CommandEnvelope, progr
 
 type batch struct {
 	h       *Handler
-	envs    []CommandEnvelope
-	out     []Outcome
+	envs    []domain.CommandEnvelope
+	out     []domain.Outcome
 	overlay map[events.Ref]*snapshot // state of touched aggregates including pending events
 	base    map[events.Ref]snapshot  // state before the pending events
-	writes  []Write
+	writes  []domain.Write
 	owners  []int // command index of each write
 	events  int
 	claims  map[uuid.UUID]commandUse // command IDs claimed for the pending writes
@@ -65,11 +60,11 @@ func (b *batch) decide(ctx context.Context, i int) {
 	h, env := b.h, &b.envs[i]
 	o := &b.out[i]
 	if env.Command == nil {
-		o.Err = &Error{Op: "handle", Kind: ErrInvalid, Problems: []Problem{{Field: "command", Reason: "missing"}}}
+		o.Err = &domain.Error{Op: "handle", Kind: domain.ErrInvalid, Problems: []domain.Problem{{Field: "command", Reason: "missing"}}}
 		return
 	}
 	op := env.Command.CommandName()
-	var probs Problems
+	var probs domain.Problems
 	env.Command.Validate(&probs)
 	if err := probs.Err(op); err != nil {
 		o.Err = err
@@ -83,7 +78,7 @@ func (b *batch) decide(ctx context.Context, i int) {
 
 // decideOn decides command i on the pending state of its target, else on
 // the cached state (fresh: on the store's).
-func (b *batch) decideOn(ctx context.Context, i int, c Context, ref events.Ref, fresh bool) {
+func (b *batch) decideOn(ctx context.Context, i int, c domain.Context, ref events.Ref, fresh bool) {
 	h, env := b.h, &b.envs[i]
 	o := &b.out[i]
 	op := env.Command.CommandName()
@@ -100,7 +95,7 @@ func (b *batch) decideOn(ctx context.Context, i int, c Context, ref events.Ref, 
 		s = &loaded
 		seen[ref] = s.version
 	}
-	digest := CommandDigest(env.Command)
+	digest := domain.CommandDigest(env.Command)
 	use := newUse(ref, op, digest)
 	if prior, ok := h.index.get(env.ID); ok {
 		// Known: a retry (a duplicate; sequence 0 for a repeat inside this
@@ -121,17 +116,17 @@ func (b *batch) decideOn(ctx context.Context, i int, c Context, ref events.Ref, 
 		o.Err = err
 		return
 	}
-	err = Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, b.overlay, fresh, seen))
+	err = domain.Authorize(env.Principal, env.Command, s.state, h.deployment(ctx, c, b.overlay, fresh, seen))
 	var evs []events.Event
 	if err == nil {
 		evs, err = env.Command.Decide(c, s.state, reads)
 	}
-	if errors.Is(err, ErrNotFound) && !fresh && h.cache.isComplete() {
+	if errors.Is(err, domain.ErrNotFound) && !fresh && h.cache.isComplete() {
 		// The cache may not know an aggregate another engine replica created
 		// a moment ago: store what is pending and let Handle ask the store.
 		b.flush(ctx)
 		res, err := h.Handle(ctx, *env)
-		*o = Outcome{Result: res, Err: err}
+		*o = domain.Outcome{Result: res, Err: err}
 		return
 	}
 	if err != nil && refusal(err) && !fresh {
@@ -147,7 +142,7 @@ func (b *batch) decideOn(ctx context.Context, i int, c Context, ref events.Ref, 
 			// what is pending and let Handle decide on the store's state.
 			b.flush(ctx)
 			res, err := h.Handle(ctx, *env)
-			*o = Outcome{Result: res, Err: err}
+			*o = domain.Outcome{Result: res, Err: err}
 			return
 		case stale:
 			b.decideOn(ctx, i, c, ref, true)
@@ -187,7 +182,7 @@ func (b *batch) decideOn(ctx context.Context, i int, c Context, ref events.Ref, 
 	// makes a repeat of it inside the same batch a duplicate.
 	next = next.with(envelopes)
 	b.overlay[ref] = &next
-	b.writes = append(b.writes, Write{Aggregate: ref, Expected: s.version, Events: envelopes})
+	b.writes = append(b.writes, domain.Write{Aggregate: ref, Expected: s.version, Events: envelopes})
 	b.owners = append(b.owners, i)
 	b.events += len(evs)
 }
@@ -222,7 +217,7 @@ func (b *batch) flush(ctx context.Context) {
 		for ref, s := range after {
 			h.cache.put(ref, s)
 		}
-	case err == nil || errors.Is(err, ErrConflict) || errors.Is(err, ErrTooLarge):
+	case err == nil || errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrTooLarge):
 		// A conflict, a batch stored before whose sequences we do not
 		// know (or holding a command ID used elsewhere), or one event over
 		// the store's size limit (nothing stored): forget what we thought
@@ -237,7 +232,7 @@ func (b *batch) flush(ctx context.Context) {
 		}
 		for _, i := range owners {
 			res, err := h.Handle(ctx, b.envs[i])
-			b.out[i] = Outcome{Result: res, Err: err}
+			b.out[i] = domain.Outcome{Result: res, Err: err}
 		}
 	default:
 		for id, u := range claims {
