@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -30,9 +31,33 @@ func LoadCriteriaFile(path string) (projections.Criteria, error) {
 	return LoadCriteria(path, data)
 }
 
+// notCriteria are names a criteria file may try that are not criteria: the
+// register does not record them (projections.AreaRow), or they were
+// replaced. Each refusal says why.
+var notCriteria = map[string]string{
+	"beneficiaries":    "the register does not record beneficiaries per area",
+	"distance":         "the register does not record the distance to the nearest village",
+	"distance_village": "the register does not record the distance to the nearest village",
+	"density":          "the register does not record contamination density per area",
+	"hazard_cost":      "no longer a criterion: the cost term is cost_per_m2, the expected US$ per m² by the province's clearance methods, not a hazard penalty",
+}
+
 // LoadCriteria parses work-plan criteria; errors name the file, line and field.
 func LoadCriteria(name string, data []byte) (projections.Criteria, error) {
 	var c projections.Criteria
+	var keys map[string]any
+	if err := yaml.Unmarshal(data, &keys); err == nil {
+		var errs []error
+		for k := range keys {
+			if why, ok := notCriteria[k]; ok {
+				errs = append(errs, fmt.Errorf("%s: %s: unknown criteria field: %s", name, k, why))
+			}
+		}
+		if len(errs) > 0 {
+			sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+			return c, errors.Join(errs...)
+		}
+	}
 	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict()); err != nil {
 		return c, fmt.Errorf("%s: %s", name, strings.TrimSpace(yaml.FormatError(err, false, false)))
 	}
@@ -40,14 +65,6 @@ func LoadCriteria(name string, data []byte) (projections.Criteria, error) {
 	for k := range c.LandUse {
 		if !events.Contains(events.LandUseValues, k) {
 			errs = append(errs, fmt.Errorf("%s: land_use.%s: unknown land use; one of %v", name, k, events.LandUseValues))
-		}
-	}
-	for k, v := range c.HazardCost {
-		if !events.Contains(events.HazardValues, k) {
-			errs = append(errs, fmt.Errorf("%s: hazard_cost.%s: unknown hazard; one of %v", name, k, events.HazardValues))
-		}
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("%s: hazard_cost.%s: must be positive, got %g", name, k, v))
 		}
 	}
 	return c, errors.Join(errs...)
