@@ -2,6 +2,7 @@ package queries
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -32,9 +33,19 @@ func (r *Reads) WorkPlan(_ context.Context, q WorkPlanQuery) (WorkPlan, error) {
 	}
 	var plan WorkPlan
 	r.Fold.View(func(n *projections.National) {
-		plan = projections.PlanWorkPlan(n, q.Province, q.Year, crit, projections.DefaultForecastConfig())
+		plan, err = projections.WorkPlanFor(n, q.Province, q.Year, crit, projections.DefaultForecastConfig())
 	})
-	return plan, nil
+	return plan, WorkPlanError(err)
+}
+
+// WorkPlanError turns a refused work-plan input into the domain's invalid
+// error naming the field.
+func WorkPlanError(err error) error {
+	var pe *projections.PlanInputError
+	if errors.As(err, &pe) {
+		return domain.Errorf(domain.ErrInvalid, pe.Field, "%s", pe.Reason)
+	}
+	return err
 }
 
 // Forecast answers a forecast on the live fold, or, with q.AsOf, on what

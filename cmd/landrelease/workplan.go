@@ -24,19 +24,32 @@ func workplanVerb() verb {
 		name:    "workplan",
 		summary: "a MAPU annual work plan for a province (table, JSON, CSV or printable HTML)",
 		usage:   "workplan --province NAME --year YEAR [--format table|json|csv|html] [--criteria FILE] [--approve BY] [--actual]",
-		help: `Proposes the province's work plan for the year: its open areas ranked by the
-criteria (casualties, land use, community request, direct evidence, cost;
-weights in scenarios/criteria.yaml, or --criteria FILE), filled into the
-clearance capacity the province's deployments have that year (deminers ×
-productivity × working days, less recorded funding shortfalls, times the
-productivity the history shows) and never beyond it. Areas with no
-recorded evidence are listed apart, for non-technical survey and possible
-cancellation first. Totals per operator and method, capacity used, and
-cost against the funding pledged for the province.
+		help: `Proposes the province's work plan for the year in land-release order
+(IMAS 07.11; docs/workplan.md): SHAs are planned for non-technical survey
+first, within the SHA area the province's history surveyed per year, with
+the expected cancellation and the expected CHA that follows (for a later
+year's technical survey and clearance); CHAs are planned for technical
+survey and clearance within the clearance capacity the province's
+deployments have that year (deminers × productivity × working days, less
+recorded funding shortfalls, times the productivity the history shows).
+Areas are ranked by the criteria (casualties, land use, community request,
+direct evidence, expected cost per m² by method, size; weights in
+scenarios/criteria.yaml, or --criteria FILE); each stage keeps the better
+of a greedy by score that splits the first area that does not fit (the rest
+carried to the next year) and first-fit, so it is never worse than
+first-fit. Every open area left out is listed with the reason. Totals per
+operator and method, capacity used, and cost against the funding pledged
+for the province (pledges to an operator attributed to its deployments in
+proportion to their cost) and the gap.
 
---approve BY records the proposed plan (ApproveWorkPlan, approved_by BY);
-endorse it nationally with an EndorseWorkPlan command through exec.
---actual compares the approved plan with what was released that year.`,
+--approve BY records the proposed plan (ApproveWorkPlan, approved_by BY;
+the areas planned for NTS and for clearance); endorse it nationally with
+an EndorseWorkPlan command through exec.
+--actual compares the approved plan with what was released that year.
+
+Refused, naming the field: a province with nothing recorded, a year
+outside the history (its first year to the year after its last), and a
+criteria file with an unknown field.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &workplanOpts{}
 			fs.StringVar(&o.province, "province", "", "the `province` (required)")
@@ -92,11 +105,17 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 	if opts.actual {
 		return planVsActual(ctx, a, eng, fold, opts)
 	}
-	plan := projections.PlanWorkPlan(fold, opts.province, opts.year, crit, projections.DefaultForecastConfig())
+	plan, err := projections.WorkPlanFor(fold, opts.province, opts.year, crit, projections.DefaultForecastConfig())
+	if err != nil {
+		return fail(a, "workplan", queries.WorkPlanError(err))
+	}
 	if opts.approve != "" {
-		ids := make([]uuid.UUID, len(plan.Areas))
-		for i, p := range plan.Areas {
-			ids[i] = p.AreaID
+		ids := make([]uuid.UUID, 0, len(plan.ForNTS)+len(plan.Areas))
+		for _, p := range plan.ForNTS {
+			ids = append(ids, p.AreaID)
+		}
+		for _, p := range plan.Areas {
+			ids = append(ids, p.AreaID)
 		}
 		if err := eng.handler.Warm(ctx); err != nil {
 			return fail(a, "workplan", err)
@@ -125,19 +144,41 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 }
 
 func writePlanTable(w io.Writer, p queries.WorkPlan) {
-	fmt.Fprintf(w, "MAPU work plan %s %d (proposed)\n", p.Province, p.Year)
-	fmt.Fprintf(w, "  capacity %s m² to clear, planned %s m² (%.0f%%) in %d areas; cost US$ %s, pledged for the province US$ %s, shortfalls US$ %s\n",
-		m2(p.CapacityM2), m2(p.PlannedM2), 100*p.CapacityUsed, len(p.Areas), m2(p.CostUSD), m2(p.FundingUSD), m2(p.ShortfallUSD))
+	fmt.Fprintf(w, "MAPU work plan %s %d (proposed, land-release order: survey first, clear what survey confirms)\n", p.Province, p.Year)
+	fmt.Fprintf(w, "  1. non-technical survey: capacity %s m² of SHA (%s); planned %s m² in %d SHAs; expected cancelled %s m² (%.0f%%), expected CHA %s m² for a later year\n",
+		m2(p.SurveyCapacityM2), p.SurveyCapacityBy, m2(p.SurveyPlannedM2), len(p.ForNTS), m2(p.ExpectCancelM2), 100*p.CancelShare, m2(p.ExpectCHAM2))
+	fmt.Fprintf(w, "  2. technical survey and clearance: capacity %s m² to clear, planned %s m² (%.0f%%) in %d CHAs (TS reduces %.0f%%)\n",
+		m2(p.CapacityM2), m2(p.PlannedM2), 100*p.CapacityUsed, len(p.Areas), 100*p.ReduceShare)
+	fmt.Fprintf(w, "  cost US$ %s; pledged for the province US$ %s; gap US$ %s; shortfalls US$ %s\n", m2(p.CostUSD), m2(p.FundingUSD), m2(p.GapUSD), m2(p.ShortfallUSD))
+	fmt.Fprintf(w, "  selection %s; priority total %.1f (first-fit %.1f)\n", p.Selection, p.PriorityTotal, p.FirstFitTotal)
 	if p.ApprovedRevision > 0 {
 		fmt.Fprintf(w, "  on record: revision %d, %s, %d areas\n", p.ApprovedRevision, p.ApprovedStatus, p.ApprovedAreaCount)
 	}
+	fmt.Fprintf(w, "\n1. SHAs for non-technical survey: %d areas\n", len(p.ForNTS))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nrank\tarea\tdistrict\tvillage\tclass\thazard\tland use\tremaining m²\tto clear m²\tcasualties\trequest\toperator\tmethod\tcost US$\tscore")
-	for _, a := range p.Areas {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%v\t%s\t%s\t%s\t%.1f\n", a.Rank, a.AreaID.String(), orDash(a.District), orDash(a.Village),
-			a.Class, a.Hazard, orDash(a.LandUse), m2(a.RemainingM2), m2(a.ToClearM2), a.Casualties, a.Community, a.Operator, a.Method, m2(a.CostUSD), a.Score)
+	fmt.Fprintln(tw, "rank\tarea\tdistrict\tvillage\tland use\tremaining m²\tsurvey m²\tcarried m²\texp. cancelled m²\texp. CHA m²\tscore")
+	for i, a := range p.ForNTS {
+		if i == 20 {
+			fmt.Fprintf(tw, "… and %d more (--format json for all)\n", len(p.ForNTS)-20)
+			break
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\n", a.Rank, a.AreaID.String(), orDash(a.District), orDash(a.Village),
+			orDash(a.LandUse), m2(a.RemainingM2), m2(a.PlannedM2), m2(a.CarriedM2), m2(a.ExpectCancel), m2(a.ExpectCHA), a.Score)
 	}
 	tw.Flush()
+	fmt.Fprintf(w, "\n2. CHAs for technical survey and clearance: %d areas\n", len(p.Areas))
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "rank\tarea\tdistrict\tvillage\thazard\tland use\tremaining m²\tplanned m²\tcarried m²\tto clear m²\tcasualties\trequest\toperator\tmethod\tcost US$\tscore")
+	for _, a := range p.Areas {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%v\t%s\t%s\t%s\t%.1f\n", a.Rank, a.AreaID.String(), orDash(a.District), orDash(a.Village),
+			a.Hazard, orDash(a.LandUse), m2(a.RemainingM2), m2(a.PlannedM2), m2(a.CarriedM2), m2(a.ToClearM2), a.Casualties, a.Community, a.Operator, a.Method, m2(a.CostUSD), a.Score)
+	}
+	tw.Flush()
+	for _, a := range append(append([]projections.PlannedArea{}, p.ForNTS...), p.Areas...) {
+		if a.CarriedM2 > 0 {
+			fmt.Fprintf(w, "  split: %s (%s) %s m² this year, the remaining %s m² carried to %d\n", a.AreaID, a.Stage, m2(a.PlannedM2), m2(a.CarriedM2), p.Year+1)
+		}
+	}
 	fmt.Fprintf(w, "\nBy operator and method:\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "operator\tmethod\tareas\tto clear m²\tcapacity m²\tcost US$")
@@ -145,33 +186,37 @@ func writePlanTable(w io.Writer, p queries.WorkPlan) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", t.Operator, t.Method, t.Areas, m2(t.ToClearM2), m2(t.CapacityM2), m2(t.CostUSD))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nProposed for non-technical survey first (no recorded evidence): %d areas\n", len(p.ForNTS))
-	for i, a := range p.ForNTS {
-		if i == 20 {
-			fmt.Fprintf(w, "  … and %d more (--format json for all)\n", len(p.ForNTS)-20)
-			break
-		}
-		fmt.Fprintf(w, "  %s  %-14s %s  %s m²\n", a.AreaID, orDash(a.District), a.Class, m2(a.RemainingM2))
-	}
 	if p.NotPlanned > 0 {
-		fmt.Fprintf(w, "Open areas with evidence left for later years: %d\n", p.NotPlanned)
+		fmt.Fprintf(w, "\nOpen areas left for later years: %d; the highest scores and why:\n", p.NotPlanned)
+		for i, a := range p.LeftOut {
+			if i == 20 {
+				fmt.Fprintf(w, "  … and %d more (--format json for all)\n", len(p.LeftOut)-20)
+				break
+			}
+			fmt.Fprintf(w, "  %s  %-12s %s  %s m²  score %.1f: %s\n", a.AreaID, a.Stage, a.Class, m2(a.RemainingM2), a.Score, a.Reason)
+		}
 	}
 }
 
 func writePlanCSV(w io.Writer, p queries.WorkPlan) error {
 	cw := exchange.NewCSVWriter(w)
 	cw.Write([]string{"list", "rank", "area_id", "province", "district", "village", "classification", "hazard", "land_use",
-		"remaining_m2", "to_clear_m2", "casualties_last_5y", "community_request", "evidence_count", "operator", "method", "cost_usd", "score"})
+		"remaining_m2", "to_clear_m2", "casualties_last_5y", "community_request", "evidence_count", "operator", "method", "cost_usd", "score",
+		"stage", "planned_m2", "carried_to_next_year_m2", "expected_cancelled_m2", "expected_cha_m2", "reason"})
 	row := func(list string, a projections.PlannedArea) {
 		cw.Write([]string{list, strconv.Itoa(a.Rank), a.AreaID.String(), p.Province, a.District, a.Village, a.Class, a.Hazard, a.LandUse,
 			i64(a.RemainingM2), i64(a.ToClearM2), strconv.Itoa(a.Casualties), strconv.FormatBool(a.Community), strconv.Itoa(a.EvidenceCount),
-			a.Operator, a.Method, i64(a.CostUSD), strconv.FormatFloat(a.Score, 'f', 2, 64)})
+			a.Operator, a.Method, i64(a.CostUSD), strconv.FormatFloat(a.Score, 'f', 2, 64),
+			a.Stage, i64(a.PlannedM2), i64(a.CarriedM2), i64(a.ExpectCancel), i64(a.ExpectCHA), a.Reason})
 	}
 	for _, a := range p.Areas {
 		row("plan", a)
 	}
 	for _, a := range p.ForNTS {
 		row("nts", a)
+	}
+	for _, a := range p.LeftOut {
+		row("left_out", a)
 	}
 	cw.Flush()
 	return cw.Error()
@@ -192,18 +237,27 @@ th{background:#eee}.cha{color:#b00}.sha{color:#c60}
 @media print{body{margin:0}a{color:inherit;text-decoration:none}}
 </style></head><body>
 <h1>MAPU annual work plan — {{.Province}}, {{.Year}}</h1>
-<p>Capacity {{m2 .CapacityM2}} m² to clear; planned {{m2 .PlannedM2}} m² ({{pct .CapacityUsed}}) in {{len .Areas}} areas.
-Cost US$ {{m2 .CostUSD}}; pledged for the province US$ {{m2 .FundingUSD}}; recorded shortfalls US$ {{m2 .ShortfallUSD}}.</p>
-<table><tr><th>#</th><th>Area</th><th>District</th><th>Village</th><th>Class</th><th>Hazard</th><th>Land use</th><th>Remaining m²</th><th>To clear m²</th><th>Casualties</th><th>Operator</th><th>Method</th><th>Cost US$</th></tr>
-{{range .Areas}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Village}}</td><td class="{{if eq .Class "CHA"}}cha{{else}}sha{{end}}">{{.Class}}</td><td>{{.Hazard}}</td><td>{{.LandUse}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{m2 .ToClearM2}}</td><td class="n">{{.Casualties}}</td><td>{{.Operator}}</td><td>{{.Method}}</td><td class="n">{{m2 .CostUSD}}</td></tr>
+<p>Land-release order: survey first, clear only what survey confirms (IMAS 07.11).</p>
+<p>1. Non-technical survey: capacity {{m2 .SurveyCapacityM2}} m² of SHA ({{.SurveyCapacityBy}}); planned {{m2 .SurveyPlannedM2}} m² in {{len .ForNTS}} SHAs;
+expected cancelled {{m2 .ExpectCancelM2}} m² ({{pct .CancelShare}}), expected CHA {{m2 .ExpectCHAM2}} m² for a later year.</p>
+<p>2. Technical survey and clearance: capacity {{m2 .CapacityM2}} m² to clear; planned {{m2 .PlannedM2}} m² ({{pct .CapacityUsed}}) in {{len .Areas}} CHAs.</p>
+<p>Cost US$ {{m2 .CostUSD}}; pledged for the province US$ {{m2 .FundingUSD}}; gap US$ {{m2 .GapUSD}}; recorded shortfalls US$ {{m2 .ShortfallUSD}}.
+Selection: {{.Selection}}.</p>
+<h2>1. SHAs for non-technical survey ({{len .ForNTS}})</h2>
+<table id="nts"><tr><th>#</th><th>Area</th><th>District</th><th>Village</th><th>Land use</th><th>Remaining m²</th><th>Survey m²</th><th>Carried to next year m²</th><th>Expected cancelled m²</th><th>Expected CHA m²</th></tr>
+{{range .ForNTS}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Village}}</td><td>{{.LandUse}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{m2 .PlannedM2}}</td><td class="n">{{m2 .CarriedM2}}</td><td class="n">{{m2 .ExpectCancel}}</td><td class="n">{{m2 .ExpectCHA}}</td></tr>
+{{end}}</table>
+<h2>2. CHAs for technical survey and clearance ({{len .Areas}})</h2>
+<table><tr><th>#</th><th>Area</th><th>District</th><th>Village</th><th>Class</th><th>Hazard</th><th>Land use</th><th>Remaining m²</th><th>Planned m²</th><th>Carried to next year m²</th><th>To clear m²</th><th>Casualties</th><th>Operator</th><th>Method</th><th>Cost US$</th></tr>
+{{range .Areas}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Village}}</td><td class="{{if eq .Class "CHA"}}cha{{else}}sha{{end}}">{{.Class}}</td><td>{{.Hazard}}</td><td>{{.LandUse}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{m2 .PlannedM2}}</td><td class="n">{{m2 .CarriedM2}}</td><td class="n">{{m2 .ToClearM2}}</td><td class="n">{{.Casualties}}</td><td>{{.Operator}}</td><td>{{.Method}}</td><td class="n">{{m2 .CostUSD}}</td></tr>
 {{end}}</table>
 <h2>By operator and method</h2>
 <table><tr><th>Operator</th><th>Method</th><th>Areas</th><th>To clear m²</th><th>Capacity m²</th><th>Cost US$</th></tr>
 {{range .ByOperator}}<tr><td>{{.Operator}}</td><td>{{.Method}}</td><td class="n">{{.Areas}}</td><td class="n">{{m2 .ToClearM2}}</td><td class="n">{{m2 .CapacityM2}}</td><td class="n">{{m2 .CostUSD}}</td></tr>
 {{end}}</table>
-<h2>Proposed for non-technical survey first ({{len .ForNTS}} areas without recorded evidence)</h2>
-<table><tr><th>#</th><th>Area</th><th>District</th><th>Class</th><th>Remaining m²</th></tr>
-{{range .ForNTS}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Class}}</td><td class="n">{{m2 .RemainingM2}}</td></tr>
+<h2>Open areas left for later years ({{len .LeftOut}})</h2>
+<table><tr><th>Area</th><th>Stage</th><th>Class</th><th>Remaining m²</th><th>Score</th><th>Why not this year</th></tr>
+{{range .LeftOut}}<tr><td>{{.AreaID}}</td><td>{{.Stage}}</td><td>{{.Class}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{printf "%.1f" .Score}}</td><td>{{.Reason}}</td></tr>
 {{end}}</table>
 <p>Approved by the Provincial Mine Action Committee: ____________________ &nbsp; Endorsed by CMAA: ____________________</p>
 </body></html>
