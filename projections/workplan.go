@@ -71,6 +71,8 @@ type OperatorTotal struct {
 	ToClearM2  int64  `json:"to_clear_m2"`
 	CapacityM2 int64  `json:"capacity_m2"`
 	CostUSD    int64  `json:"cost_usd"`
+
+	toClear, capacity, cost float64 // summed unrounded, rounded once
 }
 
 // PlanResult is a proposed MAPU annual work plan.
@@ -255,7 +257,7 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 			totals[k] = &OperatorTotal{Operator: s.d.Operator, Method: s.d.Method}
 		}
 		s.total = totals[k]
-		s.total.CapacityM2 += int64(s.cap)
+		s.total.capacity += s.cap
 	}
 	for i, p := range cl {
 		p.Rank = i + 1
@@ -269,6 +271,8 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 	sort.SliceStable(res.LeftOut, func(i, j int) bool { return res.LeftOut[i].Score > res.LeftOut[j].Score })
 	res.NotPlanned = len(res.LeftOut)
 	for _, t := range totals {
+		// Floors, so that no total shows more to clear than its capacity.
+		t.CapacityM2, t.ToClearM2, t.CostUSD = int64(t.capacity), int64(t.toClear+1e-6), int64(math.Round(t.cost))
 		res.ByOperator = append(res.ByOperator, *t)
 	}
 	sort.Slice(res.ByOperator, func(i, j int) bool {
@@ -329,8 +333,8 @@ func assign(p *PlannedArea, slots []*slot) {
 		best.free -= take
 		left -= take
 		cost += take * best.costM2
-		best.total.ToClearM2 += int64(math.Round(take))
-		best.total.CostUSD += int64(math.Round(take * best.costM2))
+		best.total.toClear += take
+		best.total.cost += take * best.costM2
 		if !reached[best.total] {
 			reached[best.total] = true
 			best.total.Areas++
@@ -419,7 +423,7 @@ func greedySplit(cs []cand, capacity float64) (planned, out []PlannedArea, val f
 			p.CarriedM2 = p.RemainingM2 - p.PlannedM2
 			left -= need(c, p.PlannedM2)
 		default:
-			p.Reason = "capacity used up by areas of higher score"
+			p.Reason = fmt.Sprintf("the stage's capacity (%.0f m²) is used up by areas of higher score", capacity)
 			out = append(out, p)
 			continue
 		}
