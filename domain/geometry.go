@@ -153,7 +153,7 @@ func checkPolygon(rings [][][]float64) error {
 		if first[0] != last[0] || first[1] != last[1] {
 			return fmt.Errorf("ring %d is not closed: its last position must equal its first", i)
 		}
-		if a, b, ok := ringSelfIntersection(ring); ok {
+		if a, b, ok := RingSelfIntersection(ring); ok {
 			return fmt.Errorf("ring %d crosses or touches itself (edge %d meets edge %d): a hazard area's outline must be a simple ring", i, a, b)
 		}
 	}
@@ -164,13 +164,13 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 type pt = [2]float64
 
-// ringSelfIntersection returns the first pair of edges of the closed ring
+// RingSelfIntersection returns a pair of edges of the closed ring
 // that cross, touch or overlap, other than consecutive edges meeting at
 // their shared vertex (those count only when they fold back over each
 // other, a spike). Repeated consecutive positions are ignored. Edges are
 // swept in order of their smallest longitude, so only edges whose
 // longitude ranges overlap are compared: about n log n for real outlines.
-func ringSelfIntersection(ring [][]float64) (int, int, bool) {
+func RingSelfIntersection(ring [][]float64) (int, int, bool) {
 	pts := make([]pt, 0, len(ring))
 	for _, p := range ring {
 		q := pt{p[0], p[1]}

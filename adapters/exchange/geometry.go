@@ -152,47 +152,14 @@ func buildPolygon(c [][][]float64, where string) (orb.Polygon, []GeometryProblem
 
 func finiteCoord(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-// ringSelfIntersection returns the first pair of edges of the closed ring r
-// that cross, touch or overlap, other than consecutive edges meeting at
-// their shared vertex. Repeated consecutive positions are ignored.
+// ringSelfIntersection is domain.RingSelfIntersection on an orb ring: the
+// rule an area's outline is held to on entry, applied to a file's.
 func ringSelfIntersection(r orb.Ring) (int, int, bool) {
-	pts := make([]orb.Point, 0, len(r))
-	for _, p := range r {
-		if len(pts) == 0 || pts[len(pts)-1] != p {
-			pts = append(pts, p)
-		}
+	ring := make([][]float64, len(r))
+	for i, p := range r {
+		ring[i] = []float64{p[0], p[1]}
 	}
-	n := len(pts) - 1 // edges; pts is closed
-	if n < 3 {
-		return 0, 0, false
-	}
-	for i := 0; i < n; i++ {
-		a1, a2 := pts[i], pts[i+1]
-		for j := i + 1; j < n; j++ {
-			b1, b2 := pts[j], pts[j+1]
-			adjacent := j == i+1 || (i == 0 && j == n-1)
-			if adjacent {
-				// Consecutive edges share one vertex; they are wrong only
-				// when they fold back over each other (a spike).
-				shared, other := a2, b2
-				if j != i+1 {
-					shared, other = a1, b1
-				}
-				aOther := a1
-				if j != i+1 {
-					aOther = a2
-				}
-				if geomOrient(aOther, shared, other) == 0 && geomDot(aOther, shared, other) > 0 {
-					return i, j, true
-				}
-				continue
-			}
-			if segmentsIntersect(a1, a2, b1, b2) {
-				return i, j, true
-			}
-		}
-	}
-	return 0, 0, false
+	return domain.RingSelfIntersection(ring)
 }
 
 // geomOrient is the sign of the cross product (b-a)×(c-a): >0 left turn, <0
@@ -208,26 +175,9 @@ func geomOrient(a, b, c orb.Point) int {
 	return 0
 }
 
-// geomDot is (a-b)·(c-b): positive when a and c lie on the same side of b.
-func geomDot(a, b, c orb.Point) float64 {
-	return (a[0]-b[0])*(c[0]-b[0]) + (a[1]-b[1])*(c[1]-b[1])
-}
-
 func geomOnSegment(p, q, r orb.Point) bool { // q on segment pr, given collinear
 	return math.Min(p[0], r[0]) <= q[0] && q[0] <= math.Max(p[0], r[0]) &&
 		math.Min(p[1], r[1]) <= q[1] && q[1] <= math.Max(p[1], r[1])
-}
-
-// segmentsIntersect reports whether segments p1p2 and q1q2 share any point
-// (crossing, touching or collinear overlap).
-func segmentsIntersect(p1, p2, q1, q2 orb.Point) bool {
-	o1, o2 := geomOrient(p1, p2, q1), geomOrient(p1, p2, q2)
-	o3, o4 := geomOrient(q1, q2, p1), geomOrient(q1, q2, p2)
-	if o1 != o2 && o3 != o4 && o1 != 0 && o2 != 0 && o3 != 0 && o4 != 0 {
-		return true
-	}
-	return (o1 == 0 && geomOnSegment(p1, q1, p2)) || (o2 == 0 && geomOnSegment(p1, q2, p2)) ||
-		(o3 == 0 && geomOnSegment(q1, p1, q2)) || (o4 == 0 && geomOnSegment(q1, p2, q2))
 }
 
 // segmentsCross reports whether the segments cross at one point interior to
