@@ -299,12 +299,23 @@ func Article5Hazard(h string) bool {
 
 // RunForecast forecasts Article 5 completion from the fold's state.
 func RunForecast(n *National, cfg ForecastConfig) Forecast {
+	return runForecast(n, cfg, nil)
+}
+
+// runForecast is RunForecast; watch, when not nil, is given the model and
+// returns what receives the deterministic run's monthly figures per
+// province (the extension-request plan reads the same run).
+func runForecast(n *National, cfg ForecastConfig, watch func(md *model) func(i int, fl *monthFlows)) Forecast {
 	cfg.fill()
 	asOf := cfg.AsOf
 	if asOf.IsZero() {
 		asOf = ForecastStart(n)
 	}
 	md := buildModel(n, cfg, asOf)
+	var month func(i int, fl *monthFlows)
+	if watch != nil {
+		month = watch(&md)
+	}
 	f := Forecast{AsOf: asOf, Redeploy: md.policy, Funding: cfg.Funding, Rates: md.rates, Trials: cfg.Trials, Seed: cfg.Seed, Spread: md.rates.Spread, NoEvidence: md.rates.NoEvidence,
 		DiscoveryYears: cfg.DiscoveryYears, Horizon: cfg.Horizon, Trajectory: []YearRemaining{}, Milestones: []MilestoneCheck{},
 		ResidualM2PerYear: []YearValue{}, Provinces: []ProvinceForecast{}, Release: map[int][3]float64{}}
@@ -337,6 +348,7 @@ func RunForecast(n *National, cfg ForecastConfig) Forecast {
 		residual: func(y int, m2 float64) { residual[y] += m2 },
 		stranded: func(p int, m2, usd float64) { stranded[p] += m2; strandedUSD[p] += usd },
 		cost:     func(y int, usd float64) { costByYear[y] += usd },
+		month:    month,
 	})
 	f.CostToCompletionUSD = int64(math.Round(out.cost))
 	if d := md.date(max(out.national, 0)); d != nil { // nothing to do: complete in the first month

@@ -18,6 +18,8 @@ type prov struct {
 	disc5, discO float64   // its share of the national discovery, Article 5 and other
 	capacity     []float64 // stated clearance capacity per month of its deployments, prorated, after recorded shortfalls, before φ
 	cost         []float64 // US$ per month of its deployments
+	deminers     []float64 // deminers deployed per month (Σ deminers × active share), for the extension-request plan
+	teams        []float64 // deployments active per month, for the extension-request plan
 	near         []int     // the other provinces, nearest first; nil without a centroid
 }
 
@@ -138,6 +140,8 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 		for i := range md.provs {
 			md.provs[i].capacity = append(md.provs[i].capacity, 0)
 			md.provs[i].cost = append(md.provs[i].cost, 0)
+			md.provs[i].deminers = append(md.provs[i].deminers, 0)
+			md.provs[i].teams = append(md.provs[i].teams, 0)
 		}
 		k := len(md.months)
 		for _, d := range deploymentsInOrder(n) {
@@ -148,6 +152,8 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 			p := &md.provs[idx[key(d.Province)]]
 			p.capacity[k] += cfg.deploymentYearCapacity(d) / 12 * share * (1 - sf[d])
 			p.cost[k] += deploymentCost(d) / 12 * share * (1 - sf[d])
+			p.deminers[k] += float64(d.Deminers) * share
+			p.teams[k]++
 		}
 		md.months = append(md.months, m)
 		md.share = append(md.share, daysBetween(from, last)/monthDays)
@@ -274,6 +280,9 @@ type observer struct {
 	residual func(y int, m2 float64)
 	stranded func(p int, m2, usd float64)
 	cost     func(y int, usd float64)
+	// month receives each month's figures per province (the extension-request
+	// plan, article5plan.go); fl is reused from month to month.
+	month func(i int, fl *monthFlows)
 }
 
 // simResult is a run's outcome: month indices (never() for "not within the
@@ -317,11 +326,16 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		res.national = -1
 	}
 	k := make([]float64, np)
+	var fl *monthFlows
+	if ob.month != nil {
+		fl = newMonthFlows(np)
+	}
 	var a5, oth float64
 	for i, m := range md.months {
 		part := md.share[i]
 		prod, cancel, reduce, survey, discovery := t.in(m.y - md.start.y)
 		var cancelledM, reducedM, clearedM float64
+		fl.reset(m.y, res.national == never, st)
 		// 1. Discovery: Article 5 area found in a province already complete
 		// is residual contamination, not a gate.
 		if dsh := md.disc[i]; dsh > 0 && discovery > 0 {
@@ -333,8 +347,10 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 					}
 				} else {
 					st[p].sha5 += d5
+					fl.add(flFound5, p, d5)
 				}
 				st[p].shaO += discovery * md.provs[p].discO * dsh / 12
+				fl.add(flFoundO, p, discovery*md.provs[p].discO*dsh/12)
 			}
 		}
 		// 2. Survey: a national pool, Article 5 SHA first, in proportion
@@ -355,6 +371,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 				st[p].sha5 -= x
 				st[p].cha5 += (1 - cancel) * x
 				cancelledM += cancel * x
+				fl.add(flCancelled5, p, cancel*x)
 			}
 			sv -= f * sha5
 		}
@@ -365,6 +382,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 				st[p].shaO -= x
 				st[p].chaO += (1 - cancel) * x
 				cancelledM += cancel * x
+				fl.add(flCancelledO, p, cancel*x)
 			}
 		}
 		// 3. Capacity, and redeployment of the capacity of provinces whose
@@ -387,6 +405,9 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 				if q := md.target(p, st, res.done); q >= 0 {
 					k[q] += k[p]
 					k[p] = 0
+					if fl != nil {
+						fl.dest[p] = q
+					}
 				}
 			}
 		}
@@ -400,11 +421,17 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 			st[p].cha5 -= w
 			kk = math.Max(0, kk-(1-reduce)*w)
 			reducedM, clearedM = reducedM+reduce*w, clearedM+(1-reduce)*w
+			fl.add(flReduced5, p, reduce*w)
+			fl.add(flCleared5, p, (1-reduce)*w)
 			w = workable(st[p].chaO, kk, reduce)
 			st[p].chaO -= w
 			kk = math.Max(0, kk-(1-reduce)*w)
 			reducedM, clearedM = reducedM+reduce*w, clearedM+(1-reduce)*w
+			fl.add(flReducedO, p, reduce*w)
+			fl.add(flClearedO, p, (1-reduce)*w)
+			fl.add(flCapacity, p, k[p])
 			used -= kk
+			fl.add(flUnused, p, kk)
 			if kk > 1e-6 && res.national == never && ob.stranded != nil {
 				ob.stranded(p, kk, costM*kk/capM)
 			}
@@ -412,6 +439,9 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		// Cost: the fixed part of every active deployment's cost, and the
 		// variable part in proportion to the capacity that found work.
 		if capM > 0 {
+			if fl != nil && costM > 0 {
+				fl.costFactor = md.fixedShare + (1-md.fixedShare)*used/capM
+			}
 			costM = md.fixedShare*costM + (1-md.fixedShare)*costM*used/capM
 		}
 		if ob.cost != nil && res.national == never {
@@ -439,6 +469,9 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		}
 		if res.other == never && oth < 0.5 {
 			res.other = i
+		}
+		if fl != nil {
+			ob.month(i, fl)
 		}
 		finished := res.national != never && (!ob.full || (res.other != never && (discovery == 0 || i+1 == len(md.months) || md.disc[i+1] == 0)))
 		if ob.yearEnd != nil && (m.m == 12 || finished) {
