@@ -474,7 +474,10 @@ func (b *bencher) queries(ctx context.Context, eng Engine, fold *projections.Nat
 	if err := forecast("monte_carlo_1k", 1_000); err != nil {
 		return err
 	}
-	return forecast("monte_carlo", b.cfg.Trials)
+	if err := forecast("monte_carlo", b.cfg.Trials); err != nil {
+		return err
+	}
+	return b.article5Plan(fold)
 }
 
 // largestProvince is the province with the most areas.
