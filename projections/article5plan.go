@@ -517,8 +517,12 @@ func planRisks(f Forecast, plan Article5Plan, md *model) []string {
 		}
 	}
 	if plan.GapUSD > 0 {
-		out = append(out, fmt.Sprintf("Funding: %s pledged against %s of cost to completion; %d of %d years have a gap (%s in all). The plan assumes the gap is funded: %s.",
-			usd(plan.PledgedUSD), usd(plan.CostToCompletionUSD), unfunded, len(plan.Years), usd(plan.GapUSD), fundingMeans[f.Funding]))
+		assume := "the plan assumes every deployment is paid for to its planned end (funding renewed): the gap must be found or the plan slips"
+		if f.Funding == FundingEnds {
+			assume = "the plan already stops each deployment after the last year pledged to its operator (funding ends)"
+		}
+		out = append(out, fmt.Sprintf("Funding: %s pledged against %s of cost to completion; %d of %d years have a gap (%s in all); %s.",
+			usd(plan.PledgedUSD), usd(plan.CostToCompletionUSD), unfunded, len(plan.Years), usd(plan.GapUSD), assume))
 	}
 	r := f.Rates
 	out = append(out, fmt.Sprintf("Survey: non-technical survey is assumed to cancel %.0f%% of the SHA it surveys (year-to-year spread %.0f%%); %.0f%% of the remaining SHA has no recorded evidence, and %d of %d such areas surveyed were cancelled in full. Less cancellation means more area to clear.",

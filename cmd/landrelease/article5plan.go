@@ -155,26 +155,26 @@ func writeArticle5PlanTable(w io.Writer, p queries.Article5Plan) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  cost to completion US$ %s, pledged US$ %s, gap US$ %s\n", usdM(p.CostToCompletionUSD), usdM(p.PledgedUSD), usdM(p.GapUSD))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\n  year\tstart\tfound\tNTS cancelled\tTS reduced\tcleared\tend\tmilestone\tdeminers\tdeployments\tcost US$\tpledged US$\tgap US$\t")
+	fmt.Fprintln(tw, "\n  year\tstart\tfound\tNTS cancelled\tTS reduced\tcleared\tend\tmilestone\tAT/ERW released\tdeminers\tdeployments\tcost US$\tpledged US$\tgap US$\t")
 	for _, y := range p.Years {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t\n", y.Year, km2(y.StartM2), km2(y.FoundM2), km2(y.CancelledM2), km2(y.ReducedM2),
-			km2(y.ClearedM2), km2(y.EndM2), milestoneText(y.MilestoneM2), y.Deminers, y.Teams, usdM(y.CostUSD), usdM(y.PledgedUSD), usdM(y.GapUSD))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t\n", y.Year, km2(y.StartM2), km2(y.FoundM2), km2(y.CancelledM2), km2(y.ReducedM2),
+			km2(y.ClearedM2), km2(y.EndM2), milestoneText(y.MilestoneM2), km2(y.OtherReleasedM2), y.Deminers, y.Teams, usdM(y.CostUSD), usdM(y.PledgedUSD), usdM(y.GapUSD))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\n  by province (Article 5 area; release by method; resources; money):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  year\tprovince\tstart\tNTS cancelled\tTS reduced\tcleared\tend\tdeminers\tdeployments\tcost US$\tpledged US$\tgap US$\t\t")
+	fmt.Fprintln(tw, "  year\tprovince\tstart\tNTS cancelled\tTS reduced\tcleared\tend\tAT/ERW released\tdeminers\tdeployments\tcost US$\tpledged US$\tgap US$\t\t")
 	for _, y := range p.Years {
 		for _, r := range y.Provinces {
 			done := ""
 			if r.Completes {
 				done = "completes"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t\n", y.Year, r.Province, km2(r.StartM2), km2(r.CancelledM2), km2(r.ReducedM2),
-				km2(r.ClearedM2), km2(r.EndM2), r.Deminers, r.Teams, usdM(r.CostUSD), usdM(r.PledgedUSD), usdM(r.GapUSD), done)
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t%s\t\n", y.Year, r.Province, km2(r.StartM2), km2(r.CancelledM2), km2(r.ReducedM2),
+				km2(r.ClearedM2), km2(r.EndM2), km2(r.OtherReleasedM2), r.Deminers, r.Teams, usdM(r.CostUSD), usdM(r.PledgedUSD), usdM(r.GapUSD), done)
 		}
 		if y.UnattributedUSD != 0 {
-			fmt.Fprintf(tw, "  %d\t(not tied to a province)\t\t\t\t\t\t\t\t\t%s\t\t\t\n", y.Year, usdM(y.UnattributedUSD))
+			fmt.Fprintf(tw, "  %d\t(not tied to a province)\t\t\t\t\t\t\t\t\t\t%s\t\t\t\n", y.Year, usdM(y.UnattributedUSD))
 		}
 	}
 	tw.Flush()
@@ -242,14 +242,14 @@ th{background:#eee}.gap{color:#b00}.year{background:#f6f6f6;font-weight:bold}
 Completion forecast: {{date .DeterministicCompletion}}{{with .Deadline}}; deadline in force {{.}}{{end}}{{if .Deadline}} ({{if .OnTrack}}met{{else}}missed{{end}}){{end}}.
 Cost to completion US$ {{usd .CostToCompletionUSD}}; pledged US$ {{usd .PledgedUSD}}; gap US$ {{usd .GapUSD}}.</p>
 <h2>Year by year</h2>
-<table><tr><th>Year</th><th>Start</th><th>Found</th><th>Cancelled by NTS</th><th>Reduced by TS</th><th>Cleared</th><th>End</th><th>Milestone</th><th>Deminers</th><th>Deployments</th><th>Cost US$</th><th>Pledged US$</th><th>Gap US$</th></tr>
-{{range .Years}}<tr><td>{{.Year}}</td><td class="n">{{km2 .StartM2}}</td><td class="n">{{km2 .FoundM2}}</td><td class="n">{{km2 .CancelledM2}}</td><td class="n">{{km2 .ReducedM2}}</td><td class="n">{{km2 .ClearedM2}}</td><td class="n">{{km2 .EndM2}}</td><td class="n">{{ms .MilestoneM2}}</td><td class="n">{{f0 .Deminers}}</td><td class="n">{{.Teams}}</td><td class="n">{{usd .CostUSD}}</td><td class="n">{{usd .PledgedUSD}}</td><td class="n{{if gt .GapUSD 0}} gap{{end}}">{{usd .GapUSD}}</td></tr>
+<table><tr><th>Year</th><th>Start</th><th>Found</th><th>Cancelled by NTS</th><th>Reduced by TS</th><th>Cleared</th><th>End</th><th>Milestone</th><th>AT/ERW released</th><th>Deminers</th><th>Deployments</th><th>Cost US$</th><th>Pledged US$</th><th>Gap US$</th></tr>
+{{range .Years}}<tr><td>{{.Year}}</td><td class="n">{{km2 .StartM2}}</td><td class="n">{{km2 .FoundM2}}</td><td class="n">{{km2 .CancelledM2}}</td><td class="n">{{km2 .ReducedM2}}</td><td class="n">{{km2 .ClearedM2}}</td><td class="n">{{km2 .EndM2}}</td><td class="n">{{ms .MilestoneM2}}</td><td class="n">{{km2 .OtherReleasedM2}}</td><td class="n">{{f0 .Deminers}}</td><td class="n">{{.Teams}}</td><td class="n">{{usd .CostUSD}}</td><td class="n">{{usd .PledgedUSD}}</td><td class="n{{if gt .GapUSD 0}} gap{{end}}">{{usd .GapUSD}}</td></tr>
 {{end}}</table>
 <h2>By province and method</h2>
-<table><tr><th>Year / province</th><th>Start</th><th>Cancelled by NTS</th><th>Reduced by TS</th><th>Cleared</th><th>End</th><th>Deminers</th><th>Deployments</th><th>Cost US$</th><th>Pledged US$</th><th>Gap US$</th></tr>
-{{range .Years}}<tr class="year"><td colspan="11">{{.Year}}{{if .CompletedProvince}} — completing: {{range $i, $p := .CompletedProvince}}{{if $i}}, {{end}}{{$p}}{{end}}{{end}}</td></tr>
-{{range .Provinces}}<tr><td>{{.Province}}</td><td class="n">{{km2 .StartM2}}</td><td class="n">{{km2 .CancelledM2}}</td><td class="n">{{km2 .ReducedM2}}</td><td class="n">{{km2 .ClearedM2}}</td><td class="n">{{km2 .EndM2}}</td><td class="n">{{f0 .Deminers}}</td><td class="n">{{.Teams}}</td><td class="n">{{usd .CostUSD}}</td><td class="n">{{usd .PledgedUSD}}</td><td class="n{{if gt .GapUSD 0}} gap{{end}}">{{usd .GapUSD}}</td></tr>
-{{end}}{{if .UnattributedUSD}}<tr><td>Pledged, not tied to a province</td><td colspan="8"></td><td class="n">{{usd .UnattributedUSD}}</td><td></td></tr>
+<table><tr><th>Year / province</th><th>Start</th><th>Cancelled by NTS</th><th>Reduced by TS</th><th>Cleared</th><th>End</th><th>AT/ERW released</th><th>Deminers</th><th>Deployments</th><th>Cost US$</th><th>Pledged US$</th><th>Gap US$</th></tr>
+{{range .Years}}<tr class="year"><td colspan="12">{{.Year}}{{if .CompletedProvince}} — completing: {{range $i, $p := .CompletedProvince}}{{if $i}}, {{end}}{{$p}}{{end}}{{end}}</td></tr>
+{{range .Provinces}}<tr><td>{{.Province}}</td><td class="n">{{km2 .StartM2}}</td><td class="n">{{km2 .CancelledM2}}</td><td class="n">{{km2 .ReducedM2}}</td><td class="n">{{km2 .ClearedM2}}</td><td class="n">{{km2 .EndM2}}</td><td class="n">{{km2 .OtherReleasedM2}}</td><td class="n">{{f0 .Deminers}}</td><td class="n">{{.Teams}}</td><td class="n">{{usd .CostUSD}}</td><td class="n">{{usd .PledgedUSD}}</td><td class="n{{if gt .GapUSD 0}} gap{{end}}">{{usd .GapUSD}}</td></tr>
+{{end}}{{if .UnattributedUSD}}<tr><td>Pledged, not tied to a province</td><td colspan="9"></td><td class="n">{{usd .UnattributedUSD}}</td><td></td></tr>
 {{end}}{{end}}</table>
 <h2>Assumptions</h2>
 {{with .Assumptions}}<ul>
