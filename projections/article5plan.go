@@ -174,14 +174,6 @@ type Article5Assumption struct {
 	Horizon             events.Date `json:"horizon"`
 }
 
-// PlanInputError is a refused input of the plan: Field names it.
-type PlanInputError struct {
-	Field  string
-	Reason string
-}
-
-func (e *PlanInputError) Error() string { return e.Field + ": " + e.Reason }
-
 // ErrNothingToPlan: the history holds no hazard area.
 var ErrNothingToPlan = errors.New("the history holds no hazard area to plan")
 

@@ -110,7 +110,8 @@ type PlanResult struct {
 	ApprovedAreaCount int             `json:"approved_areas,omitempty"`
 }
 
-// PlanInputError refuses a work plan's input, naming the field.
+// PlanInputError refuses an input of a plan (a work plan, the Article 5
+// extension-request plan), naming the field.
 type PlanInputError struct{ Field, Reason string }
 
 func (e *PlanInputError) Error() string { return e.Field + ": " + e.Reason }
