@@ -89,6 +89,12 @@ type ReportProvinceClass struct {
 	EndSHAM2   int64  `json:"end_sha_m2"`
 	EndCHAM2   int64  `json:"end_cha_m2"`
 	EndAreas   int    `json:"end_areas"`
+	// OverReleased is the m² released beyond the recorded size of areas
+	// (a size corrected below what was already released: a data error that
+	// quality lists); remaining SHA + CHA − over-released is the register's
+	// net remaining, which the statistics' accounting identity gives.
+	StartOverReleasedM2 int64 `json:"start_over_released_m2"`
+	EndOverReleasedM2   int64 `json:"end_over_released_m2"`
 }
 
 // ReportRelease is the land released in the year by method.
@@ -216,17 +222,19 @@ type ReportIndicators struct {
 // report's order.
 var releaseMethods = []string{projections.MethodNTS, projections.MethodDeskAnalysis, projections.MethodTS, projections.MethodClearance}
 
-// BuildReport replays the history once and builds the report of q: the
-// register as of 31 December of the year before and of the year (events
-// that occurred by then, plans whatever their date: projections.KnownAt),
-// the statistics and audit of the year from the year-end fold. q must be
-// valid (see Validate).
+// BuildReport replays the history once and builds the report of q from
+// three folds of it: the register as of 31 December of the year before and
+// of the year (events that occurred by then, plans whatever their date:
+// projections.KnownAt), and the whole history, whose statistics and audit
+// trail of the year are what `stats --year` and `audit --from --to` show (a
+// correction recorded late changes the figures of the year it is dated, as
+// in the statistics projection). q must be valid (see Validate).
 func BuildReport(ctx context.Context, src projections.Source, q ReportQuery) (Report, error) {
 	startDate := events.NewDate(q.Year-1, time.December, 31)
 	endDate := events.NewDate(q.Year, time.December, 31)
 	startKeep, endKeep := projections.KnownAt(startDate, time.Time{}), projections.KnownAt(endDate, time.Time{})
-	start := projections.NewNational()
-	start.Untracked = true
+	start, end := projections.NewNational(), projections.NewNational()
+	start.Untracked, end.Untracked = true, true
 	var qa []uuid.UUID // areas of the QA visits of the year
 	var inYear []events.Envelope
 	keep := func(e events.Envelope) bool {
@@ -234,8 +242,9 @@ func BuildReport(ctx context.Context, src projections.Source, q ReportQuery) (Re
 			start.Apply(e)
 		}
 		if !endKeep(e) {
-			return false
+			return true
 		}
+		end.Apply(e)
 		if e.OccurredOn.Year() == q.Year {
 			inYear = append(inYear, events.Envelope{Sequence: e.Sequence, Data: e.Data})
 			if v, ok := e.Data.(events.QAVisitRecorded); ok {
@@ -244,11 +253,11 @@ func BuildReport(ctx context.Context, src projections.Source, q ReportQuery) (Re
 		}
 		return true
 	}
-	end, err := projections.Replay(ctx, src, keep)
+	all, err := projections.Replay(ctx, src, keep)
 	if err != nil {
 		return Report{}, fmt.Errorf("report %d: %w", q.Year, err)
 	}
-	r := ReportOf(start, end, q)
+	r := ReportOf(start, end, all, q)
 	// The events of the year about the province (all of them nationally).
 	for _, e := range inYear {
 		if q.Province != "" && eventProvince(end, e.Data) != q.Province {
@@ -334,15 +343,17 @@ func ratio(a, b float64) *float64 {
 	return &v
 }
 
-// ReportOf builds the report of q from two folds: start as of 31 December of
-// the year before, end as of 31 December of the year (end holding its audit
-// rows, as projections.Replay keeps them). The QA visits and the events of
-// the year are counted by BuildReport, which sees the events.
-func ReportOf(start, end *projections.National, q ReportQuery) Report {
+// ReportOf builds the report of q from three folds: start as of 31 December
+// of the year before, end as of 31 December of the year (contamination,
+// deployments, pledges, the deadline in force), and all, the whole history
+// holding its audit rows as projections.Replay keeps them (statistics and
+// audit trail). The QA visits and the events of the year are counted by
+// BuildReport, which sees the events.
+func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 	y := q.Year
 	from, to := events.NewDate(y, time.January, 1), events.NewDate(y, time.December, 31)
 	inProvince := func(p string) bool { return q.Province == "" || p == q.Province }
-	r := Report{Year: y, Province: q.Province, From: from.String(), To: to.String(), Sequence: end.Sequence,
+	r := Report{Year: y, Province: q.Province, From: from.String(), To: to.String(), Sequence: all.Sequence,
 		Notes: []string{}}
 	statsRef := fmt.Sprintf("statistics of %d (landrelease stats --year %d", y, y)
 	if q.Province != "" {
@@ -360,31 +371,37 @@ func ReportOf(start, end *projections.National, q ReportQuery) Report {
 		return byProv[p]
 	}
 	for _, a := range start.Areas {
+		if a.RemainingM2 < 0 && inProvince(a.Province) {
+			row(a.Province).StartOverReleasedM2 -= a.RemainingM2
+		}
 		if a.RemainingM2 <= 0 || !inProvince(a.Province) {
 			continue
 		}
 		c := row(a.Province)
 		c.StartAreas++
-		if a.Status == "CHA" {
+		if a.Classification == "CHA" {
 			c.StartCHAM2 += a.RemainingM2
 		} else {
 			c.StartSHAM2 += a.RemainingM2
 		}
 	}
 	for _, a := range end.Areas {
+		if a.RemainingM2 < 0 && inProvince(a.Province) {
+			row(a.Province).EndOverReleasedM2 -= a.RemainingM2
+		}
 		if a.RemainingM2 <= 0 || !inProvince(a.Province) {
 			continue
 		}
 		c := row(a.Province)
 		c.EndAreas++
-		if a.Status == "CHA" {
+		if a.Classification == "CHA" {
 			c.EndCHAM2 += a.RemainingM2
 		} else {
 			c.EndSHAM2 += a.RemainingM2
 		}
 	}
 	r.Contamination = ReportContamination{Provinces: []ReportProvinceClass{}, Total: ReportProvinceClass{Province: "total"},
-		Source: fmt.Sprintf("register (remaining m² of open areas by status) as of %d-12-31 and %d-12-31: landrelease state --as-of each date", y-1, y)}
+		Source: fmt.Sprintf("register (remaining m² of open areas by class, as state's remaining_sha_m2 and remaining_cha_m2) as of %d-12-31 and %d-12-31: landrelease state --as-of each date", y-1, y)}
 	for _, c := range byProv {
 		r.Contamination.Provinces = append(r.Contamination.Provinces, *c)
 		t := &r.Contamination.Total
@@ -394,6 +411,8 @@ func ReportOf(start, end *projections.National, q ReportQuery) Report {
 		t.EndSHAM2 += c.EndSHAM2
 		t.EndCHAM2 += c.EndCHAM2
 		t.EndAreas += c.EndAreas
+		t.StartOverReleasedM2 += c.StartOverReleasedM2
+		t.EndOverReleasedM2 += c.EndOverReleasedM2
 	}
 	sort.Slice(r.Contamination.Provinces, func(i, j int) bool {
 		return r.Contamination.Provinces[i].Province < r.Contamination.Provinces[j].Province
@@ -406,7 +425,7 @@ func ReportOf(start, end *projections.National, q ReportQuery) Report {
 	}
 	relProv := map[string]*ReportProvinceMethod{}
 	var confirmedM2 int64
-	for _, s := range StatRows(end, StatsQuery{Year: y, Province: q.Province}) {
+	for _, s := range StatRows(all, StatsQuery{Year: y, Province: q.Province}) {
 		switch s.Method {
 		case projections.MethodNTS, projections.MethodDeskAnalysis, projections.MethodTS, projections.MethodClearance:
 			m := method[s.Method]
@@ -467,7 +486,7 @@ func ReportOf(start, end *projections.National, q ReportQuery) Report {
 	// Confirmations, reclassifications and reopenings from the audit trail.
 	r.Changes = ReportChanges{Source: auditRef + ", actions CONFIRMED, RECLASSIFIED, REOPENED; confirmed_m2: " + statsRef + ", method CONFIRMED",
 		ConfirmedM2: confirmedM2, AuditSequences: []uint64{}}
-	for _, a := range end.Audit {
+	for _, a := range all.Audit {
 		if a.OccurredOn.Year() != y || !inProvince(a.Province) {
 			continue
 		}
@@ -531,7 +550,7 @@ func ReportOf(start, end *projections.National, q ReportQuery) Report {
 		d := end.Deadlines[len(end.Deadlines)-1]
 		r.Milestones.Deadline, r.Milestones.DeadlineSequence = d.Deadline.String(), d.Sequence
 		released := map[int]int64{}
-		for k, s := range end.Stats {
+		for k, s := range all.Stats {
 			switch k.Method {
 			case projections.MethodNTS, projections.MethodDeskAnalysis, projections.MethodTS, projections.MethodClearance:
 				released[k.Year] += s.AreaM2
