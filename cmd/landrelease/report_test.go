@@ -18,7 +18,9 @@ func TestReportOnTheDemo(t *testing.T) {
 	}
 	dir := t.TempDir()
 	loadDemo(t, dir)
-	args := func(extra ...string) []string { return append([]string{"--data-dir", dir, "report", "--year", "2021"}, extra...) }
+	args := func(extra ...string) []string {
+		return append([]string{"--data-dir", dir, "report", "--year", "2021"}, extra...)
+	}
 
 	code, out, errOut := run(t, "", args("--format", "json")...)
 	var doc queries.Report
