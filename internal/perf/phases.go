@@ -477,7 +477,10 @@ func (b *bencher) queries(ctx context.Context, eng Engine, fold *projections.Nat
 	if err := forecast("monte_carlo", b.cfg.Trials); err != nil {
 		return err
 	}
-	return b.article5Plan(fold)
+	if err := b.article5Plan(fold); err != nil {
+		return err
+	}
+	return b.report(ctx, eng, fold)
 }
 
 // largestProvince is the province with the most areas.
