@@ -42,6 +42,13 @@ type ForecastConfig struct {
 	DefaultWorkingDays  int         // working days per year for a deployment that states none
 	Spread              Spread      // floor of each rate's learned spread when the window has fewer than three years; all zero: no randomness
 	SurveyFactor        float64     // multiplies the learned survey rate (a scenario of faster NTS); 0 means 1
+	// SurveyM2PerYear replaces the survey (NTS) rate learned from the
+	// history with a stated capacity (NTS teams × m² per team-year);
+	// 0 means the learned rate. SurveyFactor multiplies either.
+	SurveyM2PerYear float64
+	// CancelShare, when set, replaces the NTS cancellation share c learned
+	// from the history (0..1); nil means the learned share.
+	CancelShare *float64
 	// ProductivityPriorYears is the weight, in years of the capacity deployed
 	// on the first day forecast, of the prior "achieved = stated" in the
 	// achieved productivity factor (see EstimateRates).

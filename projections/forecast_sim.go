@@ -42,8 +42,14 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 		md.policy = RedeployNearest
 	}
 	discEnd := events.NewDate(asOf.Year()+cfg.DiscoveryYears, asOf.Time().Month(), asOf.Time().Day()).AddDays(-1)
+	if cfg.SurveyM2PerYear > 0 {
+		md.rates.SurveyM2PerYear = cfg.SurveyM2PerYear
+	}
 	if cfg.SurveyFactor > 0 {
 		md.rates.SurveyM2PerYear *= cfg.SurveyFactor
+	}
+	if c := cfg.CancelShare; c != nil && *c >= 0 && *c <= 1 {
+		md.rates.CancelShare = *c
 	}
 	key := func(p string) string {
 		if md.policy == RedeployPool {

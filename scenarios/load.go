@@ -28,6 +28,28 @@ type scenarioFile struct {
 	Funding      string        `yaml:"funding_after_pledges"` // renewed or ends; "" keeps the runner's
 	FundingCut   *fundingCut   `yaml:"funding_cut"`
 	Commands     []yamlCommand `yaml:"commands"`
+	// Levers (docs/forecast.md, "Scenario levers").
+	CancelShare    *float64        `yaml:"nts_cancel_share"`   // replaces the learned NTS cancellation share, 0..1
+	SurveyCapacity *surveyCapacity `yaml:"survey_capacity"`    // NTS teams × m² per team-year, replaces the learned survey rate
+	QAVisits       *int            `yaml:"qa_visits_per_year"` // a constraint check only: QA does not change the forecast
+	Move           []moveCapacity  `yaml:"move"`               // clearance capacity moved between provinces
+}
+
+type surveyCapacity struct {
+	Teams         int     `yaml:"teams"`
+	M2PerTeamYear float64 `yaml:"m2_per_team_year"`
+}
+
+// DefaultM2PerNTSTeamYear is the survey output of one NTS team in a year
+// when a scenario states none: 4 km², DOMAIN.md 5.2 (20 NTS teams × 4 km²
+// per team-year = 80 km² a year), a figure the domain notes tag invented [I].
+const DefaultM2PerNTSTeamYear = 4_000_000
+
+type moveCapacity struct {
+	From     string `yaml:"from"`
+	To       string `yaml:"to"`
+	Deminers int    `yaml:"deminers"`
+	On       string `yaml:"on"`
 }
 
 type fundingCut struct {
@@ -134,6 +156,66 @@ func Load(name string, data []byte, now time.Time) (Scenario, error) {
 			bad("funding_cut: years %d…%d are out of range", c.FromYear, c.ToYear)
 		}
 		sc.FundingCut = &FundingCut{Share: c.Share, FromYear: c.FromYear, ToYear: c.ToYear}
+	}
+	if c := f.CancelShare; c != nil {
+		if *c < 0 || *c > 1 || *c != *c {
+			bad("nts_cancel_share: must be between 0 and 1, got %g", *c)
+		}
+		v := *c
+		sc.CancelShare = &v
+	}
+	if s := f.SurveyCapacity; s != nil {
+		if s.Teams < 1 || s.Teams > 10_000 {
+			bad("survey_capacity.teams: must be between 1 and 10,000, got %d", s.Teams)
+		}
+		per := s.M2PerTeamYear
+		if per == 0 {
+			per = DefaultM2PerNTSTeamYear
+		}
+		if per < 0 || per > 100_000_000 || per != per {
+			bad("survey_capacity.m2_per_team_year: must be in (0, 100,000,000] m², got %g", s.M2PerTeamYear)
+		}
+		sc.SurveyTeams, sc.SurveyM2PerTeamYear = s.Teams, per
+	}
+	if q := f.QAVisits; q != nil {
+		if *q < 1 || *q > 1_000_000 {
+			bad("qa_visits_per_year: must be between 1 and 1,000,000, got %d", *q)
+		}
+		sc.QAVisitsPerYear = *q
+	}
+	provinces := domain.Provinces("KH")
+	for i, m := range f.Move {
+		key := fmt.Sprintf("move[%d]", i)
+		mv := Move{From: m.From, To: m.To, Deminers: m.Deminers}
+		switch {
+		case m.From == "":
+			bad("%s.from: required", key)
+		case !events.Contains(provinces, m.From):
+			bad("%s.from: unknown province %q", key, m.From)
+		}
+		switch {
+		case m.To == "":
+			bad("%s.to: required", key)
+		case !events.Contains(provinces, m.To):
+			bad("%s.to: unknown province %q", key, m.To)
+		case m.To == m.From:
+			bad("%s.to: the same province as from (%s)", key, m.From)
+		}
+		if m.Deminers < 1 || m.Deminers > domain.MaxDeminers {
+			bad("%s.deminers: must be between 1 and %d, got %d", key, domain.MaxDeminers, m.Deminers)
+		}
+		d, err := events.ParseDate(m.On)
+		switch {
+		case m.On == "":
+			bad("%s.on: required (YYYY-MM-DD)", key)
+		case err != nil:
+			bad("%s.on: %v (want YYYY-MM-DD)", key, err)
+		case d.Year() < 1990 || d.Year() > 2100:
+			bad("%s.on: %s is out of range (1990 … 2100)", key, d)
+		default:
+			mv.On = d
+		}
+		sc.Moves = append(sc.Moves, mv)
 	}
 	for i, c := range f.Commands {
 		env, err := domain.DecodeCommand(c.json)

@@ -1,8 +1,12 @@
 package scenarios
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/landrelease/landrelease/adapters/memory"
@@ -29,12 +33,34 @@ type Scenario struct {
 	AsOf         events.Date // base: the history as of this date; zero: the whole history
 	Commands     []domain.CommandEnvelope
 	FundingCut   *FundingCut
-	SurveyFactor float64 // multiplies the survey (NTS) rate learned from the history; 0 means unchanged
-	Trials       int     // Monte Carlo trials; 0 keeps the runner's
-	Redeploy     string  // redeployment policy (projections.RedeployPolicies); "" keeps the runner's
-	Funding      string  // capacity after the last pledged year (projections.FundingPolicies); "" keeps the runner's
+	SurveyFactor float64  // multiplies the survey (NTS) rate learned from the history; 0 means unchanged
+	Trials       int      // Monte Carlo trials; 0 keeps the runner's
+	Redeploy     string   // redeployment policy (projections.RedeployPolicies); "" keeps the runner's
+	Funding      string   // capacity after the last pledged year (projections.FundingPolicies); "" keeps the runner's
+	CancelShare  *float64 // replaces the learned NTS cancellation share (0..1); nil keeps it
+	// SurveyTeams NTS teams of SurveyM2PerTeamYear m² each replace the
+	// learned survey rate; 0 teams keeps it.
+	SurveyTeams         int
+	SurveyM2PerTeamYear float64
+	// QAVisitsPerYear is checked against the forecast's releases (Result.QA);
+	// the forecast has no QA model, so it changes nothing else. 0: no check.
+	QAVisitsPerYear int
+	Moves           []Move // clearance capacity moved between provinces, in order
 
 	lines []int // line of each command in File
+}
+
+// Move moves Deminers deminers of clearance capacity from one province to
+// another on a day: on the scenario's fork of the history, the deployments
+// of From active the day before are withdrawn that day (oldest ID first,
+// until enough deminers are found) and redeployed from On, the moved
+// deminers in To and any remainder in From, with the same operator, method,
+// productivity, working days, planned end and cost per deminer.
+type Move struct {
+	From     string
+	To       string
+	Deminers int
+	On       events.Date
 }
 
 // Result is a scenario's forecast.
@@ -44,6 +70,44 @@ type Result struct {
 	File        string               `json:"file,omitempty"`
 	Commands    int                  `json:"hypothetical_commands"`
 	Forecast    projections.Forecast `json:"forecast"`
+	QA          *QACheck             `json:"qa_check,omitempty"`
+}
+
+// QACheck sets a scenario's QA capacity against the forecast's releases.
+// It is a check only: the forecast has no QA model, so QA capacity changes
+// no date or figure of the forecast.
+type QACheck struct {
+	VisitsPerYear int      `json:"qa_visits_per_year"`
+	Years         []QAYear `json:"years"` // forecast years with release, until national completion
+	Note          string   `json:"note"`
+}
+
+// QAYear is one forecast year's release (cancelled + reduced + cleared m²,
+// deterministic) and the area each QA visit would have to cover.
+type QAYear struct {
+	Year       int   `json:"year"`
+	ReleasedM2 int64 `json:"released_m2"`
+	M2PerVisit int64 `json:"m2_per_qa_visit"`
+}
+
+// qaNote says what the QA check is and is not.
+const qaNote = "constraint check only: the forecast has no QA model, so QA capacity does not change the forecast; compare m² per QA visit with what the national authority's QA teams can monitor"
+
+func qaCheck(visits int, f projections.Forecast) *QACheck {
+	q := &QACheck{VisitsPerYear: visits, Years: []QAYear{}, Note: qaNote}
+	last := f.Horizon.Year()
+	if f.DeterministicCompletion != nil {
+		last = f.DeterministicCompletion.Year()
+	}
+	for y := f.AsOf.Year(); y <= last; y++ {
+		r, ok := f.Release[y]
+		if !ok {
+			continue
+		}
+		m2 := int64(math.Round(r[0] + r[1] + r[2]))
+		q.Years = append(q.Years, QAYear{Year: y, ReleasedM2: m2, M2PerVisit: m2 / int64(visits)})
+	}
+	return q
 }
 
 // Runner runs scenarios against a source of recorded history. It reads and
@@ -124,6 +188,19 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 	if err := catchUp(ctx, fork, fold); err != nil {
 		return res, err
 	}
+	for i, mv := range sc.Moves {
+		cmds, err := moveCommands(sc, i, mv, fold)
+		if err != nil {
+			return res, err
+		}
+		if err := apply(ctx, h, sc, cmds, nil); err != nil {
+			return res, err
+		}
+		res.Commands += len(cmds)
+		if err := catchUp(ctx, fork, fold); err != nil {
+			return res, err
+		}
+	}
 	if sc.FundingCut != nil {
 		cuts := fundingCuts(sc, fold)
 		if err := apply(ctx, h, sc, cuts, nil); err != nil {
@@ -135,7 +212,61 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 		}
 	}
 	res.Forecast = projections.RunForecast(fold, r.forecastConfig(sc, b.start))
+	if sc.QAVisitsPerYear > 0 {
+		res.QA = qaCheck(sc.QAVisitsPerYear, res.Forecast)
+	}
 	return res, nil
+}
+
+// moveCommands are the hypothetical commands of move i: withdraw enough of
+// From's capacity active the day before On, and deploy it again from On,
+// the moved part in To and the rest in From. Too few deminers in From is
+// refused, naming the move.
+func moveCommands(sc Scenario, i int, mv Move, fold *projections.National) ([]domain.CommandEnvelope, error) {
+	var ds []*projections.DeploymentRow
+	for _, d := range fold.Deployments {
+		if d.Province == mv.From && d.From.Before(mv.On) && (d.To.IsZero() || !d.To.Before(mv.On)) {
+			ds = append(ds, d)
+		}
+	}
+	slices.SortFunc(ds, func(a, b *projections.DeploymentRow) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	have := 0
+	for _, d := range ds {
+		have += d.Deminers
+	}
+	if have < mv.Deminers {
+		return nil, domain.Errorf(domain.ErrInvalid, fmt.Sprintf("move[%d].deminers", i),
+			"%s: %d deminers to move from %s on %s, but only %d are deployed there the day before", sc.File, mv.Deminers, mv.From, mv.On, have)
+	}
+	ns := events.NameID("scenario", sc.File, sc.Name, "move", strconv.Itoa(i))
+	env := func(k int, c domain.Command) domain.CommandEnvelope {
+		return domain.CommandEnvelope{ID: events.DerivedID(ns, "command", k, time.Unix(0, 0)), Actor: "scenario", Command: c}
+	}
+	var out []domain.CommandEnvelope
+	left := mv.Deminers
+	for _, d := range ds {
+		if left == 0 {
+			break
+		}
+		n := min(left, d.Deminers)
+		left -= n
+		out = append(out, env(len(out), domain.WithdrawCapacity{DeploymentID: d.ID, On: mv.On.AddDays(-1),
+			Reason: fmt.Sprintf("scenario %s: %d deminers moved to %s", sc.Name, n, mv.To)}))
+		women := d.Women * n / d.Deminers
+		cost := d.AnnualCostUSD * int64(n) / int64(d.Deminers)
+		part := func(province string, deminers, women int, cost int64) {
+			out = append(out, env(len(out), domain.DeployCapacity{
+				DeploymentID: events.DerivedID(ns, "deployment", len(out), time.Unix(0, 0)),
+				Operator:     d.Operator, Province: province, Method: events.ClearanceMethod(d.Method), Deminers: deminers,
+				From: mv.On, To: d.To, Women: women, ProductivityM2PerDeminerDay: d.ProductivityM2PerDeminerDay,
+				WorkingDaysPerYear: d.WorkingDaysPerYear, AnnualCostUSD: cost}))
+		}
+		part(mv.To, n, women, cost)
+		if rest := d.Deminers - n; rest > 0 {
+			part(mv.From, rest, d.Women-women, d.AnnualCostUSD-cost)
+		}
+	}
+	return out, nil
 }
 
 // fundingCuts are the shortfalls of the scenario's funding cut: its share
@@ -178,6 +309,12 @@ func (r *Runner) forecastConfig(sc Scenario, start events.Date) projections.Fore
 	}
 	if sc.Funding != "" {
 		fc.Funding = sc.Funding
+	}
+	if sc.CancelShare != nil {
+		fc.CancelShare = sc.CancelShare
+	}
+	if sc.SurveyTeams > 0 {
+		fc.SurveyM2PerYear = float64(sc.SurveyTeams) * sc.SurveyM2PerTeamYear
 	}
 	return fc
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,6 +105,17 @@ func TestDemoForecastAndScenarios(t *testing.T) {
 	}
 	if !got["funding-cut-20"].After(base) {
 		t.Fatalf("a 20%% funding cut finishes %s, not later than the baseline %s", got["funding-cut-20"], base)
+	}
+	// A scenario file with every lever runs from the command line and
+	// prints its QA check.
+	levers := filepath.Join(t.TempDir(), "levers.yaml")
+	if err := os.WriteFile(levers, []byte("name: levers\nnts_cancel_share: 0.7\nsurvey_capacity: {teams: 30}\nqa_visits_per_year: 1200\n"+
+		"move: [{from: Battambang, to: Kampong Speu, deminers: 200, on: 2023-01-01}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "", "--data-dir", dir, "scenario", "run", levers)
+	if code != exitOK || !strings.Contains(out, "QA check (levers): 1200 QA visits a year") {
+		t.Fatalf("scenario run with levers: exit %d %s\n%.800s", code, errOut, out)
 	}
 	if after := readHistory(t, dir); len(after) != len(before) {
 		t.Fatalf("scenarios wrote %d events to the recorded stream", len(after)-len(before))

@@ -24,6 +24,12 @@ the history as of a date) and hypothetical commands (DeployCapacity of
 applied to an in-memory copy of the history, never to the recorded stream,
 and the Article 5 forecast is run on the result.
 
+Levers a file may set (docs/forecast.md, "Scenario levers"):
+  nts_cancel_share: 0.7          replaces the learned NTS cancellation share
+  survey_capacity: {teams: 30}   NTS teams × m2_per_team_year (default 4 km²)
+  qa_visits_per_year: 1200       a check printed with the forecast, not an input
+  move: [{from: Battambang, to: Kampong Speu, deminers: 200, on: 2023-01-01}]
+
   run FILE...      the forecast of each scenario
   compare FILE...  the scenarios side by side with the baseline: completion
                    P50/P90, probability of meeting the deadline, remaining
@@ -100,6 +106,7 @@ func runScenario(ctx context.Context, a *app, o any, args []string) int {
 		for _, res := range results {
 			fmt.Fprintf(a.stdout, "== %s: %s\n", res.Name, res.Description)
 			writeForecast(a.stdout, res.Forecast)
+			writeQACheck(a.stdout, res)
 			fmt.Fprintln(a.stdout)
 		}
 		return exitOK
@@ -133,5 +140,21 @@ func writeComparison(w io.Writer, results []scenarios.Result) {
 	tw.Flush()
 	if len(results) > 0 && results[0].Forecast.Deadline != nil {
 		fmt.Fprintf(w, "deadline: %s\n", results[0].Forecast.Deadline)
+	}
+	for _, r := range results {
+		writeQACheck(w, r)
+	}
+}
+
+// writeQACheck prints a scenario's QA capacity check (qa_visits_per_year),
+// the busiest year first: a check only, the forecast has no QA model.
+func writeQACheck(w io.Writer, r scenarios.Result) {
+	q := r.QA
+	if q == nil {
+		return
+	}
+	fmt.Fprintf(w, "QA check (%s): %d QA visits a year; %s\n", r.Name, q.VisitsPerYear, q.Note)
+	for _, y := range q.Years {
+		fmt.Fprintf(w, "  %d: %s released, %s m² per QA visit\n", y.Year, km2(y.ReleasedM2), m2(y.M2PerVisit))
 	}
 }
