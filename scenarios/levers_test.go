@@ -203,3 +203,44 @@ func TestBadLevers(t *testing.T) {
 		t.Errorf("loaded %+v", sc)
 	}
 }
+
+// The shipped RCAF scenarios put deminers where the record says RCAF
+// worked: Kampong Speu and the K5 belt, 1,000 from 2022 and 2,000 from
+// 2023.
+func TestRCAFScenariosFollowTheRecord(t *testing.T) {
+	scs, err := Shipped(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, sc := range scs {
+		if !strings.HasPrefix(sc.Name, "rcaf-2000") {
+			continue
+		}
+		seen++
+		by := map[string]int{}
+		var y2022, y2023 int
+		for _, env := range sc.Commands {
+			d, ok := env.Command.(domain.DeployCapacity)
+			if !ok || d.Operator != "RCAF" {
+				continue
+			}
+			by[d.Province] += d.Deminers
+			if d.From.Year() == 2022 {
+				y2022 += d.Deminers
+			}
+			y2023 += d.Deminers
+		}
+		for _, p := range []string{"Kampong Speu", "Banteay Meanchey", "Battambang", "Oddar Meanchey", "Preah Vihear"} {
+			if by[p] == 0 {
+				t.Errorf("%s: no RCAF deminers in %s", sc.Name, p)
+			}
+		}
+		if y2022 != 1000 || y2023 != 2000 || !strings.Contains(sc.Description, "Kampong Speu") {
+			t.Errorf("%s: %d deminers in 2022, %d from 2023; description %q", sc.Name, y2022, y2023, sc.Description)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d RCAF scenarios shipped, want 2", seen)
+	}
+}
