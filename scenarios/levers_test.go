@@ -199,6 +199,9 @@ func TestBadLevers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if ex, err := LoadFile("../examples/scenario-levers.yaml", now); err != nil || ex.CancelShare == nil || ex.SurveyTeams == 0 || ex.QAVisitsPerYear == 0 || len(ex.Moves) == 0 {
+		t.Errorf("examples/scenario-levers.yaml: %+v, %v", ex, err)
+	}
 	if sc.SurveyM2PerTeamYear != DefaultM2PerNTSTeamYear || len(sc.Moves) != 1 || sc.Moves[0].On != events.MustDate("2023-01-01") {
 		t.Errorf("loaded %+v", sc)
 	}
