@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"slices"
 	"strconv"
 	"text/tabwriter"
-	"time"
 
 	"github.com/landrelease/landrelease/adapters/exchange"
-	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/queries"
 )
@@ -74,32 +71,10 @@ func runArticle5Plan(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintf(a.stderr, "landrelease article5-plan: --format %q: want table, json, csv or html\n", opts.format)
 		return exitUsage
 	}
-	if !slices.Contains(projections.RedeployPolicies, opts.cfg.Redeploy) {
-		fmt.Fprintf(a.stderr, "landrelease article5-plan: --redeploy: %q is not one of %v\n", opts.cfg.Redeploy, projections.RedeployPolicies)
+	_, keep, err := forecastSettings(opts.asOf, opts.asRecorded, &opts.cfg)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "landrelease article5-plan: %v\n", err)
 		return exitUsage
-	}
-	if !slices.Contains(projections.FundingPolicies, opts.cfg.Funding) {
-		fmt.Fprintf(a.stderr, "landrelease article5-plan: --funding: %q is not one of %v\n", opts.cfg.Funding, projections.FundingPolicies)
-		return exitUsage
-	}
-	var keep func(events.Envelope) bool
-	var recorded time.Time
-	if opts.asRecorded != "" {
-		t, err := time.Parse(time.RFC3339, opts.asRecorded)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "landrelease article5-plan: --as-recorded: want an RFC 3339 instant such as 2021-06-30T00:00:00Z: %v\n", err)
-			return exitUsage
-		}
-		recorded = t
-		keep = projections.AsRecorded(t)
-	}
-	if opts.asOf != "" {
-		d, err := events.ParseDate(opts.asOf)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "landrelease article5-plan: --as-of: %v\n", err)
-			return exitUsage
-		}
-		keep, opts.cfg.AsOf = projections.KnownAt(d, recorded), d.AddDays(1)
 	}
 	eng, err := openEngine(ctx, a.g, a.stderr)
 	if err != nil {

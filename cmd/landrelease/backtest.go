@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"text/tabwriter"
-	"time"
 
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
@@ -66,18 +64,10 @@ func runBacktest(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintf(a.stderr, "landrelease backtest: --from %d --to %d: want years between 1990 and 2100, from ≤ to\n", opts.from, opts.to)
 		return exitUsage
 	}
-	if !slices.Contains(projections.RedeployPolicies, opts.cfg.Redeploy) {
-		fmt.Fprintf(a.stderr, "landrelease backtest: --redeploy: %q is not one of %v\n", opts.cfg.Redeploy, projections.RedeployPolicies)
+	recorded, _, err := forecastSettings("", opts.asRecorded, &opts.cfg)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "landrelease backtest: %v\n", err)
 		return exitUsage
-	}
-	var recorded time.Time
-	if opts.asRecorded != "" {
-		t, err := time.Parse(time.RFC3339, opts.asRecorded)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "landrelease backtest: --as-recorded: want an RFC 3339 instant such as 2021-06-30T00:00:00Z: %v\n", err)
-			return exitUsage
-		}
-		recorded = t
 	}
 	eng, err := openEngine(ctx, a.g, a.stderr)
 	if err != nil {

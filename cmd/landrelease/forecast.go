@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"text/tabwriter"
-	"time"
 
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
@@ -82,32 +80,10 @@ func runForecast(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintln(a.stderr, "landrelease forecast: --trials must be between 0 and 1,000,000")
 		return exitUsage
 	}
-	if !slices.Contains(projections.RedeployPolicies, opts.cfg.Redeploy) {
-		fmt.Fprintf(a.stderr, "landrelease forecast: --redeploy: %q is not one of %v\n", opts.cfg.Redeploy, projections.RedeployPolicies)
+	_, keep, err := forecastSettings(opts.asOf, opts.asRecorded, &opts.cfg)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "landrelease forecast: %v\n", err)
 		return exitUsage
-	}
-	if !slices.Contains(projections.FundingPolicies, opts.cfg.Funding) {
-		fmt.Fprintf(a.stderr, "landrelease forecast: --funding: %q is not one of %v\n", opts.cfg.Funding, projections.FundingPolicies)
-		return exitUsage
-	}
-	var keep func(events.Envelope) bool
-	var recorded time.Time
-	if opts.asRecorded != "" {
-		t, err := time.Parse(time.RFC3339, opts.asRecorded)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "landrelease forecast: --as-recorded: want an RFC 3339 instant such as 2021-06-30T00:00:00Z: %v\n", err)
-			return exitUsage
-		}
-		recorded = t
-		keep = projections.AsRecorded(t)
-	}
-	if opts.asOf != "" {
-		d, err := events.ParseDate(opts.asOf)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "landrelease forecast: --as-of: %v\n", err)
-			return exitUsage
-		}
-		keep, opts.cfg.AsOf = projections.KnownAt(d, recorded), d.AddDays(1)
 	}
 	eng, err := openEngine(ctx, a.g, a.stderr)
 	if err != nil {
