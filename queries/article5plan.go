@@ -13,8 +13,8 @@ import (
 // Article5Plan is the costed multi-year work plan of an Article 5
 // extension request (Oslo Action Plan Action 23): `article5-plan --format
 // json`. It comes from the forecast's own deterministic run, so it never
-// disagrees with Forecast for the same settings. No API route serves it
-// yet (docs/article5-plan.md).
+// disagrees with Forecast for the same settings. GET /api/v1/article5-plan
+// serves it (docs/api.md).
 type Article5Plan = projections.Article5Plan
 
 // Article5PlanQuery configures the plan as a forecast is configured, less

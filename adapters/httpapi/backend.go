@@ -48,7 +48,8 @@ type Progress interface {
 
 // Queries is the query port: the read side's documents (package queries),
 // which are also what the CLI's --json verbs print, so the API and the CLI
-// cannot drift. *queries.Reads implements all but RenderWorkPlan.
+// cannot drift. *queries.Reads implements all but the Render methods (the
+// renderers are the CLI's).
 type Queries interface {
 	Areas(ctx context.Context, q queries.AreaQuery) (queries.AreaPage, error)
 	Area(ctx context.Context, id uuid.UUID) (queries.AreaHistory, error)
@@ -59,6 +60,18 @@ type Queries interface {
 	// RenderWorkPlan renders a plan as "csv" or "html" (as the workplan
 	// verb does): the content type and the bytes.
 	RenderWorkPlan(plan queries.WorkPlan, format string) (contentType string, body []byte, err error)
+	// Article5Plan is the extension request's costed work plan (as
+	// 'landrelease article5-plan --format json').
+	Article5Plan(ctx context.Context, q queries.Article5PlanQuery) (queries.Article5Plan, error)
+	// RenderArticle5Plan renders a plan as "csv" or "html" (as the
+	// article5-plan verb does): the content type and the bytes.
+	RenderArticle5Plan(plan queries.Article5Plan, format string) (contentType string, body []byte, err error)
+	// Report is the annual progress report (as 'landrelease report
+	// --format json').
+	Report(ctx context.Context, q queries.ReportQuery) (queries.Report, error)
+	// RenderReport renders a report as "csv" or "html" (as the report verb
+	// does): the content type and the bytes.
+	RenderReport(report queries.Report, format string) (contentType string, body []byte, err error)
 	Forecast(ctx context.Context, q queries.ForecastQuery) (queries.Forecast, error)
 	Backtest(ctx context.Context, q queries.BacktestQuery) (queries.Backtest, error)
 	Scenarios(ctx context.Context) (queries.ScenarioList, error)
@@ -68,12 +81,14 @@ type Queries interface {
 
 // The queries of the API, as package queries declares them.
 type (
-	AreaQuery     = queries.AreaQuery
-	StateQuery    = queries.StateQuery
-	StatsQuery    = queries.StatsQuery
-	AuditQuery    = queries.AuditQuery
-	WorkPlanQuery = queries.WorkPlanQuery
-	ForecastQuery = queries.ForecastQuery
-	BacktestQuery = queries.BacktestQuery
-	CompareQuery  = queries.CompareQuery
+	AreaQuery         = queries.AreaQuery
+	StateQuery        = queries.StateQuery
+	StatsQuery        = queries.StatsQuery
+	AuditQuery        = queries.AuditQuery
+	WorkPlanQuery     = queries.WorkPlanQuery
+	Article5PlanQuery = queries.Article5PlanQuery
+	ReportQuery       = queries.ReportQuery
+	ForecastQuery     = queries.ForecastQuery
+	BacktestQuery     = queries.BacktestQuery
+	CompareQuery      = queries.CompareQuery
 )

@@ -112,6 +112,20 @@ func (q *query) date(name string) *events.Date {
 	return &d
 }
 
+// instant reads an RFC 3339 instant; nil when absent.
+func (q *query) instant(name string) *time.Time {
+	v := q.str(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		q.fail(badRequest(name, "want an RFC 3339 instant such as 2021-06-30T00:00:00Z, got %q", v))
+		return nil
+	}
+	return &t
+}
+
 // seed reads a Monte Carlo seed (any unsigned 64-bit number); nil when absent.
 func (q *query) seed(name string) *uint64 {
 	v := q.str(name)
@@ -202,14 +216,7 @@ func (s *Server) area(w http.ResponseWriter, r *http.Request, _ *domain.Principa
 
 func (s *Server) state(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "as_of", "as_recorded")
-	sq := StateQuery{AsOf: q.date("as_of")}
-	if v := q.str("as_recorded"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			q.fail(badRequest("as_recorded", "want an RFC 3339 instant such as 2021-06-30T00:00:00Z, got %q", v))
-		}
-		sq.AsRecorded = &t
-	}
+	sq := StateQuery{AsOf: q.date("as_of"), AsRecorded: q.instant("as_recorded")}
 	if sq.AsOf != nil && sq.AsRecorded != nil {
 		q.fail(badRequest("as_recorded", "give as_of or as_recorded, not both"))
 	}
@@ -260,20 +267,10 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 
 func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "format")
-	format := strings.ToLower(q.str("format"))
-	if format == "json" {
-		format = ""
-	}
-	if format != "" && format != "csv" && format != "html" {
-		q.fail(badRequest("format", "want json, csv or html, got %q", q.str("format")))
-	}
+	format := q.format()
 	var wq WorkPlanQuery
 	wq.Province = q.province(s.cfg.Country, "province", r.PathValue("province"))
-	year, err := strconv.Atoi(r.PathValue("year"))
-	if err != nil || year < 1990 || year > 2100 {
-		q.fail(badRequest("year", "want a year from 1990 to 2100, got %q", r.PathValue("year")))
-	}
-	wq.Year = year
+	wq.Year = q.pathYear(r)
 	if q.err != nil {
 		return q.err
 	}
@@ -285,21 +282,93 @@ func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 	if err != nil {
 		return err
 	}
+	return writeRendered(w, format, ctype, body, fmt.Sprintf("workplan-%s-%d.csv", strings.ReplaceAll(wq.Province, " ", "_"), wq.Year))
+}
+
+// format reads the format parameter of a document route: "" (JSON, the
+// default), "csv" or "html"; case is ignored.
+func (q *query) format() string {
+	format := strings.ToLower(q.str("format"))
+	if format == "json" {
+		format = ""
+	}
+	if format != "" && format != "csv" && format != "html" {
+		q.fail(badRequest("format", "want json, csv or html, got %q", q.str("format")))
+		return ""
+	}
+	return format
+}
+
+// pathYear reads the {year} path segment: a year from 1990 to 2100.
+func (q *query) pathYear(r *http.Request) int {
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil || year < 1990 || year > 2100 {
+		q.fail(badRequest("year", "want a year from 1990 to 2100, got %q", r.PathValue("year")))
+	}
+	return year
+}
+
+// writeRendered writes a document the backend rendered as CSV (an
+// attachment named csvName) or printable HTML (under its own CSP).
+func writeRendered(w http.ResponseWriter, format, ctype string, body []byte, csvName string) error {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if format == "html" {
-		// The printable plan: its own inline style, and nothing else.
+		// The printable document: its own inline style, and nothing else.
 		w.Header().Set("Content-Security-Policy", workPlanCSP)
 	}
 	if format == "csv" {
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="workplan-%s-%d.csv"`, strings.ReplaceAll(wq.Province, " ", "_"), wq.Year))
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, csvName))
 	}
-	_, err = w.Write(body)
+	_, err := w.Write(body)
 	return err
 }
 
-// workPlanCSP lets the printable work plan use its inline style sheet and
-// load or run nothing at all.
+func (s *Server) article5Plan(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "as_of", "as_recorded", "redeploy", "funding", "format")
+	format := q.format()
+	aq := Article5PlanQuery{AsOf: q.date("as_of"), AsRecorded: q.instant("as_recorded"),
+		Redeploy: q.lowerOneOf("redeploy", projections.RedeployPolicies...),
+		Funding:  q.lowerOneOf("funding", projections.FundingPolicies...)}
+	if q.err != nil {
+		return q.err
+	}
+	plan, err := s.backend.Article5Plan(r.Context(), aq)
+	if err != nil || format == "" {
+		return answer(w, plan, err)
+	}
+	ctype, body, err := s.backend.RenderArticle5Plan(plan, format)
+	if err != nil {
+		return err
+	}
+	return writeRendered(w, format, ctype, body, fmt.Sprintf("article5-plan-%s.csv", plan.AsOf))
+}
+
+func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
+	q := newQuery(r, "province", "format")
+	format := q.format()
+	rq := ReportQuery{Year: q.pathYear(r), Province: q.province(s.cfg.Country, "province", q.str("province"))}
+	if q.err != nil {
+		return q.err
+	}
+	doc, err := s.backend.Report(r.Context(), rq)
+	if err != nil || format == "" {
+		return answer(w, doc, err)
+	}
+	ctype, body, err := s.backend.RenderReport(doc, format)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("report-%d.csv", rq.Year)
+	if rq.Province != "" {
+		name = fmt.Sprintf("report-%d-%s.csv", rq.Year, strings.ReplaceAll(rq.Province, " ", "_"))
+	}
+	return writeRendered(w, format, ctype, body, name)
+}
+
+// workPlanCSP lets the printable documents (work plan, Article 5 plan,
+// annual report) use their inline style sheet and load or run nothing at
+// all.
 const workPlanCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 func (s *Server) forecast(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {

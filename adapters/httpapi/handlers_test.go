@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,20 @@ func (f *fakeBackend) RenderWorkPlan(plan queries.WorkPlan, format string) (stri
 	f.queries = append(f.queries, format)
 	return "text/" + format + "; charset=utf-8", []byte(format + " of " + plan.Province), nil
 }
+func (f *fakeBackend) Article5Plan(_ context.Context, q queries.Article5PlanQuery) (queries.Article5Plan, error) {
+	return queries.Article5Plan{AsOf: events.NewDate(2022, 1, 1), Risks: []string{}}, f.got(q)
+}
+func (f *fakeBackend) RenderArticle5Plan(plan queries.Article5Plan, format string) (string, []byte, error) {
+	f.queries = append(f.queries, format)
+	return "text/" + format + "; charset=utf-8", []byte(format + " of " + plan.AsOf.String()), nil
+}
+func (f *fakeBackend) Report(_ context.Context, q queries.ReportQuery) (queries.Report, error) {
+	return queries.Report{Year: q.Year, Province: q.Province}, f.got(q)
+}
+func (f *fakeBackend) RenderReport(r queries.Report, format string) (string, []byte, error) {
+	f.queries = append(f.queries, format)
+	return "text/" + format + "; charset=utf-8", []byte(format + " of " + strconv.Itoa(r.Year)), nil
+}
 func (f *fakeBackend) Forecast(_ context.Context, q queries.ForecastQuery) (queries.Forecast, error) {
 	return queries.Forecast{}, f.got(q)
 }
@@ -125,6 +140,11 @@ func TestQueryRoutesParseTheirParameters(t *testing.T) {
 		{"/api/v1/forecast?as_of=2020-01-01&trials=50&seed=7&redeploy=POOL&funding=ends", queries.ForecastQuery{AsOf: &d2020, Trials: 50,
 			Seed: ptr(uint64(7)), Redeploy: "pool", Funding: "ends"}, `"trials"`},
 		{"/api/v1/forecast", queries.ForecastQuery{Trials: 1000}, `"trials"`},
+		{"/api/v1/article5-plan", queries.Article5PlanQuery{}, `"risks": []`},
+		{"/api/v1/article5-plan?as_of=2020-01-01&as_recorded=2021-06-30T00:00:00Z&redeploy=Largest&funding=ENDS&format=json",
+			queries.Article5PlanQuery{AsOf: &d2020, AsRecorded: &rec, Redeploy: "largest", Funding: "ends"}, `"as_of": "2022-01-01"`},
+		{"/api/v1/reports/2021", queries.ReportQuery{Year: 2021}, `"year": 2021`},
+		{"/api/v1/reports/2021?province=banteay%20meanchey&format=JSON", queries.ReportQuery{Year: 2021, Province: "Banteay Meanchey"}, `"province": "Banteay Meanchey"`},
 		{"/api/v1/backtest?from=2019&to=2021&trials=10", queries.BacktestQuery{From: 2019, To: 2021, Trials: 10}, `"years"`},
 		{"/api/v1/scenarios", nil, `"name": "baseline"`},
 		{"/api/v1/overview", nil, `"sequence": 9`},
@@ -163,6 +183,20 @@ func TestQueryRoutesRefuseBadParameters(t *testing.T) {
 		{"/api/v1/workplans/Battambang/1800", "year"},
 		{"/api/v1/workplans/Nowhere/2022", "province"},
 		{"/api/v1/workplans/Battambang/2022?format=pdf", "format"},
+		{"/api/v1/article5-plan?as_of=2020-02-30", "as_of"},
+		{"/api/v1/article5-plan?as_recorded=yesterday", "as_recorded"},
+		{"/api/v1/article5-plan?redeploy=teleport", "redeploy"},
+		{"/api/v1/article5-plan?funding=forever", "funding"},
+		{"/api/v1/article5-plan?format=pdf", "format"},
+		{"/api/v1/article5-plan?trials=10", "trials"},
+		{"/api/v1/article5-plan?funding=ends&funding=renewed", "funding"},
+		{"/api/v1/article5-plan?as_of=%zz", "as_of"},
+		{"/api/v1/reports/1989", "year"},
+		{"/api/v1/reports/twenty", "year"},
+		{"/api/v1/reports/2021?province=Atlantis", "province"},
+		{"/api/v1/reports/2021?format=xlsx", "format"},
+		{"/api/v1/reports/2021?year=2020", "year"},
+		{"/api/v1/reports/2021?province=Pailin&province=Kep", "province"},
 		{"/api/v1/forecast?trials=-1", "trials"},
 		{"/api/v1/forecast?redeploy=teleport", "redeploy"},
 		{"/api/v1/backtest?from=2022&to=2020", "to"},
@@ -229,6 +263,47 @@ func TestWorkPlanFormats(t *testing.T) {
 		}
 		if !reflect.DeepEqual(be.queries, want) {
 			t.Errorf("format %s: the backend got %#v, want %#v", c.format, be.queries, want)
+		}
+	}
+}
+
+// TestArticle5PlanAndReportFormats: the Article 5 plan and the annual
+// report are JSON by default, or the backend's rendering as CSV (an
+// attachment) or HTML (under the printable documents' CSP).
+func TestArticle5PlanAndReportFormats(t *testing.T) {
+	for _, c := range []struct {
+		target, format, ctype, disposition, csp, body string
+		query                                         any
+	}{
+		{"/api/v1/article5-plan?funding=ends&format=", "csv", "text/csv; charset=utf-8", `attachment; filename="article5-plan-2022-01-01.csv"`, "default-src 'none'; frame", "csv of 2022-01-01",
+			queries.Article5PlanQuery{Funding: "ends"}},
+		{"/api/v1/article5-plan?format=", "Html", "text/html; charset=utf-8", "", "default-src 'none'; style-src 'unsafe-inline'", "html of 2022-01-01", queries.Article5PlanQuery{}},
+		{"/api/v1/reports/2021?format=", "csv", "text/csv; charset=utf-8", `attachment; filename="report-2021.csv"`, "default-src 'none'; frame", "csv of 2021", queries.ReportQuery{Year: 2021}},
+		{"/api/v1/reports/2021?province=kampong%20speu&format=", "csv", "text/csv; charset=utf-8", `attachment; filename="report-2021-Kampong_Speu.csv"`, "default-src 'none'; frame", "csv of 2021",
+			queries.ReportQuery{Year: 2021, Province: "Kampong Speu"}},
+		{"/api/v1/reports/2019?format=", "html", "text/html; charset=utf-8", "", "default-src 'none'; style-src 'unsafe-inline'", "html of 2019", queries.ReportQuery{Year: 2019}},
+	} {
+		be := &fakeBackend{}
+		w := get(t, be, "GET", c.target+c.format, "")
+		if w.Code != 200 || w.Header().Get("Content-Type") != c.ctype || w.Header().Get("Content-Disposition") != c.disposition ||
+			!strings.HasPrefix(w.Header().Get("Content-Security-Policy"), c.csp) || w.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s%s: %d %v", c.target, c.format, w.Code, w.Header())
+		}
+		if w.Body.String() != c.body {
+			t.Errorf("%s%s: body %q, want %q", c.target, c.format, w.Body, c.body)
+		}
+		if want := []any{c.query, strings.ToLower(c.format)}; !reflect.DeepEqual(be.queries, want) {
+			t.Errorf("%s%s: the backend got %#v, want %#v", c.target, c.format, be.queries, want)
+		}
+	}
+	// A refusal of the backend (an empty history, a year it refuses) is
+	// answered as such, never rendered.
+	for _, target := range []string{"/api/v1/article5-plan?format=html", "/api/v1/reports/2021?format=csv"} {
+		be := &fakeBackend{err: domain.Errorf(domain.ErrInvalid, "year", "outside the history")}
+		w := get(t, be, "GET", target, "")
+		var doc struct{ Error domain.ErrorReport }
+		if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || w.Code != 422 || doc.Error.Field != "year" || len(be.queries) != 1 {
+			t.Errorf("GET %s with a refusal: %d %s, the backend got %v", target, w.Code, w.Body, be.queries)
 		}
 	}
 }

@@ -93,6 +93,8 @@ func New(cfg Config, backend Backend, tokens *Tokens, dashboard http.Handler) *S
 		{method: "GET", path: "/api/v1/stats", access: readers, h: s.stats},
 		{method: "GET", path: "/api/v1/audit", access: readers, h: s.audit},
 		{method: "GET", path: "/api/v1/workplans/{province}/{year}", access: readers, h: s.workplan},
+		{method: "GET", path: "/api/v1/article5-plan", access: readers, h: s.article5Plan},
+		{method: "GET", path: "/api/v1/reports/{year}", access: readers, h: s.report},
 		{method: "GET", path: "/api/v1/forecast", access: readers, h: s.forecast},
 		{method: "GET", path: "/api/v1/backtest", access: readers, h: s.backtest},
 		{method: "GET", path: "/api/v1/scenarios", access: readers, h: s.scenarios},

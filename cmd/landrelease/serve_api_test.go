@@ -121,7 +121,7 @@ func TestServeOnDemo(t *testing.T) {
 			"/api/v1/forecast?as_of=2020-12-31&trials=0", "/api/v1/forecast?trials=50&redeploy=none&funding=ends",
 			"/api/v1/forecast?trials=0&redeploy=POOL", "/api/v1/backtest?trials=50",
 			"/api/v1/scenarios", "/api/v1/overview", "/api/v1/tokens",
-			"/api/v1/openapi.json",
+			"/api/v1/openapi.json", "/api/v1/article5-plan?funding=ends", "/api/v1/reports/2021?province=Pailin",
 		} {
 			if code, body := do("GET", path, nil); code != http.StatusOK {
 				t.Errorf("GET %s: %d %.300s", path, code, body)

@@ -139,6 +139,34 @@ func (b *apiBackend) RenderWorkPlan(plan queries.WorkPlan, format string) (strin
 	return "", nil, domain.Errorf(domain.ErrInvalid, "format", "want json, csv or html, got %q", format)
 }
 
+// RenderArticle5Plan renders a plan as the article5-plan verb does.
+func (b *apiBackend) RenderArticle5Plan(plan queries.Article5Plan, format string) (string, []byte, error) {
+	var buf bytes.Buffer
+	switch format {
+	case "csv":
+		err := writeArticle5PlanCSV(&buf, plan)
+		return "text/csv; charset=utf-8", buf.Bytes(), err
+	case "html":
+		err := article5PlanHTML.Execute(&buf, plan)
+		return "text/html; charset=utf-8", buf.Bytes(), err
+	}
+	return "", nil, domain.Errorf(domain.ErrInvalid, "format", "want json, csv or html, got %q", format)
+}
+
+// RenderReport renders an annual report as the report verb does.
+func (b *apiBackend) RenderReport(r queries.Report, format string) (string, []byte, error) {
+	var buf bytes.Buffer
+	switch format {
+	case "csv":
+		err := writeReportCSV(&buf, r)
+		return "text/csv; charset=utf-8", buf.Bytes(), err
+	case "html":
+		err := reportHTML.Execute(&buf, r)
+		return "text/html; charset=utf-8", buf.Bytes(), err
+	}
+	return "", nil, domain.Errorf(domain.ErrInvalid, "format", "want json, csv or html, got %q", format)
+}
+
 // newReads wires the read side to the read model: the event store, the SQL
 // register and the projections' live fold.
 func newReads(rm *readModel, country string) *queries.Reads {
