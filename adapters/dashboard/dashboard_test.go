@@ -159,7 +159,7 @@ func TestEveryLinkResolves(t *testing.T) {
 			links[m[1]] = append(links[m[1]], name)
 		}
 	}
-	for _, want := range []string{"/", "/province.html", "/map.html", "/audit.html", "/scenarios.html", "/area.html", "/login.html"} {
+	for _, want := range []string{"/", "/province.html", "/map.html", "/audit.html", "/scenarios.html", "/area.html", "/login.html", "/article5-plan.html", "/report.html"} {
 		if _, ok := links[want]; !ok {
 			t.Errorf("no page or script links to %s", want)
 		}
