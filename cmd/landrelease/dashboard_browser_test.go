@@ -331,6 +331,36 @@ func TestDashboardInBrowser(t *testing.T) {
 	})
 
 	areaID := plan.Areas[0].AreaID
+	// Before the area subtest's commands change the history: the extension
+	// request and the annual report against their API documents.
+	t.Run("extension request and annual report", func(t *testing.T) {
+		var a5 struct {
+			RemainingM2 int64 `json:"remaining_m2"`
+			Years       []struct {
+				Year int `json:"year"`
+			} `json:"years"`
+		}
+		api.get("/api/v1/article5-plan?redeploy=nearest&funding=renewed", &a5)
+		b.open(t, "/article5-plan.html", `[data-figure="a5-remaining"]`)
+		b.noProblems(t, "article5-plan.html")
+		b.figure(t, `[data-figure="a5-remaining"]`, a5.RemainingM2, pageKm2(a5.RemainingM2, 1))
+		if got := b.count(t, "#a5-years-table tbody tr"); got != len(a5.Years) || got == 0 {
+			t.Errorf("extension request: %d years on the page, %d from the API", got, len(a5.Years))
+		}
+		var rep struct {
+			Release struct {
+				TotalM2 int64 `json:"total_m2"`
+			} `json:"release"`
+		}
+		api.get("/api/v1/reports/2021", &rep)
+		if rep.Release.TotalM2 == 0 {
+			t.Fatal("the demo's 2021 report releases nothing")
+		}
+		b.open(t, "/report.html?year=2021", `[data-figure="report-released"]`)
+		b.noProblems(t, "report.html")
+		b.figure(t, `[data-figure="report-released"]`, rep.Release.TotalM2, pageKm2(rep.Release.TotalM2, 1))
+	})
+
 	t.Run("area", func(t *testing.T) {
 		before := api.area(areaID)
 		n := len(before.History)

@@ -43,7 +43,8 @@ names its source (statistics, audit trail, register, events and their
 sequences) so every figure can be traced. A year before anything happened
 gives an empty report. --year must lie in 1990–2100.
 
-The HTTP API serves it at GET /api/v1/reports/{year} (docs/api.md).`,
+The HTTP API serves it at GET /api/v1/reports/{year} (docs/api.md); the
+dashboard's "Annual report" page shows it.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &reportOpts{}
 			fs.IntVar(&o.year, "year", 0, "the calendar `year` (required, 1990–2100)")
