@@ -22,7 +22,7 @@
     { label: "Deployments", num: true, value: (r) => fmt.int(r.deployments) },
     { label: "Cost", num: true, value: (r) => fmt.usd(r.cost_usd) },
     { label: "Pledged", num: true, value: (r) => fmt.usd(r.pledged_usd) },
-    { label: "Gap", num: true, value: (r) => el("span", { class: r.gap_usd > 0 ? "bad" : null }, fmt.usd(r.gap_usd)) },
+    { label: "Gap", num: true, value: (r) => el("span", { class: r.gap_usd > 0 ? "over" : null }, fmt.usd(r.gap_usd)) },
   ];
   const methodColumns = [
     { label: "Start", num: true, value: (r) => figure(r.start_m2, fmt.km2) },

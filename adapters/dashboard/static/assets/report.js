@@ -10,13 +10,15 @@
     return el("div", { class: "kpi", "data-kpi": name }, el("div", { class: "label" }, label), el("div", { class: "value" }, value), sub ? el("div", { class: "sub" }, sub) : null);
   }
 
-  let year = +LR.param("year") || new Date().getFullYear() - 1;
+  // The year shown: ?year=, else the report being prepared at the
+  // history's last date (the overview's as_of; see load).
+  let year = +LR.param("year") || 0;
   let province = LR.param("province");
 
   const path = (format) => `/api/v1/reports/${year}` + (province ? "?province=" + encodeURIComponent(province) : "") +
     (format ? (province ? "&" : "?") + "format=" + format : "");
   const pct = (x) => (x == null ? "n/a" : fmt.pct(x, 1));
-  const kv = (rows, id) => table([{ label: "", value: (r) => r[0] }, { label: "", num: true, value: (r) => r[1] }], rows, { id });
+  const kv = (rows, id) => table([{ label: "Figure", value: (r) => r[0] }, { label: "Value", num: true, value: (r) => r[1] }], rows, { id });
 
   function show(r) {
     $("#report-title").textContent = `Annual progress report ${r.year}` + (r.province ? ` · ${r.province}` : " · national");
@@ -41,7 +43,7 @@
     ], provs, { id: "report-contamination-table" }) : el("p", { class: "muted" }, "Nothing recorded by then."));
     $("#src-release").textContent = rel.source || "";
     $("#report-release").replaceChildren(table([
-      { label: "Method", value: (m) => fmt.words(m.method) },
+      { label: "Method", value: (m) => (m.method === "total" ? "total" : fmt.method(m.method)) },
       { label: "Area", num: true, value: (m) => figure(m.area_m2, fmt.km2) },
       { label: "Events", num: true, value: (m) => fmt.int(m.events) },
     ], (rel.methods || []).concat([{ method: "total", area_m2: rel.total_m2, events: rel.events }]), { id: "report-release-table" }));
@@ -120,16 +122,22 @@
 
   let provincesLoaded = false;
   async function load(seq) {
-    $("#report-year").value = String(year);
-    setExportLinks();
     const box = $("#report-error");
     await LR.guarded(box, async () => {
       if (!provincesLoaded) {
         const o = await LR.api("/api/v1/overview", { minSequence: seq });
+        if (!year) {
+          // The report being prepared: the year of the history's last date
+          // when that is in its last quarter, else the year before.
+          const m = /^(\d{4})-(\d{2})/.exec(o.as_of || "");
+          year = m ? (+m[2] >= 10 ? +m[1] : +m[1] - 1) : new Date().getFullYear() - 1;
+        }
         const names = (o.provinces || []).map((p) => p.province).sort();
         $("#report-province").replaceChildren(el("option", { value: "" }, "national"), ...names.map((n) => el("option", { value: n, selected: n === province }, n)));
         provincesLoaded = true;
       }
+      $("#report-year").value = String(year);
+      setExportLinks();
       const r = await LR.api(path(), { minSequence: seq });
       box.hidden = true;
       show(r);
