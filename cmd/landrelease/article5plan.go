@@ -38,7 +38,9 @@ cost; the rest is national (unattributed).
 --as-of, --as-recorded, --redeploy and --funding are the forecast's (see
 'landrelease forecast --help'). --format html writes a self-contained
 printable page (no external resources; print it to PDF from a browser).
-The model and the document: docs/article5-plan.md and docs/forecast.md.`,
+The model and the document: docs/article5-plan.md and docs/forecast.md.
+The HTTP API serves the same document at GET /api/v1/article5-plan
+(docs/api.md); the dashboard's "Extension request" page shows it.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &article5PlanOpts{cfg: projections.DefaultForecastConfig()}
 			fs.StringVar(&o.asOf, "as-of", "", "plan from what was known on this `date` (YYYY-MM-DD); the plan starts the day after")

@@ -14,6 +14,8 @@
   let redeploy = LR.param("redeploy") || "nearest";
   let funding = LR.param("funding") || "renewed";
   let chart = null;
+  let only = LR.param("province"); // the province table's filter
+  let last = null; // the plan shown
 
   const path = (format) => `/api/v1/article5-plan?redeploy=${encodeURIComponent(redeploy)}&funding=${encodeURIComponent(funding)}` + (format ? "&format=" + format : "");
 
@@ -52,10 +54,14 @@
       { label: "Milestone", num: true, value: (y) => (y.milestone_release_m2 == null ? "–" : fmt.km2(y.milestone_release_m2)) },
       ...moneyColumns,
     ], years, { id: "a5-years-table" }) : el("p", { class: "muted" }, "Nothing is left to plan."));
-    const rows = [];
+    const all = [];
     for (const y of years) {
-      for (const r of y.provinces || []) rows.push(Object.assign({ year: y.year }, r));
+      for (const r of y.provinces || []) all.push(Object.assign({ year: y.year }, r));
     }
+    const names = [...new Set(all.map((r) => r.province))].sort();
+    if (only && !names.includes(only)) only = "";
+    $("#a5-province").replaceChildren(el("option", { value: "" }, "every province"), ...names.map((n) => el("option", { value: n, selected: n === only }, n)));
+    const rows = only ? all.filter((r) => r.province === only) : all;
     $("#a5-provinces").replaceChildren(rows.length ? table([
       { label: "Year", value: (r) => String(r.year) },
       { label: "Province", value: (r) => link(r) },
@@ -100,6 +106,11 @@
   $("#open-html").addEventListener("click", (ev) => download(ev, "html"));
   $("#download-csv").addEventListener("click", (ev) => download(ev, "csv"));
 
+  $("#a5-province").addEventListener("change", () => {
+    only = $("#a5-province").value;
+    if (last) show(last);
+  });
+
   $("#redeploy").value = redeploy;
   $("#funding").value = funding;
   $("#a5-form").addEventListener("submit", (ev) => {
@@ -116,6 +127,7 @@
     await LR.guarded(box, async () => {
       const p = await LR.api(path(), { minSequence: seq });
       box.hidden = true;
+      last = p;
       show(p);
     });
   }
