@@ -36,6 +36,13 @@ type Area struct {
 	Deployments      []uuid.UUID // deployments tasked to the area
 	Workers          []string    // operators that released land of the area (NTS, reduction, clearance)
 	CasualtiesLast5y int
+	// Access restriction (RestrictAccess): while Restricted, work plans and
+	// the forecast leave the area out. RestrictedUntil is the expected
+	// opening date (zero: not known).
+	Restricted        bool
+	RestrictedSince   events.Date
+	RestrictedUntil   events.Date
+	RestrictionReason string
 }
 
 // Exists reports whether the area was registered.
@@ -116,6 +123,10 @@ func (a Area) Evolve(e events.Event) State {
 		a.Class = e.To
 		a.addEvidence(e.Evidence...)
 		a.LastOn = e.On
+	case events.AccessRestricted:
+		a.Restricted, a.RestrictedSince, a.RestrictedUntil, a.RestrictionReason = true, e.On, e.ExpectedUntil, e.Reason
+	case events.AccessRestrictionLifted:
+		a.Restricted, a.RestrictedSince, a.RestrictedUntil, a.RestrictionReason = false, events.Date{}, events.Date{}, ""
 	case events.TaskAssigned:
 		if !slices.Contains(a.Deployments, e.DeploymentID) {
 			a.Deployments = append(slices.Clip(a.Deployments), e.DeploymentID)

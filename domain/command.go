@@ -59,6 +59,8 @@ var commandTable = map[string]func() Command{
 	"SetArticle5Deadline":    func() Command { return &SetArticle5Deadline{} },
 	"ApproveWorkPlan":        func() Command { return &ApproveWorkPlan{} },
 	"EndorseWorkPlan":        func() Command { return &EndorseWorkPlan{} },
+	"RestrictAccess":         func() Command { return &RestrictAccess{} },
+	"LiftAccessRestriction":  func() Command { return &LiftAccessRestriction{} },
 }
 
 // CommandNames lists every command name, sorted.

@@ -44,6 +44,8 @@ func oneOfEach() []domain.Command {
 			Milestones: []events.Milestone{{Year: 2026, ReleaseM2: 1_000}}},
 		domain.ApproveWorkPlan{Province: "Battambang", Year: 2021, AreaIDs: []uuid.UUID{areaID, area2ID}, ApprovedBy: "PMAC"},
 		domain.EndorseWorkPlan{Province: "Battambang", Year: 2021, EndorsedBy: "CMAA"},
+		domain.RestrictAccess{AreaID: areaID, On: date("2021-01-15"), Reason: "Thai border: awaits a bilateral mechanism", ExpectedUntil: date("2027-01-01")},
+		domain.LiftAccessRestriction{AreaID: areaID, On: date("2023-01-11"), Reason: "joint survey agreed"},
 	}
 }
 
@@ -82,7 +84,7 @@ func TestCommandNamesAreTheContracts(t *testing.T) {
 		"AssignTask", "ApproveWorkPlan", "CancelArea", "ClearArea", "ConfirmHazardousArea", "CorrectAreaRecord",
 		"DeployCapacity", "EndorseWorkPlan", "PledgeFunding", "ReclassifyArea", "RecordEvidence",
 		"RecordFundingShortfall", "RecordQAVisit", "ReduceArea", "RegisterSuspectedArea", "ReopenArea",
-		"SetArticle5Deadline", "WithdrawCapacity",
+		"SetArticle5Deadline", "WithdrawCapacity", "RestrictAccess", "LiftAccessRestriction",
 	}
 	slices.Sort(want)
 	if got := domain.CommandNames(); !slices.Equal(got, want) {

@@ -33,6 +33,8 @@ const (
 	TypeArticle5DeadlineSet      = "Article5DeadlineSet"
 	TypeWorkPlanApproved         = "WorkPlanApproved"
 	TypeWorkPlanEndorsed         = "WorkPlanEndorsed"
+	TypeAccessRestricted         = "AccessRestricted"
+	TypeAccessRestrictionLifted  = "AccessRestrictionLifted"
 )
 
 // AreaRegistered: a suspected or confirmed hazardous area entered the register.
@@ -239,6 +241,25 @@ type WorkPlanEndorsed struct {
 	Revision   int    `json:"revision"`
 }
 
+// AccessRestricted: survey and clearance of an open area cannot proceed
+// (e.g. Thai border land awaiting a bilateral mechanism). ExpectedUntil is
+// the date access is expected to open (zero: not known). The area stays in
+// the register and its statistics; work plans and the forecast leave it out
+// while it is restricted.
+type AccessRestricted struct {
+	AreaID        uuid.UUID `json:"area_id"`
+	On            Date      `json:"on"`
+	Reason        string    `json:"reason"`
+	ExpectedUntil Date      `json:"expected_until"`
+}
+
+// AccessRestrictionLifted: access to a restricted area opened.
+type AccessRestrictionLifted struct {
+	AreaID uuid.UUID `json:"area_id"`
+	On     Date      `json:"on"`
+	Reason string    `json:"reason,omitempty"`
+}
+
 func (AreaRegistered) EventType() string           { return TypeAreaRegistered }
 func (EvidenceRecorded) EventType() string         { return TypeEvidenceRecorded }
 func (AreaConfirmed) EventType() string            { return TypeAreaConfirmed }
@@ -257,6 +278,8 @@ func (FundingShortfallRecorded) EventType() string { return TypeFundingShortfall
 func (Article5DeadlineSet) EventType() string      { return TypeArticle5DeadlineSet }
 func (WorkPlanApproved) EventType() string         { return TypeWorkPlanApproved }
 func (WorkPlanEndorsed) EventType() string         { return TypeWorkPlanEndorsed }
+func (AccessRestricted) EventType() string         { return TypeAccessRestricted }
+func (AccessRestrictionLifted) EventType() string  { return TypeAccessRestrictionLifted }
 
 // Current schema versions. AreaCancelled is at 2: version 1 stored the size as
 // "area_m2" and had no method (every cancellation then was by NTS).
@@ -279,3 +302,5 @@ func (FundingShortfallRecorded) SchemaVersion() int { return 1 }
 func (Article5DeadlineSet) SchemaVersion() int      { return 2 }
 func (WorkPlanApproved) SchemaVersion() int         { return 1 }
 func (WorkPlanEndorsed) SchemaVersion() int         { return 1 }
+func (AccessRestricted) SchemaVersion() int         { return 1 }
+func (AccessRestrictionLifted) SchemaVersion() int  { return 1 }

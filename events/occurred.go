@@ -26,6 +26,10 @@ func OccurredOn(e Event) Date {
 		return e.On
 	case QAVisitRecorded:
 		return e.On
+	case AccessRestricted:
+		return e.On
+	case AccessRestrictionLifted:
+		return e.On
 	case CapacityDeployed:
 		return e.From
 	case CapacityWithdrawn:

@@ -75,6 +75,7 @@ var kindOfType = map[string]AggregateKind{
 	TypeAreaCancelled: KindArea, TypeAreaReduced: KindArea, TypeAreaCleared: KindArea,
 	TypeAreaReclassified: KindArea, TypeAreaRecordCorrected: KindArea, TypeAreaReopened: KindArea,
 	TypeQAVisitRecorded: KindArea, TypeTaskAssigned: KindArea,
+	TypeAccessRestricted: KindArea, TypeAccessRestrictionLifted: KindArea,
 	TypeCapacityDeployed: KindDeployment, TypeCapacityWithdrawn: KindDeployment,
 	TypeFundingPledged: KindFunding, TypeFundingShortfallRecorded: KindFunding,
 	TypeArticle5DeadlineSet: KindArticle5,

@@ -45,6 +45,8 @@ func NewRegistry() *Registry {
 	register[Article5DeadlineSet](r)
 	register[WorkPlanApproved](r)
 	register[WorkPlanEndorsed](r)
+	register[AccessRestricted](r)
+	register[AccessRestrictionLifted](r)
 	r.AddUpcaster(TypeAreaCancelled, 1, upcastAreaCancelledV1)
 	r.AddUpcaster(TypeArticle5DeadlineSet, 1, upcastArticle5DeadlineSetV1)
 	return r

@@ -329,6 +329,10 @@ func areaOf(ev events.Event) (uuid.UUID, bool) {
 		return d.AreaID, true
 	case events.QAVisitRecorded:
 		return d.AreaID, true
+	case events.AccessRestricted:
+		return d.AreaID, true
+	case events.AccessRestrictionLifted:
+		return d.AreaID, true
 	case events.TaskAssigned:
 		return d.AreaID, true
 	}

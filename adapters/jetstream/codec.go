@@ -222,6 +222,10 @@ func namedAggregate(e events.Event) (uuid.UUID, bool) {
 		return d.AreaID, true
 	case events.QAVisitRecorded:
 		return d.AreaID, true
+	case events.AccessRestricted:
+		return d.AreaID, true
+	case events.AccessRestrictionLifted:
+		return d.AreaID, true
 	case events.TaskAssigned:
 		return d.AreaID, true
 	case events.CapacityDeployed:

@@ -150,6 +150,7 @@ func (g *gen) run() {
 			}
 		}
 	}
+	g.restrictBorder()
 }
 
 // try validates and decides cmd on the generator's state; if it is accepted
