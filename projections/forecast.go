@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -238,13 +239,22 @@ type Forecast struct {
 	FundingGap              []YearFunding      `json:"funding_gap"` // per year until completion: forecast cost against pledges
 	Provinces               []ProvinceForecast `json:"provinces"`
 	Milestones              []MilestoneCheck   `json:"milestones"`
-	Rates                   Rates              `json:"rates"`
-	Trials                  int                `json:"trials"`
-	Seed                    uint64             `json:"seed"`
-	Spread                  Spread             `json:"spread"` // learned (rates.spread_years years), or the floor
-	NoEvidence              NoEvidence         `json:"no_evidence"`
-	DiscoveryYears          int                `json:"discovery_years"`
-	Horizon                 events.Date        `json:"horizon"`
+	// Access-restricted area on the forecast date (RestrictAccess), part of
+	// the remaining areas above but held out of survey and clearance until
+	// its expected opening date; the undated part (no expected date, or one
+	// after the horizon) stays out for the whole horizon. Restrictions
+	// says so in words; empty when nothing is restricted. docs/forecast.md.
+	RestrictedM2        int64       `json:"restricted_m2"`         // Article 5 area
+	RestrictedOtherM2   int64       `json:"restricted_other_m2"`   // AT/ERW-only area
+	RestrictedUndatedM2 int64       `json:"restricted_undated_m2"` // of both, out for the whole horizon
+	Restrictions        string      `json:"restrictions,omitempty"`
+	Rates               Rates       `json:"rates"`
+	Trials              int         `json:"trials"`
+	Seed                uint64      `json:"seed"`
+	Spread              Spread      `json:"spread"` // learned (rates.spread_years years), or the floor
+	NoEvidence          NoEvidence  `json:"no_evidence"`
+	DiscoveryYears      int         `json:"discovery_years"`
+	Horizon             events.Date `json:"horizon"`
 	// Release is the deterministic forecast's release per year: cancelled,
 	// reduced and cleared m² (for backtests).
 	Release map[int][3]float64 `json:"-"`
@@ -393,6 +403,7 @@ func runForecast(n *National, cfg ForecastConfig, watch func(md *model) func(i i
 		f.Provinces = append(f.Provinces, pf)
 	}
 	f.RemainingM2 = f.RemainingSHAM2 + f.RemainingCHAM2
+	f.restrictions(&md)
 	f.OnTrack = f.DeterministicCompletion != nil && f.Deadline != nil && !f.DeterministicCompletion.After(deadline)
 	f.Milestones = checkMilestones(n, milestones, asOf, forecastRelease)
 	f.Band = []YearBand{}
@@ -409,6 +420,37 @@ func runForecast(n *National, cfg ForecastConfig, watch func(md *model) func(i i
 		}
 	}
 	return f
+}
+
+// restrictions sums the access-restricted area held out of the model and
+// says what the forecast does with it.
+func (f *Forecast) restrictions(md *model) {
+	var a5, other, undated float64
+	var opens events.Date
+	for _, p := range md.provs {
+		for _, h := range p.held {
+			a5 += h.a.sha5 + h.a.cha5
+			other += h.a.shaO + h.a.chaO
+			if h.at == md.never() {
+				undated += h.a.sha5 + h.a.cha5 + h.a.shaO + h.a.chaO
+			} else if h.until.After(opens) {
+				opens = h.until
+			}
+		}
+	}
+	f.RestrictedM2, f.RestrictedOtherM2, f.RestrictedUndatedM2 = int64(math.Round(a5)), int64(math.Round(other)), int64(math.Round(undated))
+	if a5+other < 0.5 {
+		return
+	}
+	f.Restrictions = fmt.Sprintf("%.2f km² of Article 5 area and %.2f km² of other area are access-restricted and held out of survey and clearance until access is expected to open",
+		a5/1e6, other/1e6)
+	if !opens.IsZero() {
+		f.Restrictions += fmt.Sprintf(" (the last expected opening within the horizon: %s)", opens)
+	}
+	if undated >= 0.5 {
+		f.Restrictions += fmt.Sprintf("; %.2f km² have no expected opening date within the horizon and stay out of the work until %s, so the area cannot be completed before their restriction is lifted",
+			undated/1e6, f.Horizon)
+	}
 }
 
 // fundingGap lists, for each year from the first forecast until completion

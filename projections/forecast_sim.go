@@ -21,6 +21,18 @@ type prov struct {
 	deminers     []float64 // deminers deployed per month (Σ deminers × active share), for the extension-request plan
 	teams        []float64 // deployments active per month, for the extension-request plan
 	near         []int     // the other provinces, nearest first; nil without a centroid
+	// held is the part of start that is access-restricted on the forecast
+	// date: it counts as remaining but no survey or clearance works it
+	// until its month (the month of the expected opening date; never()
+	// when no date is recorded). See docs/forecast.md.
+	held []heldPart
+}
+
+// heldPart is access-restricted area that becomes workable in month at.
+type heldPart struct {
+	at    int
+	until events.Date // zero: no expected date
+	a     area
 }
 
 // model is everything the monthly simulation needs, computed once.
@@ -76,15 +88,22 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 			continue
 		}
 		p, v := at(a.Province), float64(a.RemainingM2)
+		var part area
 		switch {
 		case Article5Hazard(a.Hazard) && a.Classification == "CHA":
-			p.start.cha5 += v
+			part.cha5 = v
 		case Article5Hazard(a.Hazard):
-			p.start.sha5 += v
+			part.sha5 = v
 		case a.Classification == "CHA":
-			p.start.chaO += v
+			part.chaO = v
 		default:
-			p.start.shaO += v
+			part.shaO = v
+		}
+		p.start.add(part, 1)
+		// Access-restricted on the forecast date (restricted on or before
+		// it, and its expected opening after it): held out of the work.
+		if a.Restricted() && !a.RestrictedSince.After(asOf) && (a.RestrictedUntil.IsZero() || a.RestrictedUntil.After(asOf)) {
+			p.held = append(p.held, heldPart{until: a.RestrictedUntil, a: part})
 		}
 	}
 	for _, d := range deploymentsInOrder(n) {
@@ -165,6 +184,19 @@ func buildModel(n *National, cfg ForecastConfig, asOf events.Date) model {
 		md.share = append(md.share, daysBetween(from, last)/monthDays)
 		md.disc = append(md.disc, daysBetween(from, minDate(last, discEnd))/monthDays)
 		md.recordedSF = append(md.recordedSF, hasShortfall(n, m.y))
+	}
+	// Each held part opens in the month of its expected date (never, when
+	// none is recorded or it falls after the horizon).
+	for i := range md.provs {
+		for j := range md.provs[i].held {
+			h := &md.provs[i].held[j]
+			h.at = md.never()
+			if !h.until.IsZero() {
+				if k := slices.IndexFunc(md.months, func(m month) bool { return !m.last().Before(h.until) }); k >= 0 {
+					h.at = k
+				}
+			}
+		}
 	}
 	if len(md.months) > 0 && md.share[0] > 0 {
 		var c float64
@@ -309,10 +341,14 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 	}
 	np, never := len(md.provs), md.never()
 	st := make([]area, np)
+	lock := make([]area, np) // of st, access-restricted area not yet workable
 	res := simResult{done: make([]int, np), national: never, other: never}
 	var other0 float64
 	for p := range md.provs {
 		st[p] = md.provs[p].start
+		for _, h := range md.provs[p].held {
+			lock[p].add(h.a, 1)
+		}
 		res.done[p] = never
 		if st[p].sha5+st[p].cha5 < 0.5 {
 			res.done[p] = -1
@@ -342,6 +378,14 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		prod, cancel, reduce, survey, discovery := t.in(m.y - md.start.y)
 		var cancelledM, reducedM, clearedM float64
 		fl.reset(m.y, res.national == never, st)
+		// 0. Access opens on held area whose expected date falls in the month.
+		for p := range md.provs {
+			for _, h := range md.provs[p].held {
+				if h.at == i {
+					lock[p].add(h.a, -1)
+				}
+			}
+		}
 		// 1. Discovery: Article 5 area found in a province already complete
 		// is residual contamination, not a gate.
 		if dsh := md.disc[i]; dsh > 0 && discovery > 0 {
@@ -363,8 +407,8 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		// to each province's SHA.
 		var sha5, shaO float64
 		for p := range st {
-			sha5 += st[p].sha5
-			shaO += st[p].shaO
+			sha5 += free(st[p].sha5, lock[p].sha5)
+			shaO += free(st[p].shaO, lock[p].shaO)
 		}
 		sv := math.Inf(1)
 		if survey > 0 {
@@ -373,7 +417,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		if sha5 > 0 {
 			f := math.Min(1, sv/sha5)
 			for p := range st {
-				x := st[p].sha5 * f
+				x := free(st[p].sha5, lock[p].sha5) * f
 				st[p].sha5 -= x
 				st[p].cha5 += (1 - cancel) * x
 				cancelledM += cancel * x
@@ -384,7 +428,7 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		if shaO > 0 && sv > 0 {
 			f := math.Min(1, sv/shaO)
 			for p := range st {
-				x := st[p].shaO * f
+				x := free(st[p].shaO, lock[p].shaO) * f
 				st[p].shaO -= x
 				st[p].chaO += (1 - cancel) * x
 				cancelledM += cancel * x
@@ -423,13 +467,13 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 		for p := range st {
 			kk := k[p]
 			used += kk
-			w := workable(st[p].cha5, kk, reduce)
+			w := workable(free(st[p].cha5, lock[p].cha5), kk, reduce)
 			st[p].cha5 -= w
 			kk = math.Max(0, kk-(1-reduce)*w)
 			reducedM, clearedM = reducedM+reduce*w, clearedM+(1-reduce)*w
 			fl.add(flReduced5, p, reduce*w)
 			fl.add(flCleared5, p, (1-reduce)*w)
-			w = workable(st[p].chaO, kk, reduce)
+			w = workable(free(st[p].chaO, lock[p].chaO), kk, reduce)
 			st[p].chaO -= w
 			kk = math.Max(0, kk-(1-reduce)*w)
 			reducedM, clearedM = reducedM+reduce*w, clearedM+(1-reduce)*w
@@ -489,6 +533,14 @@ func (md *model) simulate(t trial, ob *observer) simResult {
 	}
 	return res
 }
+
+// add adds f × b to a.
+func (a *area) add(b area, f float64) {
+	a.sha5, a.cha5, a.shaO, a.chaO = a.sha5+f*b.sha5, a.cha5+f*b.cha5, a.shaO+f*b.shaO, a.chaO+f*b.chaO
+}
+
+// free is the part of v not held by access restrictions.
+func free(v, held float64) float64 { return math.Max(0, v-held) }
 
 // workable is the CHA area capacity k works in a month: clearance removes
 // (1 − ρ) of it, technical survey the rest.

@@ -18,7 +18,7 @@ func (n *National) Apply(e events.Envelope) {
 	switch e.Data.(type) {
 	case events.AreaRegistered, events.EvidenceRecorded, events.AreaConfirmed, events.AreaCancelled, events.AreaReduced,
 		events.AreaCleared, events.AreaReclassified, events.AreaRecordCorrected, events.AreaReopened,
-		events.QAVisitRecorded, events.TaskAssigned:
+		events.QAVisitRecorded, events.TaskAssigned, events.AccessRestricted, events.AccessRestrictionLifted:
 		n.applyArea(e)
 	case events.CapacityDeployed, events.CapacityWithdrawn:
 		n.applyCapacity(e)
@@ -72,6 +72,18 @@ func (n *National) applyArea(e events.Envelope) {
 	case events.QAVisitRecorded:
 		if a := n.Areas[d.AreaID]; a != nil {
 			n.touch(a, e, d.On)
+		}
+	case events.AccessRestricted:
+		if a := n.Areas[d.AreaID]; a != nil {
+			a.RestrictedSince, a.RestrictedUntil, a.RestrictionReason = d.On, d.ExpectedUntil, n.intern(d.Reason)
+			n.touch(a, e, d.On)
+			n.audit(e, a, AuditRow{Action: "ACCESS_RESTRICTED", Reason: d.Reason})
+		}
+	case events.AccessRestrictionLifted:
+		if a := n.Areas[d.AreaID]; a != nil {
+			a.RestrictedSince, a.RestrictedUntil, a.RestrictionReason = events.Date{}, events.Date{}, ""
+			n.touch(a, e, d.On)
+			n.audit(e, a, AuditRow{Action: "ACCESS_LIFTED", Reason: d.Reason})
 		}
 	case events.TaskAssigned:
 		if a := n.Areas[d.AreaID]; a != nil {

@@ -44,7 +44,18 @@ type AreaRow struct {
 	FirstRecordedAt   time.Time
 	LastRecordedAt    time.Time
 	LastSequence      uint64
+	// Access restriction (AccessRestricted): RestrictedSince is zero when
+	// the area is not restricted; RestrictedUntil is the expected opening
+	// date (zero: not known). Statistics do not change; work plans leave
+	// the area out and the forecast holds its area back (docs/workplan.md,
+	// docs/forecast.md).
+	RestrictedSince   events.Date
+	RestrictedUntil   events.Date
+	RestrictionReason string
 }
+
+// Restricted reports whether access to the area is restricted.
+func (a *AreaRow) Restricted() bool { return !a.RestrictedSince.IsZero() }
 
 // DeploymentRow is one deployment of clearance capacity.
 type DeploymentRow struct {
@@ -162,7 +173,7 @@ type AuditRow struct {
 	EventID       uuid.UUID
 	AreaID        uuid.UUID
 	Province      string
-	Action        string // REGISTERED, CONFIRMED, RECLASSIFIED, CANCELLED, CORRECTED, REOPENED, EVIDENCE
+	Action        string // REGISTERED, CONFIRMED, RECLASSIFIED, CANCELLED, CORRECTED, REOPENED, EVIDENCE, ACCESS_RESTRICTED, ACCESS_LIFTED
 	OccurredOn    events.Date
 	RecordedAt    time.Time
 	Actor         string

@@ -207,6 +207,7 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 	}
 	res.SurveyCapacityM2, res.SurveyCapacityBy = provinceSurveyCapacity(n, fc, asOf, province, rates)
 	var shas, chas []cand
+	var restricted []PlannedArea
 	for _, a := range n.Areas {
 		if a.Province != province || a.RemainingM2 <= 0 || a.Status == "RELEASED" {
 			continue
@@ -229,8 +230,19 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 			p.Score += crit.DirectEvidence
 		}
 		p.Score = math.Round(p.Score*1e6) / 1e6 // stable across summation orders
+		p.Stage = StageClearance
 		if a.Status == "SHA" {
 			p.Stage = StageNTS
+		}
+		if a.Restricted() {
+			// Access-restricted land is never planned, whatever its
+			// expected opening date: the plan is a commitment, and the
+			// restriction must be lifted (LiftAccessRestriction) first.
+			p.Reason = restrictedReason(a)
+			restricted = append(restricted, p)
+			continue
+		}
+		if a.Status == "SHA" {
 			shas = append(shas, cand{p: p, weight: 1})
 		} else {
 			p.Stage = StageClearance
@@ -268,7 +280,7 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 		res.CostUSD += p.CostUSD
 		res.Areas = append(res.Areas, p)
 	}
-	res.LeftOut = append(ntsOut, clOut...)
+	res.LeftOut = append(append(ntsOut, clOut...), restricted...)
 	sort.SliceStable(res.LeftOut, func(i, j int) bool { return res.LeftOut[i].Score > res.LeftOut[j].Score })
 	res.NotPlanned = len(res.LeftOut)
 	for _, t := range totals {
@@ -299,6 +311,19 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 		res.ApprovedRevision, res.ApprovedStatus, res.ApprovedAreaCount = w.Revision, w.Status, len(w.AreaIDs)
 	}
 	return res
+}
+
+// restrictedReason says why an access-restricted area is left out.
+func restrictedReason(a *AreaRow) string {
+	until := "no expected date"
+	if !a.RestrictedUntil.IsZero() {
+		until = a.RestrictedUntil.String()
+	}
+	r := "access restricted until " + until + " (since " + a.RestrictedSince.String()
+	if a.RestrictionReason != "" {
+		r += ": " + a.RestrictionReason
+	}
+	return r + ")"
 }
 
 func meanCostM2(slots []*slot) float64 {
