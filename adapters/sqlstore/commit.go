@@ -167,7 +167,8 @@ func (w *writer) areaArgs(a []any, r *projections.AreaRow) []any {
 		r.ReopenedM2, int64(r.EvidenceCount), int64(r.DirectEvidence), r.LandUse, int64(r.CasualtiesLast5y), r.CommunityRequest,
 		int64(r.APMinesDestroyed), int64(r.ATMinesDestroyed), int64(r.ERWDestroyed), int64(r.Reclassifications), r.LastOperator, geom,
 		w.d.date(r.RegisteredOn), w.d.date(r.LastActivityOn), w.d.date(r.ReleasedOn), w.d.ts(r.FirstRecordedAt),
-		w.d.ts(r.LastRecordedAt), int64(r.LastSequence))
+		w.d.ts(r.LastRecordedAt), int64(r.LastSequence),
+		w.d.date(r.RestrictedSince), w.d.date(r.RestrictedUntil), r.RestrictionReason)
 }
 
 func (w *writer) deploymentArgs(a []any, r *projections.DeploymentRow) []any {

@@ -174,6 +174,22 @@ func genHistory(seed uint64, areas int) history {
 				})
 			}
 		}
+		// Access restrictions on every third area (no random draw, so the
+		// rest of the history is as before); every sixth is lifted again.
+		if i%3 == 0 {
+			until := events.Date{}
+			if i%2 == 0 {
+				until = events.MustDate("2027-01-01")
+			}
+			life = append(life, func() {
+				add(day(2021), events.AccessRestricted{AreaID: id, On: day(2021), Reason: "Thai border", ExpectedUntil: until})
+			})
+			if i%6 == 3 {
+				life = append(life, func() {
+					add(day(2021), events.AccessRestrictionLifted{AreaID: id, On: day(2021), Reason: "agreed"})
+				})
+			}
+		}
 		lives[i] = life
 	}
 	for step := 0; ; step++ {

@@ -141,7 +141,8 @@ func scanArea(rows *sql.Rows) (projections.AreaRow, error) {
 		&r.ReopenedM2, &r.EvidenceCount, &r.DirectEvidence, &r.LandUse, &r.CasualtiesLast5y, &r.CommunityRequest,
 		&r.APMinesDestroyed, &r.ATMinesDestroyed, &r.ERWDestroyed, &r.Reclassifications, &r.LastOperator,
 		geomCol{&r.Geometry}, dateCol{&r.RegisteredOn}, dateCol{&r.LastActivityOn}, dateCol{&r.ReleasedOn},
-		tsCol{&r.FirstRecordedAt}, tsCol{&r.LastRecordedAt}, seqCol{&r.LastSequence})
+		tsCol{&r.FirstRecordedAt}, tsCol{&r.LastRecordedAt}, seqCol{&r.LastSequence},
+		dateCol{&r.RestrictedSince}, dateCol{&r.RestrictedUntil}, &r.RestrictionReason)
 	return r, err
 }
 

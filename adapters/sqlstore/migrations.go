@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "register, deployments, funding, Article 5, work plans, statistics, audit, checkpoints", migrate1},
 	{2, "quarantine: messages of the history that are not events", migrate2},
+	{3, "areas: access restrictions (restricted since, expected until, reason)", migrate3},
 }
 
 // schemaVersion is the version of the schema this build writes.
@@ -35,6 +37,9 @@ func migrate1(ctx context.Context, tx *sql.Tx, d dialect) error {
 	stmts := []string{d.ddl(checkpointsDDL)}
 	for _, t := range tables {
 		if t.since <= 1 {
+			if t.name == "areas" { // as it was before migration 3
+				t.ddl = strings.Replace(t.ddl, areaRestrictionColumns, "", 1)
+			}
 			stmts = append(stmts, d.createTableSQL(t, ""))
 		}
 	}
@@ -55,6 +60,17 @@ func migrate2(ctx context.Context, tx *sql.Tx, d dialect) error {
 		}
 	}
 	return fmt.Errorf("no table of migration 2")
+}
+
+// migrate3 adds the access restriction of an area. A read model that
+// predates it was written by a build that knew no AccessRestricted event,
+// so no area of it is restricted: the columns start empty.
+func migrate3(ctx context.Context, tx *sql.Tx, d dialect) error {
+	return execAll(ctx, tx, []string{
+		d.ddl(`ALTER TABLE areas ADD COLUMN restricted_since {date}`),
+		d.ddl(`ALTER TABLE areas ADD COLUMN restricted_until {date}`),
+		d.ddl(`ALTER TABLE areas ADD COLUMN restriction_reason TEXT NOT NULL DEFAULT ''`),
+	})
 }
 
 func execAll(ctx context.Context, tx *sql.Tx, stmts []string) error {

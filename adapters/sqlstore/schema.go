@@ -14,6 +14,14 @@ type table struct {
 	since       int      // the migration that created it (0: migration 1)
 }
 
+// areaRestrictionColumns are the columns of the areas table added by
+// migration 3 (access restrictions): last, as ALTER TABLE adds them, and
+// left out of migration 1's areas table.
+const areaRestrictionColumns = `	restricted_since   {date},
+	restricted_until   {date},
+	restriction_reason TEXT NOT NULL DEFAULT '',
+`
+
 // Projection tables, parents before children. The order is the creation
 // order; drops go the other way.
 var tables = []table{
@@ -51,7 +59,7 @@ var tables = []table{
 	first_recorded_at  {ts},
 	last_recorded_at   {ts},
 	last_sequence      BIGINT NOT NULL,
-	CONSTRAINT {t}_pkey PRIMARY KEY (id)
+` + areaRestrictionColumns + `	CONSTRAINT {t}_pkey PRIMARY KEY (id)
 )`},
 	{name: "deployments", constraints: []string{"pkey"}, ddl: `CREATE TABLE {t} (
 	id                              {uuid} NOT NULL,

@@ -11,7 +11,8 @@ var (
 		"source", "size_m2", "remaining_m2", "cancelled_nts_m2", "cancelled_desk_m2", "reduced_m2", "cleared_m2",
 		"reopened_m2", "evidence_count", "direct_evidence", "land_use", "casualties_last_5y", "community_request",
 		"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed", "reclassifications", "last_operator", "geometry",
-		"registered_on", "last_activity_on", "released_on", "first_recorded_at", "last_recorded_at", "last_sequence"}
+		"registered_on", "last_activity_on", "released_on", "first_recorded_at", "last_recorded_at", "last_sequence",
+		"restricted_since", "restricted_until", "restriction_reason"}
 	deploymentCols = []string{"id", "operator", "province", "method", "deminers", "women", "starts_on", "ends_on",
 		"withdrawn", "withdraw_reason", "productivity_m2_per_deminer_day", "working_days_per_year", "annual_cost_usd",
 		"last_sequence"}

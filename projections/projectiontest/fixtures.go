@@ -41,6 +41,7 @@ func area(seq uint64, province string, geom json.RawMessage) projections.AreaRow
 		APMinesDestroyed: 21, ATMinesDestroyed: 2, ERWDestroyed: 17, Reclassifications: 1, LastOperator: "CMAC",
 		Geometry: geom, RegisteredOn: day0, LastActivityOn: day1, ReleasedOn: day2,
 		FirstRecordedAt: at0, LastRecordedAt: at1, LastSequence: seq,
+		RestrictedSince: day1, RestrictedUntil: day2, RestrictionReason: "Thai border: awaits a bilateral mechanism",
 	}
 }
 

@@ -140,6 +140,8 @@ func testUpsert(t *testing.T, s projections.Store) {
 	a := c1.Areas[0]
 	a.RemainingM2, a.Status, a.ClearedM2, a.LastOperator, a.LastSequence = 0, "RELEASED", 94_000, "NPA", 105
 	a.Geometry = nil
+	var lifted projections.AreaRow // an access restriction lifted: its fields back to zero
+	a.RestrictedSince, a.RestrictedUntil, a.RestrictionReason = lifted.RestrictedSince, lifted.RestrictedUntil, lifted.RestrictionReason
 	d := c1.Deployments[0]
 	d.Withdrawn, d.WithdrawReason, d.To, d.LastSequence = true, "funding ended", day1, 104
 	w := c1.WorkPlans[0]
