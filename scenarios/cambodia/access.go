@@ -12,9 +12,10 @@ import (
 // "newly discovered contamination ... along the Thai border"; the seed
 // recommends concluding one). The demo marks about restrictedShare of the
 // open area of those provinces as restricted at the end of its history
-// [I: the share and the provinces are invented; no source gives them], half
-// with an expected opening date, half without; one restriction is lifted
-// again. It runs after every year's work, so it changes nothing else in the
+// [I: the share, the provinces and the dates are invented; no source gives
+// them], with an expected opening one or two years after the end of the
+// history (a restriction without a date would keep the demo's forecast
+// from ever completing); one restriction is lifted again. It runs after every year's work, so it changes nothing else in the
 // history (command IDs are derived from the index, and it draws no random
 // numbers).
 var borderProvinces = []string{"Oddar Meanchey", "Preah Vihear", "Banteay Meanchey"} // [I]
@@ -26,7 +27,7 @@ const (
 
 func (g *gen) restrictBorder() {
 	last := g.spec.History.To.Year()
-	expected := events.NewDate(last+5, time.January, 1) // [I]
+	expected := []events.Date{events.NewDate(last+2, time.January, 1), events.NewDate(last+3, time.January, 1)} // [I]
 	n := 0
 	for _, prov := range borderProvinces {
 		var open int64
@@ -42,10 +43,7 @@ func (g *gen) restrictBorder() {
 				continue
 			}
 			on := maxDate(a.last, events.NewDate(last, time.December, 1))
-			cmd := domain.RestrictAccess{AreaID: a.ref.ID, On: on, Reason: restrictionReason}
-			if n%2 == 0 {
-				cmd.ExpectedUntil = expected
-			}
+			cmd := domain.RestrictAccess{AreaID: a.ref.ID, On: on, Reason: restrictionReason, ExpectedUntil: expected[n%2]}
 			actor := "cmaa"
 			if n%3 == 1 {
 				actor = mapu(prov)
