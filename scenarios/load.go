@@ -33,6 +33,34 @@ type scenarioFile struct {
 	SurveyCapacity *surveyCapacity `yaml:"survey_capacity"`    // NTS teams × m² per team-year, replaces the learned survey rate
 	QAVisits       *int            `yaml:"qa_visits_per_year"` // a constraint check only: QA does not change the forecast
 	Move           []moveCapacity  `yaml:"move"`               // clearance capacity moved between provinces
+	AccessOpens    accessOpensList `yaml:"access_opens"`       // the date access opens to restricted land of a province
+}
+
+// accessOpens is one access_opens entry.
+type accessOpens struct {
+	Province string `yaml:"province"`
+	On       string `yaml:"on"`
+}
+
+// accessOpensList reads access_opens as one mapping or a list of them.
+type accessOpensList []accessOpens
+
+func (l *accessOpensList) UnmarshalYAML(b []byte) error {
+	t := strings.TrimSpace(string(b))
+	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "[") {
+		var many []accessOpens
+		if err := yaml.UnmarshalWithOptions(b, &many, yaml.Strict()); err != nil {
+			return err
+		}
+		*l = many
+		return nil
+	}
+	var one accessOpens
+	if err := yaml.UnmarshalWithOptions(b, &one, yaml.Strict()); err != nil {
+		return err
+	}
+	*l = accessOpensList{one}
+	return nil
 }
 
 type surveyCapacity struct {
@@ -216,6 +244,31 @@ func Load(name string, data []byte, now time.Time) (Scenario, error) {
 			mv.On = d
 		}
 		sc.Moves = append(sc.Moves, mv)
+	}
+	for i, a := range f.AccessOpens {
+		key := "access_opens"
+		if len(f.AccessOpens) > 1 {
+			key = fmt.Sprintf("access_opens[%d]", i)
+		}
+		ao := AccessOpens{Province: a.Province}
+		switch {
+		case a.Province == "":
+			bad("%s.province: required", key)
+		case !events.Contains(provinces, a.Province):
+			bad("%s.province: unknown province %q", key, a.Province)
+		}
+		d, err := events.ParseDate(a.On)
+		switch {
+		case a.On == "":
+			bad("%s.on: required (YYYY-MM-DD)", key)
+		case err != nil:
+			bad("%s.on: %v (want YYYY-MM-DD)", key, err)
+		case d.Before(domain.MinDate) || d.After(domain.MaxDate):
+			bad("%s.on: %s is out of range (%s … %s)", key, d, domain.MinDate, domain.MaxDate)
+		default:
+			ao.On = d
+		}
+		sc.AccessOpens = append(sc.AccessOpens, ao)
 	}
 	for i, c := range f.Commands {
 		env, err := domain.DecodeCommand(c.json)

@@ -46,6 +46,9 @@ type Scenario struct {
 	// the forecast has no QA model, so it changes nothing else. 0: no check.
 	QAVisitsPerYear int
 	Moves           []Move // clearance capacity moved between provinces, in order
+	// AccessOpens sets the date access opens to the access-restricted land
+	// of a province (access_opens), on the fork.
+	AccessOpens []AccessOpens
 
 	lines []int // line of each command in File
 }
@@ -60,6 +63,18 @@ type Move struct {
 	From     string
 	To       string
 	Deminers int
+	On       events.Date
+}
+
+// AccessOpens is the date access opens to the restricted land of a
+// province. On the scenario's fork, each area of Province restricted on
+// the history has its restriction lifted on On when On is not after the
+// fork's today (a lift cannot be dated in the future), or else lifted and
+// recorded again with On as its expected opening date, which the forecast
+// takes as the day the area becomes workable (docs/forecast.md). Both are
+// dated on the restriction's own start, so the history before is unchanged.
+type AccessOpens struct {
+	Province string
 	On       events.Date
 }
 
@@ -201,6 +216,20 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Result, error) {
 			return res, err
 		}
 	}
+	if len(sc.AccessOpens) > 0 {
+		today := events.DateOf(time.Now())
+		if r.Now != nil {
+			today = events.DateOf(r.Now())
+		}
+		cmds := accessCommands(sc, today, fold)
+		if err := apply(ctx, h, sc, cmds, nil); err != nil {
+			return res, err
+		}
+		res.Commands += len(cmds)
+		if err := catchUp(ctx, fork, fold); err != nil {
+			return res, err
+		}
+	}
 	if sc.FundingCut != nil {
 		cuts := fundingCuts(sc, fold)
 		if err := apply(ctx, h, sc, cuts, nil); err != nil {
@@ -267,6 +296,42 @@ func moveCommands(sc Scenario, i int, mv Move, fold *projections.National) ([]do
 		}
 	}
 	return out, nil
+}
+
+// accessCommands are the hypothetical commands of the scenario's
+// access_opens entries (see AccessOpens), areas in ID order.
+func accessCommands(sc Scenario, today events.Date, fold *projections.National) []domain.CommandEnvelope {
+	ns := events.NameID("scenario", sc.File, sc.Name, "access_opens")
+	var out []domain.CommandEnvelope
+	add := func(c domain.Command) {
+		out = append(out, domain.CommandEnvelope{ID: events.DerivedID(ns, "command", len(out), time.Unix(0, 0)), Actor: "scenario", Command: c})
+	}
+	for _, ao := range sc.AccessOpens {
+		var as []*projections.AreaRow
+		for _, a := range fold.Areas {
+			if a.Province == ao.Province && a.Restricted() && a.RemainingM2 > 0 {
+				as = append(as, a)
+			}
+		}
+		slices.SortFunc(as, func(a, b *projections.AreaRow) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+		reason := fmt.Sprintf("scenario %s: access opens in %s on %s", sc.Name, ao.Province, ao.On)
+		for _, a := range as {
+			if !ao.On.After(today) {
+				add(domain.LiftAccessRestriction{AreaID: a.ID, On: maxDate(ao.On, a.RestrictedSince), Reason: reason})
+				continue
+			}
+			add(domain.LiftAccessRestriction{AreaID: a.ID, On: a.RestrictedSince, Reason: reason})
+			add(domain.RestrictAccess{AreaID: a.ID, On: a.RestrictedSince, Reason: a.RestrictionReason, ExpectedUntil: ao.On})
+		}
+	}
+	return out
+}
+
+func maxDate(a, b events.Date) events.Date {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // fundingCuts are the shortfalls of the scenario's funding cut: its share
