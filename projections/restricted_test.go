@@ -189,3 +189,22 @@ func TestForecastWithRestrictionsIsNoEarlierAndLiftingRestoresIt(t *testing.T) {
 		}
 	}
 }
+
+// The summary counts open restricted areas and their remaining m² per
+// province and nationally; lifting gives the figures back without them.
+func TestSummaryCountsRestrictedArea(t *testing.T) {
+	_, restricted, lifted, ids := restrictedRegister(3)
+	n := history(restricted...)
+	var want int64
+	for _, id := range ids {
+		want += n.Areas[id].RemainingM2
+	}
+	s := projections.Summarize(n)
+	if s.National.RestrictedAreas != len(ids) || s.National.RestrictedM2 != want ||
+		len(s.Provinces) != 1 || s.Provinces[0].RestrictedM2 != want {
+		t.Fatalf("summary %+v; want %d areas, %d m² restricted", s.National, len(ids), want)
+	}
+	if l := projections.Summarize(history(lifted...)).National; l.RestrictedAreas != 0 || l.RestrictedM2 != 0 || l.RemainingM2 != s.National.RemainingM2 {
+		t.Fatalf("after lifting %+v", l)
+	}
+}

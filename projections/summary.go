@@ -20,6 +20,10 @@ type ProvinceFigures struct {
 	ReopenedM2      int64  `json:"reopened_m2"`
 	NoEvidenceAreas int    `json:"areas_without_evidence"`
 	APMines         int    `json:"ap_mines_destroyed"`
+	// Open areas whose access is restricted (RestrictAccess) and their
+	// remaining area (part of RemainingM2).
+	RestrictedAreas int   `json:"restricted_areas"`
+	RestrictedM2    int64 `json:"restricted_m2"`
 }
 
 func (f *ProvinceFigures) add(a *AreaRow) {
@@ -43,6 +47,10 @@ func (f *ProvinceFigures) add(a *AreaRow) {
 	f.APMines = addInt(f.APMines, a.APMinesDestroyed)
 	if a.EvidenceCount == 0 {
 		f.NoEvidenceAreas++
+	}
+	if a.Restricted() && a.RemainingM2 > 0 {
+		f.RestrictedAreas++
+		f.RestrictedM2 = add(f.RestrictedM2, a.RemainingM2)
 	}
 }
 

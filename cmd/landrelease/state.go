@@ -19,7 +19,9 @@ func stateVerb() verb {
 		summary: "the national database state, now or as of a date",
 		usage:   "state [--as-of DATE | --as-recorded INSTANT] [--json]",
 		help: `Prints the national picture: areas, open SHA and CHA, remaining m² and
-land released by method, per province and in total.
+land released by method, per province and in total; and, when any area is
+access-restricted (RestrictAccess), the restricted areas and m² per
+province ("restricted_areas", "restricted_m2" in --json).
 
 Without flags it reads the read model, brought up to date with the history.
 --as-of DATE answers "what was on the ground on that date, as we know it
@@ -126,6 +128,25 @@ func writeState(w io.Writer, d queries.State) {
 	}
 	row("Total", d.National)
 	tw.Flush()
+	if d.National.RestrictedAreas > 0 {
+		fmt.Fprintln(w, "\nAccess-restricted (open areas whose survey and clearance await access; part of remaining m²)")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "province	restricted areas	restricted m²	of remaining	")
+		restricted := func(name string, f projections.ProvinceFigures) {
+			share := 0.0
+			if f.RemainingM2 > 0 {
+				share = 100 * float64(f.RestrictedM2) / float64(f.RemainingM2)
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f%%\t\n", name, f.RestrictedAreas, m2(f.RestrictedM2), share)
+		}
+		for _, p := range d.Provinces {
+			if p.RestrictedAreas > 0 {
+				restricted(p.Province, p)
+			}
+		}
+		restricted("Total", d.National)
+		tw.Flush()
+	}
 	if len(d.Years) > 0 {
 		fmt.Fprintln(w, "\nLand release per year (m²)")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
