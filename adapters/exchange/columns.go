@@ -34,6 +34,7 @@ var AreaColumns = []string{
 	"cancelled_nts_area", "cancelled_desk_area", "reduced_area", "cleared_area",
 	"last_activity_on", "geometry", "entered_on", "reopened_area",
 	"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed",
+	"access_restricted_since", "access_expected_until", "access_restriction_reason",
 }
 
 // RequiredAreaColumns must be in the header of an areas file.

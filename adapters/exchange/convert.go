@@ -35,8 +35,11 @@ type Row struct {
 	// Released is, for an areas record, the m² the record gives as released
 	// by each method of ReleaseColumns, the unexplained part of
 	// (estimated − remaining) counted as desk analysis.
-	Released   [4]int64
-	Reopened   int64       // m² of released land given back (reopened_area)
+	Released [4]int64
+	Reopened int64 // m² of released land given back (reopened_area)
+	// Restrict records the access restriction of an areas record
+	// (access_restricted_since …), nil when it has none.
+	Restrict   *domain.CommandEnvelope
 	releasedOn events.Date // date of the releases of an areas record
 	operator   string      // operator of the releases of an areas record
 	// Key identifies the record for duplicate detection: the local ID in an
@@ -272,6 +275,7 @@ func (c *Converter) area(h *Header, r Record, p *rowProblems) Row {
 	a.balance(&row, p)
 	plan := releasePlan{c: c, a: a, p: p, row: &row, remaining: a.est, reopenLeft: a.reopened}
 	plan.steps()
+	c.restriction(a, &row, p)
 	if a.devices != [3]int{} {
 		p.add("ap_mines_destroyed", "devices destroyed without cleared_area: they are recorded with a clearance")
 	}
@@ -426,6 +430,45 @@ func (a *areaRecord) balance(row *Row, p *rowProblems) {
 			p.add("status", "%s does not match classification %s with remaining_area %d m² (want %s)", s, a.class, a.rem, want)
 		}
 	}
+}
+
+// restriction reads access_restricted_since, access_expected_until and
+// access_restriction_reason: a RestrictAccess after the releases (row.Then
+// and row.Restrict). The reason is required with the date; an expected
+// date or a reason alone, or a restriction of an area with nothing
+// remaining, is refused naming the column.
+func (c *Converter) restriction(a *areaRecord, row *Row, p *rowProblems) {
+	since := c.date(p, "access_restricted_since", a.get("access_restricted_since"), false)
+	until, why := a.get("access_expected_until"), a.get("access_restriction_reason")
+	if since.IsZero() {
+		if a.get("access_restricted_since") == "" && (until != "" || why != "") {
+			p.add("access_restricted_since", "required with access_expected_until or access_restriction_reason: the date access was restricted")
+		}
+		return
+	}
+	cmd := domain.RestrictAccess{AreaID: row.AreaID, On: since, Reason: why}
+	if until != "" {
+		d, err := events.ParseDate(until)
+		if err != nil {
+			p.add("access_expected_until", "%q is not an ISO date: only YYYY-MM-DD is accepted", until)
+			return
+		}
+		cmd.ExpectedUntil = d
+	}
+	if a.remOK && a.rem == 0 {
+		p.add("access_restricted_since", "remaining_area is 0: there is no land whose access could be restricted")
+		return
+	}
+	if !a.registered.IsZero() && since.Before(a.registered) {
+		p.add("access_restricted_since", "%s is before registered_on %s", since, a.registered)
+		return
+	}
+	validate(p, cmd, map[string]string{"on": "access_restricted_since", "expected_until": "access_expected_until",
+		"reason": "access_restriction_reason", "area_id": "local_id"})
+	id := events.NameID("import", strings.ToUpper(c.Country), row.AreaID.String(), "restrict", since.String())
+	env := domain.CommandEnvelope{ID: id, Actor: c.actor(), Command: cmd, RecordedAt: a.entered}
+	row.Then = append(row.Then, env)
+	row.Restrict = &env
 }
 
 // releasePlan turns an areas record's release totals into commands (into

@@ -92,6 +92,11 @@ func (c *Converter) Changes(row Row, cur projections.AreaRow) ([]domain.CommandE
 	if row.Reopened != cur.ReopenedM2 {
 		p.add("reopened_area", "the register has %d m² reopened, the file %d m²: record reopenings with ReopenArea and their evidence", cur.ReopenedM2, row.Reopened)
 	}
+	// A restriction the register does not have yet is recorded; an import
+	// never lifts one (LiftAccessRestriction does).
+	if row.Restrict != nil && !cur.Restricted() && cur.RemainingM2 > 0 {
+		out = append(out, *row.Restrict)
+	}
 	if len(p.list) > 0 {
 		return nil, p.list
 	}

@@ -36,6 +36,13 @@ func AreaRecord(a projections.AreaRow) []string {
 	if len(a.Geometry) > 0 && string(a.Geometry) != "null" {
 		geom = string(a.Geometry)
 	}
+	var since, until, why string
+	if a.Restricted() && a.RemainingM2 > 0 { // a restriction of released land is moot
+		since, why = a.RestrictedSince.String(), a.RestrictionReason
+		if !a.RestrictedUntil.IsZero() {
+			until = a.RestrictedUntil.String()
+		}
+	}
 	last := a.LastActivityOn.String()
 	if a.RemainingM2 == a.SizeM2 {
 		last = "" // nothing released: no release date to carry
@@ -47,6 +54,7 @@ func AreaRecord(a projections.AreaRow) []string {
 		i64(a.CancelledNTSM2), i64(a.CancelledDeskM2), i64(a.ReducedM2), i64(a.ClearedM2),
 		last, geom, enteredOn(a), i64(a.ReopenedM2),
 		strconv.Itoa(a.APMinesDestroyed), strconv.Itoa(a.ATMinesDestroyed), strconv.Itoa(a.ERWDestroyed),
+		since, until, why,
 	}
 }
 
