@@ -83,6 +83,8 @@ func (c ApproveWorkPlan) Decide(ctx Context, s State, reads Reads) ([]events.Eve
 			return nil, Errorf(ErrInvalid, f, "area %s is in %s, not %s", id, a.Province, c.Province)
 		case a.Released():
 			return nil, Errorf(ErrInvalid, f, "area %s is RELEASED", id)
+		case a.Restricted:
+			return nil, Errorf(ErrInvalid, f, "access to area %s is restricted since %s (%s): a plan cannot task it until LiftAccessRestriction is recorded", id, a.RestrictedSince, a.RestrictionReason)
 		}
 	}
 	return []events.Event{events.WorkPlanApproved{Province: c.Province, Year: c.Year, AreaIDs: c.AreaIDs,

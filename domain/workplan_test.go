@@ -69,6 +69,12 @@ func TestApproveWorkPlan(t *testing.T) {
 			refused: refused(domain.ErrInvalid, "area_ids[0]"),
 		},
 		{
+			name:    "an access-restricted area has no place in a plan",
+			reads:   map[events.Ref][]events.Event{areaRef(areaID): {registered(100_000), restricted("2021-01-15", "")}},
+			when:    domain.ApproveWorkPlan{Province: "Battambang", Year: 2021, AreaIDs: []uuid.UUID{areaID}},
+			refused: refused(domain.ErrInvalid, "area_ids[0]"),
+		},
+		{
 			name:    "an area listed twice is refused",
 			reads:   areas,
 			when:    domain.ApproveWorkPlan{Province: "Battambang", Year: 2021, AreaIDs: []uuid.UUID{areaID, area2ID, areaID}},
