@@ -95,6 +95,11 @@ type ReportProvinceClass struct {
 	// net remaining, which the statistics' accounting identity gives.
 	StartOverReleasedM2 int64 `json:"start_over_released_m2"`
 	EndOverReleasedM2   int64 `json:"end_over_released_m2"`
+	// EndRestricted is the open area access-restricted on 31 December
+	// (RestrictAccess), part of EndSHAM2 + EndCHAM2: land whose survey and
+	// clearance await access, as state's restricted_areas and restricted_m2.
+	EndRestrictedAreas int   `json:"end_restricted_areas"`
+	EndRestrictedM2    int64 `json:"end_restricted_m2"`
 }
 
 // ReportRelease is the land released in the year by method.
@@ -398,6 +403,10 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 		}
 		c := row(a.Province)
 		c.EndAreas++
+		if a.Restricted() {
+			c.EndRestrictedAreas++
+			c.EndRestrictedM2 += a.RemainingM2
+		}
 		if a.Classification == "CHA" {
 			c.EndCHAM2 += a.RemainingM2
 		} else {
@@ -417,6 +426,8 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 		t.EndAreas += c.EndAreas
 		t.StartOverReleasedM2 += c.StartOverReleasedM2
 		t.EndOverReleasedM2 += c.EndOverReleasedM2
+		t.EndRestrictedAreas += c.EndRestrictedAreas
+		t.EndRestrictedM2 += c.EndRestrictedM2
 	}
 	sort.Slice(r.Contamination.Provinces, func(i, j int) bool {
 		return r.Contamination.Provinces[i].Province < r.Contamination.Provinces[j].Province

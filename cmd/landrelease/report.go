@@ -142,6 +142,15 @@ func writeReportTable(w io.Writer, r queries.Report) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t\n", p.Province, m2(p.StartSHAM2), m2(p.StartCHAM2), p.StartAreas, m2(p.EndSHAM2), m2(p.EndCHAM2), p.EndAreas)
 	}
 	tw.Flush()
+	if t := r.Contamination.Total; t.EndRestrictedAreas > 0 {
+		fmt.Fprintf(w, "Access-restricted on 31 Dec (part of the remaining above):")
+		for _, p := range r.Contamination.Provinces {
+			if p.EndRestrictedAreas > 0 {
+				fmt.Fprintf(w, " %s %s m² (%d areas);", p.Province, m2(p.EndRestrictedM2), p.EndRestrictedAreas)
+			}
+		}
+		fmt.Fprintf(w, " total %s m² (%d areas)\n", m2(t.EndRestrictedM2), t.EndRestrictedAreas)
+	}
 	fmt.Fprintf(w, "\nLand released by method   [%s]\n", r.Release.Source)
 	for _, m := range r.Release.Methods {
 		fmt.Fprintf(w, "  %-14s %14s m²  %6d events\n", m.Method, m2(m.AreaM2), m.Events)
@@ -202,6 +211,8 @@ func writeReportCSV(w io.Writer, r queries.Report) error {
 		row("contamination", p.Province, "end_sha_m2", i64(p.EndSHAM2), src)
 		row("contamination", p.Province, "end_cha_m2", i64(p.EndCHAM2), src)
 		row("contamination", p.Province, "end_areas", strconv.Itoa(p.EndAreas), src)
+		row("contamination", p.Province, "end_restricted_m2", i64(p.EndRestrictedM2), src)
+		row("contamination", p.Province, "end_restricted_areas", strconv.Itoa(p.EndRestrictedAreas), src)
 	}
 	for _, m := range r.Release.Methods {
 		row("release", "", strings.ToLower(m.Method)+"_m2", i64(m.AreaM2), r.Release.Source)
