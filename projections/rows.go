@@ -128,6 +128,11 @@ type StatKey struct {
 	Method   string // see the Method* constants
 }
 
+// AuditActions are the actions of the audit trail (AuditRow.Action), in the
+// order they are documented; the API's audit filter accepts exactly these.
+var AuditActions = []string{"REGISTERED", "CONFIRMED", "RECLASSIFIED", "CANCELLED", "CORRECTED", "REOPENED", "EVIDENCE",
+	"ACCESS_RESTRICTED", "ACCESS_LIFTED"}
+
 // Methods of the statistics: how land was released, added or worked.
 const (
 	MethodRegistered   = "REGISTERED"    // new area entered the register

@@ -240,7 +240,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "area", "from", "to", "action", "flag", "limit")
 	aq := AuditQuery{
-		Action: q.oneOf("action", "REGISTERED", "CONFIRMED", "RECLASSIFIED", "CANCELLED", "CORRECTED", "REOPENED", "EVIDENCE"),
+		Action: q.oneOf("action", projections.AuditActions...),
 		Flag: q.oneOf("flag", "NO_EVIDENCE", "DESK_CANCELLATION", "CANCELLED_CHA", "DOWNGRADED", "CHA_WITHOUT_DIRECT",
 			"SIZE_CORRECTION", "SIZE_CORRECTED_10X", "RESIDUAL_CONTAMINATION", "QUARANTINED"),
 		Limit: q.integer("limit", 1000, 1, 100_000),

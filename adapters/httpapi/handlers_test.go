@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -328,4 +330,35 @@ func TestCompareAndHealth(t *testing.T) {
 		!reflect.DeepEqual(h, map[string]any{"status": "ok", "sequence": 12.0, "projected": 12.0, "commands_handled": 0.0, "quarantined": 2.0}) {
 		t.Errorf("health: %d %v", w.Code, h)
 	}
+}
+
+// The audit route's action filter and the OpenAPI document's enum list the
+// same actions as the fold writes (projections.AuditActions).
+func TestAuditActionsMatchTheDocument(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Enum []string `json:"enum"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range doc.Paths["/api/v1/audit"]["get"].Parameters {
+		if p.Name == "action" {
+			if !slices.Equal(p.Schema.Enum, projections.AuditActions) {
+				t.Errorf("openapi.json's audit actions %v, the fold's %v", p.Schema.Enum, projections.AuditActions)
+			}
+			return
+		}
+	}
+	t.Fatal("no action parameter on GET /api/v1/audit in openapi.json")
 }
