@@ -306,42 +306,12 @@ func eventProvince(n *projections.National, ev events.Event) string {
 	case events.WorkPlanEndorsed:
 		return d.Province
 	}
-	if id, ok := areaOf(ev); ok {
+	if id, ok := events.NamedAggregate(ev); ok { // an area's (a deployment's ID finds no area)
 		if a := n.Areas[id]; a != nil {
 			return a.Province
 		}
 	}
 	return ""
-}
-
-func areaOf(ev events.Event) (uuid.UUID, bool) {
-	switch d := ev.(type) {
-	case events.EvidenceRecorded:
-		return d.AreaID, true
-	case events.AreaConfirmed:
-		return d.AreaID, true
-	case events.AreaCancelled:
-		return d.AreaID, true
-	case events.AreaReduced:
-		return d.AreaID, true
-	case events.AreaCleared:
-		return d.AreaID, true
-	case events.AreaReclassified:
-		return d.AreaID, true
-	case events.AreaRecordCorrected:
-		return d.AreaID, true
-	case events.AreaReopened:
-		return d.AreaID, true
-	case events.QAVisitRecorded:
-		return d.AreaID, true
-	case events.AccessRestricted:
-		return d.AreaID, true
-	case events.AccessRestrictionLifted:
-		return d.AreaID, true
-	case events.TaskAssigned:
-		return d.AreaID, true
-	}
-	return uuid.Nil, false
 }
 
 func ratio(a, b float64) *float64 {

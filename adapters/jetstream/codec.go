@@ -184,7 +184,7 @@ func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, dat
 	if e.Data, err = reg.Decode(e.Type, e.Schema, data); err != nil {
 		return quarantine("body: %v", err)
 	}
-	if id, ok := namedAggregate(e.Data); ok && id != ref.ID {
+	if id, ok := events.NamedAggregate(e.Data); ok && id != ref.ID {
 		return quarantine("body names aggregate %s, the subject %s", id, ref.ID)
 	}
 	return e, nil
@@ -193,45 +193,4 @@ func decode(reg *events.Registry, subject string, seq uint64, h nats.Header, dat
 // validCountry: two ASCII letters, as Ref.Subject writes them.
 func validCountry(c string) bool {
 	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
-}
-
-// namedAggregate returns the aggregate ID an event's body names, for the
-// event types whose aggregate is identified by an ID in the body: the
-// areas' and deployments'. (Funding, Article 5 and work-plan aggregates
-// are named by country, year and province; their subjects' IDs are
-// derived.)
-func namedAggregate(e events.Event) (uuid.UUID, bool) {
-	switch d := e.(type) {
-	case events.AreaRegistered:
-		return d.AreaID, true
-	case events.EvidenceRecorded:
-		return d.AreaID, true
-	case events.AreaConfirmed:
-		return d.AreaID, true
-	case events.AreaCancelled:
-		return d.AreaID, true
-	case events.AreaReduced:
-		return d.AreaID, true
-	case events.AreaCleared:
-		return d.AreaID, true
-	case events.AreaReclassified:
-		return d.AreaID, true
-	case events.AreaRecordCorrected:
-		return d.AreaID, true
-	case events.AreaReopened:
-		return d.AreaID, true
-	case events.QAVisitRecorded:
-		return d.AreaID, true
-	case events.AccessRestricted:
-		return d.AreaID, true
-	case events.AccessRestrictionLifted:
-		return d.AreaID, true
-	case events.TaskAssigned:
-		return d.AreaID, true
-	case events.CapacityDeployed:
-		return d.DeploymentID, true
-	case events.CapacityWithdrawn:
-		return d.DeploymentID, true
-	}
-	return uuid.Nil, false
 }
