@@ -15,6 +15,7 @@ import (
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/scenarios/cambodia"
 )
 
@@ -152,10 +153,10 @@ func TestHistoryAppliesWithoutRefusal(t *testing.T) {
 		}
 		t.Logf("%-24s %6d", name, counts[name])
 	}
+	// Logged, not asserted: no test asserts a timing (under -race on a
+	// shared machine this takes forty seconds); the demo's speed is
+	// measured by `landrelease bench`.
 	t.Logf("%d commands: generated in %v, applied in %v", len(demo.envs), demo.gen, demo.apply)
-	if total := demo.gen + demo.apply; total > 10*time.Second {
-		t.Errorf("generating and applying the history took %v", total)
-	}
 }
 
 func TestEveryCommandHasAnIDAndAnActor(t *testing.T) {
@@ -224,25 +225,96 @@ func TestStockOn2020(t *testing.T) {
 	t.Logf("remaining on 2021-12-31: %.1f km² (CHA %.1f, SHA %.1f) in %d areas", km2(endCHA+endSHA), km2(endCHA), km2(endSHA), len(end))
 }
 
-// Release per year is about 100 km² in 2018–19 and 108 km² in 2020–21, and
-// NTS cancels about its share of the SHA area it processes.
-func TestYearlyRelease(t *testing.T) {
+// recordTolerance is how far a year's generated output may lie from the
+// figure the spec's record gives for it: the generator works whole areas and
+// draws devices at random, so it lands near the record, not on it.
+const recordTolerance = 0.05
+
+// The yearly outputs follow the record (DOMAIN 1.4: 41 km² cleared in 2018,
+// 21 in 2019, about double in 2020), as the land-release statistics fold
+// them from the applied history, without the generator aiming at them: they
+// follow from each year's survey, capacity and productivity in the spec. NTS
+// cancels about its share of the SHA it processes, and the register holds
+// 716–736 km² at the start of 2022 (CMAA, April 2022).
+func TestYearlyOutputsFollowTheRecord(t *testing.T) {
 	history(t)
-	released := map[int]int64{}
+	n := projections.NewNational()
+	n.Untracked = true
 	for _, e := range demo.all {
-		switch d := e.Data.(type) {
-		case events.AreaCancelled:
-			released[e.OccurredOn.Year()] += d.SizeM2
-		case events.AreaReduced:
-			released[e.OccurredOn.Year()] += d.SizeM2
-		case events.AreaCleared:
-			released[e.OccurredOn.Year()] += d.SizeM2
+		n.Apply(e)
+	}
+	type out struct{ nts, desk, confirmed, ts, cleared, ap float64 }
+	per := map[int]*out{}
+	for k, s := range n.Stats {
+		o := per[k.Year]
+		if o == nil {
+			o = &out{}
+			per[k.Year] = o
+		}
+		m2 := km2(s.AreaM2)
+		switch k.Method {
+		case projections.MethodNTS:
+			o.nts += m2
+		case projections.MethodDeskAnalysis:
+			o.desk += m2
+		case projections.MethodConfirmed:
+			o.confirmed += m2
+		case projections.MethodTS:
+			o.ts += m2
+		case projections.MethodClearance:
+			o.cleared += m2
+			o.ap += float64(s.APMinesDestroyed)
 		}
 	}
-	for y, want := range map[int]float64{2018: 100, 2019: 100, 2020: 108, 2021: 108} {
-		if got := km2(released[y]); !within(got, want, 0.05) {
-			t.Errorf("%d: %.1f km² released, want %g ± 5%%", y, got, want)
+	checked := 0
+	for _, py := range demo.spec.Behaviour.Years {
+		o := per[py.Year]
+		if o == nil {
+			t.Errorf("%d: no land released", py.Year)
+			continue
 		}
+		t.Logf("%d: NTS cancelled %.2f km² (desk %.2f, confirmed %.2f), TS reduced %.2f, cleared %.2f, AP mines %.0f; record %+v",
+			py.Year, o.nts, o.desk, o.confirmed, o.ts, o.cleared, o.ap, py.Record)
+		r := py.Record
+		for _, c := range []struct {
+			what      string
+			got, want float64
+		}{
+			{"km² cancelled by NTS", o.nts, r.NTSCancelledKm2},
+			{"km² reduced by TS", o.ts, r.TSReducedKm2},
+			{"km² cleared", o.cleared, r.ClearedKm2},
+			{"AP mines destroyed", o.ap, float64(r.APMines)},
+		} {
+			if c.want == 0 {
+				continue // not in the record
+			}
+			checked++
+			if !within(c.got, c.want, recordTolerance) {
+				t.Errorf("%d: %.2f %s, the record says %g (± %.0f%%)", py.Year, c.got, c.what, c.want, 100*recordTolerance)
+			}
+		}
+		if share := o.nts / (o.nts + o.confirmed); math.Abs(share-demo.spec.Behaviour.NTSCancelShare) > 0.08 {
+			t.Errorf("%d: NTS cancelled %.0f%% of the SHA it processed, the spec says %.0f%%", py.Year, 100*share, 100*demo.spec.Behaviour.NTSCancelShare)
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d recorded figures checked: the spec's record lost its 2018–2020 figures", checked)
+	}
+	// 2020's clearance and technical survey are about double 2019's (CTM 2021).
+	for _, c := range []struct {
+		what     string
+		y19, y20 float64
+	}{{"clearance", per[2019].cleared, per[2020].cleared}, {"technical survey", per[2019].ts, per[2020].ts}} {
+		if ratio := c.y20 / c.y19; ratio < 1.8 || ratio > 2.2 {
+			t.Errorf("2020 %s is %.2f× 2019's, the record says about double", c.what, ratio)
+		}
+	}
+	var left int64
+	for _, a := range stockOn(t, "2021-12-31") {
+		left += a.RemainingM2
+	}
+	if got := km2(left); got < 716 || got > 736 {
+		t.Errorf("%.1f km² remain at the start of 2022, CMAA reported 716–736 km² in April 2022", got)
 	}
 }
 

@@ -139,15 +139,17 @@ func (d *deployment) activeDays(y int) int {
 }
 
 // capacity is the area the deployment clears in year y, in m²: deminers ×
-// productivity × working days, for the part of the year it is deployed,
-// reduced by its operator's funding shortfall.
+// stated productivity × working days, for the part of the year it is
+// deployed, reduced by its operator's funding shortfall, times the share of
+// the stated productivity the year's tasks let the deminers achieve.
 func (g *gen) capacity(d *deployment, y int) float64 {
 	f, ok := g.factor[opYear{d.op.Name, y}]
 	if !ok {
 		f = 1
 	}
+	py, _ := g.spec.Year(y)
 	frac := float64(d.activeDays(y)) / float64(daysBetween(jan1(y), dec31(y))+1)
-	return float64(d.deminers) * d.op.Productivity * float64(g.spec.Behaviour.WorkingDays) * frac * f
+	return float64(d.deminers) * d.op.Productivity * float64(g.spec.Behaviour.WorkingDays) * frac * f * py.Productivity
 }
 
 // apportion splits n into whole parts proportional to weights, each at least

@@ -68,34 +68,61 @@ type Milestone struct {
 
 // Behaviour holds the land-release rates and the shape of the register.
 type Behaviour struct {
-	Release                []YearKm2 `yaml:"release"`
-	NTSCancelShare         float64   `yaml:"nts_cancel_share"`
-	TSReduceShare          float64   `yaml:"ts_reduce_share"`
-	DeskShare              float64   `yaml:"desk_share"`
-	WorkingDays            int       `yaml:"working_days"`
-	SizeSigma              float64   `yaml:"size_sigma"`
-	MinAreaM2              int64     `yaml:"min_area_m2"`
-	MaxWorkedHa            float64   `yaml:"max_worked_ha"`
-	EvidenceShare          float64   `yaml:"evidence_share"`
-	GeometryShare          float64   `yaml:"geometry_share"`
-	GeometryJitterDeg      float64   `yaml:"geometry_jitter_deg"`
-	CommunityRequestShare  float64   `yaml:"community_request_share"`
-	DiscoveredAreasPerYear int       `yaml:"discovered_areas_per_year"`
-	DiscoveryKm2PerYear    float64   `yaml:"discovery_km2_per_year"`
-	ReopenShare            float64   `yaml:"reopen_share"`
-	QAShare                float64   `yaml:"qa_share"`
-	ReclassifyUpPerYear    int       `yaml:"reclassify_up_per_year"`
-	ReclassifyDownPerYear  int       `yaml:"reclassify_down_per_year"`
-	APMinesPerHa           float64   `yaml:"ap_mines_per_ha"`
-	ATMinesPerHa           float64   `yaml:"at_mines_per_ha"`
-	ERWPerHa               float64   `yaml:"erw_per_ha"`
-	WorkPlansFrom          int       `yaml:"workplans_from"`
+	Years                  []ProgrammeYear `yaml:"years"`
+	NTSCancelShare         float64         `yaml:"nts_cancel_share"`
+	DeskShare              float64         `yaml:"desk_share"`
+	WorkingDays            int             `yaml:"working_days"`
+	SizeSigma              float64         `yaml:"size_sigma"`
+	MinAreaM2              int64           `yaml:"min_area_m2"`
+	MaxWorkedHa            float64         `yaml:"max_worked_ha"`
+	EvidenceShare          float64         `yaml:"evidence_share"`
+	GeometryShare          float64         `yaml:"geometry_share"`
+	GeometryJitterDeg      float64         `yaml:"geometry_jitter_deg"`
+	CommunityRequestShare  float64         `yaml:"community_request_share"`
+	DiscoveredAreasPerYear int             `yaml:"discovered_areas_per_year"`
+	DiscoveryKm2PerYear    float64         `yaml:"discovery_km2_per_year"`
+	ReopenShare            float64         `yaml:"reopen_share"`
+	QAShare                float64         `yaml:"qa_share"`
+	ReclassifyUpPerYear    int             `yaml:"reclassify_up_per_year"`
+	ReclassifyDownPerYear  int             `yaml:"reclassify_down_per_year"`
+	APMinesPerHa           float64         `yaml:"ap_mines_per_ha"`
+	ATMinesPerHa           float64         `yaml:"at_mines_per_ha"`
+	ERWPerHa               float64         `yaml:"erw_per_ha"`
+	WorkPlansFrom          int             `yaml:"workplans_from"`
 }
 
-// YearKm2 is an area in km² for one year.
-type YearKm2 struct {
-	Year int     `yaml:"year"`
-	Km2  float64 `yaml:"km2"`
+// ProgrammeYear is what limited the programme in one year of the history:
+// the SHA area its non-technical survey processed, how much of the stated
+// clearance capacity the deminers achieved, and the share of the CHA they
+// worked that technical survey reduced. The outputs of the year follow from
+// these and the deployments; Record holds the outputs the public record
+// gives for the year, which the generated history is tested against (the
+// generator never reads it).
+type ProgrammeYear struct {
+	Year          int        `yaml:"year"`
+	NTSKm2        float64    `yaml:"nts_km2"`         // SHA area processed by NTS
+	Productivity  float64    `yaml:"productivity"`    // achieved ÷ stated clearance productivity
+	TSReduceShare float64    `yaml:"ts_reduce_share"` // share of worked CHA area reduced by TS
+	Record        YearRecord `yaml:"record"`
+}
+
+// YearRecord is a year's land-release output as the public record gives it;
+// 0 where the record gives no figure.
+type YearRecord struct {
+	NTSCancelledKm2 float64 `yaml:"nts_cancelled_km2"`
+	TSReducedKm2    float64 `yaml:"ts_reduced_km2"`
+	ClearedKm2      float64 `yaml:"cleared_km2"`
+	APMines         int     `yaml:"ap_mines"`
+}
+
+// Year returns the programme of year y, if the spec has one.
+func (s Spec) Year(y int) (ProgrammeYear, bool) {
+	for _, py := range s.Behaviour.Years {
+		if py.Year == y {
+			return py, true
+		}
+	}
+	return ProgrammeYear{}, false
 }
 
 // Resurvey is the BLS re-survey batch of new areas registered in Year.

@@ -293,23 +293,14 @@ func (s Spec) checkHistory(c *checker) {
 
 func (s Spec) checkBehaviour(c *checker) {
 	b := s.Behaviour
-	seen := map[int]bool{}
-	for i, r := range b.Release {
-		f := fmt.Sprintf("behaviour.release[%d]", i)
-		c.year(f+".year", r.Year, s.History)
-		c.notNegative(f+".km2", r.Km2)
-		if seen[r.Year] {
-			c.add(f+".year", "year %d appears twice", r.Year)
-		}
-		seen[r.Year] = true
-	}
+	s.checkYears(c)
 	if !(b.NTSCancelShare > 0 && b.NTSCancelShare < 1) {
 		c.add("behaviour.nts_cancel_share", "must be a share strictly between 0 and 1, got %g", b.NTSCancelShare)
 	}
-	if !(b.TSReduceShare >= 0 && b.TSReduceShare < 1) {
-		c.add("behaviour.ts_reduce_share", "must be a share from 0 and below 1, got %g", b.TSReduceShare)
-	}
 	c.share("behaviour.desk_share", b.DeskShare)
+	if b.DeskShare >= 1 {
+		c.add("behaviour.desk_share", "must be below 1: NTS makes the rest of the cancellations")
+	}
 	if b.WorkingDays < 1 || b.WorkingDays > 366 {
 		c.add("behaviour.working_days", "must be between 1 and 366, got %d", b.WorkingDays)
 	}
@@ -338,6 +329,41 @@ func (s Spec) checkBehaviour(c *checker) {
 	c.notNegative("behaviour.erw_per_ha", b.ERWPerHa)
 	if b.WorkPlansFrom != 0 {
 		c.year("behaviour.workplans_from", b.WorkPlansFrom, s.History)
+	}
+}
+
+// checkYears checks the programme of every year: one entry per year of the
+// history, each with its survey, productivity and technical-survey share.
+func (s Spec) checkYears(c *checker) {
+	seen := map[int]bool{}
+	for i, py := range s.Behaviour.Years {
+		f := fmt.Sprintf("behaviour.years[%d]", i)
+		c.year(f+".year", py.Year, s.History)
+		if seen[py.Year] {
+			c.add(f+".year", "year %d appears twice", py.Year)
+		}
+		seen[py.Year] = true
+		c.notNegative(f+".nts_km2", py.NTSKm2)
+		if !(py.Productivity > 0 && py.Productivity <= 3) {
+			c.add(f+".productivity", "must be a factor above 0 and at most 3, got %g", py.Productivity)
+		}
+		if !(py.TSReduceShare >= 0 && py.TSReduceShare < 1) {
+			c.add(f+".ts_reduce_share", "must be a share from 0 and below 1, got %g", py.TSReduceShare)
+		}
+		r := py.Record
+		c.notNegative(f+".record.nts_cancelled_km2", r.NTSCancelledKm2)
+		c.notNegative(f+".record.ts_reduced_km2", r.TSReducedKm2)
+		c.notNegative(f+".record.cleared_km2", r.ClearedKm2)
+		c.notNegative(f+".record.ap_mines", float64(r.APMines))
+	}
+	h := s.History
+	if h.From.IsZero() || h.To.IsZero() || h.To.Year() < h.From.Year() {
+		return
+	}
+	for y := h.From.Year(); y <= h.To.Year(); y++ {
+		if !seen[y] {
+			c.add("behaviour.years", "no entry for %d: every year of the history needs its programme", y)
+		}
 	}
 }
 

@@ -24,19 +24,19 @@ type depWork struct {
 	worked float64
 }
 
-// releasePlan splits the year's national release over the provinces in
-// proportion to the clearance capacity deployed there. In each province the
-// deployments clear their capacity, technical survey reduces its share of the
-// worked CHA, and the rest of the release is cancelled: by desk analysis for
-// its share, by NTS for the rest, NTS cancelling its share of the SHA area it
-// processes and confirming the remainder as CHA.
+// releasePlan lays out a province's work of year y from the year's
+// programme. Each deployment works the CHA area its capacity clears (at the
+// year's achieved productivity) plus what technical survey reduces at the
+// year's share; the national NTS throughput is split over the provinces in
+// proportion to the clearance capacity deployed there (the survey teams are
+// the operators'), and desk analysis adds its share of the cancellations.
+// Nothing here aims at a total: the year's outputs follow from its survey,
+// capacity and productivity.
 func (g *gen) releasePlan(y int) []provincePlan {
 	b := g.spec.Behaviour
-	var release float64
-	for _, r := range b.Release {
-		if r.Year == y {
-			release = r.Km2 * 1e6
-		}
+	py, ok := g.spec.Year(y)
+	if !ok {
+		return nil
 	}
 	caps := make([]float64, len(g.deps))
 	total := 0.0
@@ -44,28 +44,25 @@ func (g *gen) releasePlan(y int) []provincePlan {
 		caps[i] = g.capacity(d, y)
 		total += caps[i]
 	}
-	if release == 0 || total == 0 {
+	if total == 0 {
 		return nil
 	}
 	var out []provincePlan
 	for _, p := range g.spec.Provinces {
 		pp := provincePlan{province: p.Name}
-		capP, worked := 0.0, 0.0
+		capP := 0.0
 		for i, d := range g.deps {
 			if d.province != p.Name || caps[i] == 0 {
 				continue
 			}
-			w := caps[i] / (1 - b.TSReduceShare)
-			pp.work = append(pp.work, depWork{d: d, worked: w})
+			pp.work = append(pp.work, depWork{d: d, worked: caps[i] / (1 - py.TSReduceShare)})
 			capP += caps[i]
-			worked += w
 		}
 		if capP == 0 {
 			continue
 		}
-		cancel := math.Max(0, release*capP/total-worked)
-		pp.desk = cancel * b.DeskShare
-		pp.nts = (cancel - pp.desk) / b.NTSCancelShare
+		pp.nts = py.NTSKm2 * 1e6 * capP / total
+		pp.desk = pp.nts * b.NTSCancelShare * b.DeskShare / (1 - b.DeskShare)
 		out = append(out, pp)
 	}
 	return out
@@ -139,6 +136,7 @@ func (g *gen) window(a *area, d *deployment, y int) (lo, hi events.Date, ok bool
 // plan chooses the year's work in every province from the release plan.
 func (g *gen) plan(y int) []yearPlan {
 	var out []yearPlan
+	owed := 0.0 // confirmed area the survey owes the spec's share
 	for _, pp := range g.releasePlan(y) {
 		var sha, cha []*area
 		for _, a := range g.byProv[pp.province] {
@@ -161,7 +159,7 @@ func (g *gen) plan(y int) []yearPlan {
 		})
 		taken := map[*area]bool{}
 		yp := yearPlan{province: pp.province}
-		yp.tasks = append(yp.tasks, g.planNTS(pp, sha, taken, y)...)
+		yp.tasks = append(yp.tasks, g.planNTS(pp, sha, taken, y, &owed)...)
 		yp.tasks = append(yp.tasks, g.planDesk(pp, sha, taken, y)...)
 		for _, w := range pp.work {
 			if w.d.id != uuid.Nil {
@@ -205,10 +203,15 @@ func (g *gen) ntsDeployment(pp provincePlan, a *area, y int) *deployment {
 // planNTS plans the non-technical survey of SHAs: each area processed is
 // cancelled (in full or in part) or confirmed as a CHA with the rest
 // cancelled, keeping the cancelled share of the processed area at the spec's.
-func (g *gen) planNTS(pp provincePlan, sha []*area, taken map[*area]bool, y int) []task {
+// owed is the confirmed area the provinces planned before fell short of
+// their share by (negative: went beyond it), as a province ends its survey
+// an area short or over, a small one by much of its survey; planNTS adds
+// its own, so that the national share holds.
+func (g *gen) planNTS(pp provincePlan, sha []*area, taken map[*area]bool, y int, owed *float64) []task {
 	keepShare := 1 - g.spec.Behaviour.NTSCancelShare
 	var out []task
 	processed, confirmed := 0.0, 0.0
+	defer func() { *owed += keepShare*processed - confirmed }()
 	for _, a := range sha {
 		left := pp.nts - processed
 		if left < 1 {
@@ -220,8 +223,11 @@ func (g *gen) planNTS(pp provincePlan, sha []*area, taken map[*area]bool, y int)
 		}
 		r := float64(g.state(a).RemainingM2)
 		t := task{a: a, dep: d, kind: ntsCancel}
+		// Confirm the area while the confirmed share, counted over the
+		// provinces planned so far, is below the spec's. Each confirmation
+		// overshoots by part of an area; the next province makes up for it.
 		switch {
-		case r <= left && confirmed < keepShare*(processed+r):
+		case r <= left && *owed+keepShare*(processed+r)-confirmed > 0:
 			t.kind = ntsConfirm
 			t.size = max(1, int64(math.Round(r*(0.55+0.4*g.rng.Float64()))))
 			processed += r
@@ -270,9 +276,10 @@ func (g *gen) planDesk(pp provincePlan, sha []*area, taken map[*area]bool, y int
 }
 
 // planCHA plans a deployment's technical survey and clearance of CHAs, at
-// most max_worked_ha of an area a year, the reduced share kept at the spec's.
+// most max_worked_ha of an area a year, the reduced share kept at the year's.
 func (g *gen) planCHA(w depWork, cha []*area, taken map[*area]bool, y int) []task {
 	b := g.spec.Behaviour
+	py, _ := g.spec.Year(y)
 	maxWorked := b.MaxWorkedHa * 1e4
 	var out []task
 	worked, reduced := 0.0, 0.0
@@ -296,7 +303,7 @@ func (g *gen) planCHA(w depWork, cha []*area, taken map[*area]bool, y int) []tas
 		if amount < 1 {
 			continue
 		}
-		red := math.Round(math.Max(0, math.Min(amount, b.TSReduceShare*(worked+amount)-reduced)))
+		red := math.Round(math.Max(0, math.Min(amount, py.TSReduceShare*(worked+amount)-reduced)))
 		t := task{kind: chaWork, a: a, dep: w.d, size: int64(red), clear: int64(amount - red)}
 		worked += amount
 		reduced += red
