@@ -56,6 +56,8 @@ func TestLoadSpecNamesLineAndField(t *testing.T) {
 		{"unknown province", "  - name: Pailin\n", "  - name: Palin\n", 0, "provinces[5].name", `unknown province "Palin"`},
 		{"impossible date", "  from: 2018-01-01", "  from: 2018-02-30", 0, "history.from", "not a calendar date"},
 		{"share above one", "  qa_share: 0.6 ", "  qa_share: 1.6 ", 0, "behaviour.qa_share", "between 0 and 1"},
+		{"productivity of nothing", "      productivity: 1.1 ", "      productivity: 0 ", 0, "behaviour.years[0].productivity", "above 0"},
+		{"a year twice", "    - year: 2019\n", "    - year: 2018\n", 0, "behaviour.years[1].year", "appears twice"},
 		{"unknown operator", "{year: 2020, operator: MAG,", "{year: 2020, operator: MAGG,", 0, "funding.shortfalls[4].operator", "not one of the spec's operators"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
