@@ -77,3 +77,25 @@ func (c LiftAccessRestriction) Decide(ctx Context, s State, _ Reads) ([]events.E
 	}
 	return []events.Event{events.AccessRestrictionLifted{AreaID: a.ID, On: c.On, Reason: c.Reason}}, nil
 }
+
+// onTheGround refuses a command that records work on the ground of an area
+// (non-technical survey, confirmation by survey, technical survey,
+// clearance, a QA visit, a task order) dated on or after the start of the
+// area's access restriction: nobody may enter the land, so such a record is
+// a data error or work done without authority. Work dated before the
+// restriction began is results reported late and is accepted. The expected
+// opening date does not open access; only LiftAccessRestriction does (as for
+// work plans, docs/workplan.md). Desk work stays allowed on restricted land
+// (evidence, desk-analysis cancellation, reclassification, corrections,
+// reopening on evidence): it needs no one on site.
+func onTheGround(a Area, on events.Date, work string) error {
+	if !a.Restricted || on.Before(a.RestrictedSince) {
+		return nil
+	}
+	expected := "no expected opening date"
+	if !a.RestrictedUntil.IsZero() {
+		expected = "expected to open " + a.RestrictedUntil.String()
+	}
+	return Errorf(ErrInvalid, "area_id", "area %s is access-restricted since %s (reason: %s; %s): %s on %s cannot be recorded on land nobody may enter; record LiftAccessRestriction first",
+		a.ID, a.RestrictedSince, a.RestrictionReason, expected, work, on)
+}

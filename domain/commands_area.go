@@ -138,6 +138,9 @@ func (c ConfirmHazardousArea) Decide(ctx Context, s State, _ Reads) ([]events.Ev
 	if a.Class == events.CHA {
 		return nil, Errorf(ErrInvalid, "area_id", "area %s is already a CHA", a.ID)
 	}
+	if err := onTheGround(a, c.On, "a confirmation by survey"); err != nil {
+		return nil, err // ReclassifyArea records a CHA on evidence without survey
+	}
 	size, err := releasable(a, c.SizeM2)
 	if err != nil {
 		return nil, err
@@ -177,6 +180,11 @@ func (c CancelArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error
 	if err != nil {
 		return nil, err
 	}
+	if c.Method == events.CancelByNTS {
+		if err := onTheGround(a, c.On, "a cancellation by NTS"); err != nil {
+			return nil, err // DESK_ANALYSIS needs no one on site
+		}
+	}
 	size, err := releasable(a, c.SizeM2)
 	if err != nil {
 		return nil, err
@@ -207,6 +215,9 @@ func (ReduceArea) Reads(Context) []events.Ref      { return nil }
 func (c ReduceArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := openArea(ctx, s, c.On)
 	if err != nil {
+		return nil, err
+	}
+	if err := onTheGround(a, c.On, "a reduction by technical survey"); err != nil {
 		return nil, err
 	}
 	size, err := releasable(a, c.SizeM2)
@@ -244,6 +255,9 @@ func (ClearArea) Reads(Context) []events.Ref      { return nil }
 func (c ClearArea) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
 	a, err := openArea(ctx, s, c.On)
 	if err != nil {
+		return nil, err
+	}
+	if err := onTheGround(a, c.On, "clearance"); err != nil {
 		return nil, err
 	}
 	size, err := releasable(a, c.SizeM2)
@@ -451,7 +465,11 @@ func (c RecordQAVisit) Validate(p *Problems) {
 func (c RecordQAVisit) Target(ctx Context) events.Ref { return areaRef(ctx, c.AreaID) }
 func (RecordQAVisit) Reads(Context) []events.Ref      { return nil }
 func (c RecordQAVisit) Decide(ctx Context, s State, _ Reads) ([]events.Event, error) {
-	if _, err := existingArea(ctx, s, c.On); err != nil {
+	a, err := existingArea(ctx, s, c.On)
+	if err != nil {
+		return nil, err
+	}
+	if err := onTheGround(a, c.On, "a QA visit"); err != nil {
 		return nil, err
 	}
 	return []events.Event{events.QAVisitRecorded{AreaID: c.AreaID, On: c.On, Result: c.Result, Notes: c.Notes, Operator: c.Operator}}, nil

@@ -161,5 +161,8 @@ func (c AssignTask) Decide(ctx Context, s State, reads Reads) ([]events.Event, e
 	case c.On.Before(d.From):
 		return nil, Errorf(ErrInvalid, "on", "%s is before the deployment starts (%s)", c.On, d.From)
 	}
+	if err := onTheGround(a, c.On, "a task order ("+string(c.Task)+")"); err != nil {
+		return nil, err
+	}
 	return []events.Event{events.TaskAssigned{AreaID: a.ID, DeploymentID: d.ID, On: c.On, Task: c.Task, Operator: d.Operator}}, nil
 }
