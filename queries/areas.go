@@ -44,6 +44,12 @@ type Area struct {
 	ReleasedOn        string          `json:"released_on,omitempty"`
 	LastSequence      uint64          `json:"last_sequence"`
 	Geometry          json.RawMessage `json:"geometry,omitempty"`
+	// Access restriction (RestrictAccess), absent when access is open:
+	// since when, the date access is expected to open (absent when not
+	// known) and why.
+	RestrictedSince   string `json:"restricted_since,omitempty"`
+	RestrictedUntil   string `json:"restricted_until,omitempty"`
+	RestrictionReason string `json:"restriction_reason,omitempty"`
 }
 
 // AreaOf is the document of a register row.
@@ -58,6 +64,12 @@ func AreaOf(a projections.AreaRow) Area {
 		RegisteredOn: a.RegisteredOn.String(), LastActivityOn: a.LastActivityOn.String(), LastSequence: a.LastSequence}
 	if !a.ReleasedOn.IsZero() {
 		out.ReleasedOn = a.ReleasedOn.String()
+	}
+	if a.Restricted() {
+		out.RestrictedSince, out.RestrictionReason = a.RestrictedSince.String(), a.RestrictionReason
+		if !a.RestrictedUntil.IsZero() {
+			out.RestrictedUntil = a.RestrictedUntil.String()
+		}
 	}
 	if len(a.Geometry) > 0 && string(a.Geometry) != "null" {
 		out.Geometry = a.Geometry
