@@ -61,6 +61,8 @@ type PlannedArea struct {
 	Method        string    `json:"method"`
 	CostUSD       int64     `json:"cost_usd"`         // clearance cost of ToClearM2 at each deployment's cost per m²
 	Reason        string    `json:"reason,omitempty"` // why a left-out area is not in the plan
+	// Restricted: left out because access is restricted (RestrictAccess).
+	Restricted bool `json:"access_restricted,omitempty"`
 }
 
 // OperatorTotal sums a plan per operator and method.
@@ -238,7 +240,7 @@ func PlanWorkPlan(n *National, province string, year int, crit Criteria, fc Fore
 			// Access-restricted land is never planned, whatever its
 			// expected opening date: the plan is a commitment, and the
 			// restriction must be lifted (LiftAccessRestriction) first.
-			p.Reason = restrictedReason(a)
+			p.Reason, p.Restricted = restrictedReason(a), true
 			restricted = append(restricted, p)
 			continue
 		}

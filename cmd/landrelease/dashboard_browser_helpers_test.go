@@ -30,6 +30,9 @@ type provinceFigures struct {
 	RemainingM2    int64  `json:"remaining_m2"`
 	RemainingSHAM2 int64  `json:"remaining_sha_m2"`
 	OpenAreas      int    `json:"open_areas"`
+	// Access-restricted open areas and what remains in them.
+	RestrictedAreas int   `json:"restricted_areas"`
+	RestrictedM2    int64 `json:"restricted_m2"`
 }
 
 // needChromium answers Debian's chromium, or skips the test where it is

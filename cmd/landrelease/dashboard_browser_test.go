@@ -261,13 +261,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.do(t, chromedp.EmulateViewport(1280, 900))
 	})
 
-	var plan struct {
-		Areas []struct {
-			AreaID string `json:"area_id"`
-		} `json:"areas"`
-		ProposedForNTS []json.RawMessage `json:"proposed_for_nts"`
-		PlannedM2      int64             `json:"planned_to_clear_m2"`
-	}
+	var plan workPlanDoc
 	api.get("/api/v1/workplans/Battambang/2022", &plan)
 	if len(plan.Areas) == 0 {
 		t.Fatal("the demo's Battambang 2022 work plan has no area")
@@ -294,6 +288,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("capacity: %d operators on the page, %d from the API", got, deployed)
 		}
 		b.figure(t, `[data-figure="workplan-planned"]`, plan.PlannedM2, pageKm2(plan.PlannedM2, 1))
+		checkWorkPlanSections(t, b, plan)
 		b.figure(t, `[data-figure="province-remaining"]`, province("Battambang").RemainingM2, pageKm2(province("Battambang").RemainingM2, 1))
 		// The map draws every Battambang area that has a polygon.
 		want := api.withGeometry("Battambang")
@@ -427,6 +422,10 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("live updates came by %q, want the event stream", got)
 		}
 		b.screenshot(t, "area-after")
+	})
+
+	t.Run("access-restricted land", func(t *testing.T) {
+		checkRestricted(t, b, api, overview.National, province("Oddar Meanchey"), 2022)
 	})
 
 	t.Run("audit", func(t *testing.T) {

@@ -148,11 +148,12 @@ const LR = (() => {
     return el("span", { class: "figure", "data-m2": m2, "data-figure": name || null, title: m2 == null ? null : fmt.m2(m2) }, (format || fmt.km2)(m2));
   }
 
-  // table builds a table from column specs {label, value(row) -> Node|string, num}.
-  function table(columns, rows, attrs) {
+  // table builds a table from column specs {label, value(row) -> Node|string, num};
+  // rowAttrs(row), when given, answers each row's attributes.
+  function table(columns, rows, attrs, rowAttrs) {
     const cls = (c) => (c.num ? "num" : c.date ? "date" : null);
     const thead = el("thead", null, el("tr", null, columns.map((c) => el("th", { class: cls(c), scope: "col" }, c.label))));
-    const tbody = el("tbody", null, rows.map((r) => el("tr", null, columns.map((c) => el("td", { class: cls(c) }, c.value(r))))));
+    const tbody = el("tbody", null, rows.map((r) => el("tr", rowAttrs ? rowAttrs(r) : null, columns.map((c) => el("td", { class: cls(c) }, c.value(r))))));
     return el("div", { class: "table-wrap" }, el("table", attrs || null, thead, tbody));
   }
 

@@ -10,8 +10,13 @@
 
   const TYPE_CLASS = {
     AreaCancelled: "released", AreaReduced: "released", AreaCleared: "released",
-    EvidenceRecorded: "evidence", QAVisitRecorded: "qa",
+    EvidenceRecorded: "evidence", QAVisitRecorded: "qa", AccessRestricted: "restricted", AccessRestrictionLifted: "restricted",
   };
+
+  // restrictionText says since when, why and until when access is
+  // restricted (the area document's restricted_* fields).
+  const restrictionText = (a) => `since ${fmt.date(a.restricted_since)}: ${a.restriction_reason || "no reason given"}; ` +
+    (a.restricted_until ? `expected to open ${fmt.date(a.restricted_until)}` : "no expected opening date");
 
   // summary answers the facts of one history entry in a sentence.
   function summary(h) {
@@ -43,6 +48,10 @@
         return `QA visit: ${d.result}${d.operator ? " (" + d.operator + ")" : ""}${d.notes ? ": " + d.notes : ""}.`;
       case "TaskAssigned":
         return `Tasked for ${d.task}${d.operator ? " to " + d.operator : ""}.`;
+      case "AccessRestricted":
+        return `Access restricted: ${d.reason || "no reason given"}; ${d.expected_until ? "expected to open " + fmt.date(d.expected_until) : "no expected opening date"}.`;
+      case "AccessRestrictionLifted":
+        return `Access restriction lifted${d.reason ? ": " + d.reason : ""}.`;
       default:
         return fmt.words(h.type) + ".";
     }
@@ -63,6 +72,7 @@
     ["Province", (a) => link(LR.provinceHref(a.province), a.province)],
     ["District", (a) => a.district], ["Commune", (a) => a.commune], ["Village", (a) => a.village],
     ["Status", (a) => el("span", { class: "badge " + String(a.status).toLowerCase(), "data-figure": "status" }, a.status)],
+    ["Access", (a) => (AreaMap.restricted(a) ? el("span", null, el("span", { class: "badge restricted" }, "access-restricted"), " ", restrictionText(a)) : "open")],
     ["Classification", (a) => a.classification], ["Hazard", (a) => a.hazard], ["Land use", (a) => fmt.words(a.land_use)],
     ["Source", (a) => a.source], ["Registered on", (a) => fmt.date(a.registered_on)],
     ["Last activity", (a) => fmt.date(a.last_activity_on)], ["Released on", (a) => (a.released_on ? fmt.date(a.released_on) : null)],
@@ -88,7 +98,8 @@
     $("#subtitle").textContent = [a.village, a.commune, a.district, a.province].filter(Boolean).join(", ");
     $("#area-kpis").replaceChildren(
       el("div", { class: "kpi" }, el("div", { class: "label" }, "Remaining"), el("div", { class: "value" }, figure(a.remaining_m2, fmt.area, "area-remaining")), el("div", { class: "sub" }, `${fmt.m2(a.remaining_m2)} of ${fmt.m2(a.size_m2)}`)),
-      el("div", { class: "kpi" }, el("div", { class: "label" }, "Status"), el("div", { class: "value" }, el("span", { class: "badge " + String(a.status).toLowerCase() }, a.status))),
+      el("div", { class: "kpi" }, el("div", { class: "label" }, "Status"), el("div", { class: "value" }, el("span", { class: "badge " + String(a.status).toLowerCase() }, a.status),
+        AreaMap.restricted(a) ? [" ", el("span", { class: "badge restricted", "data-figure": "restricted", title: restrictionText(a) }, "access-restricted")] : null)),
       el("div", { class: "kpi" }, el("div", { class: "label" }, "Events"), el("div", { class: "value", "data-figure": "event-count" }, fmt.int(history.length))),
       el("div", { class: "kpi" }, el("div", { class: "label" }, "Evidence"), el("div", { class: "value", "data-figure": "evidence-count" }, fmt.int(evidenceOf(history).length))),
     );
@@ -96,7 +107,13 @@
       const v = f(a);
       return v == null || v === "" ? [] : [el("dt", null, label), el("dd", null, v)];
     }));
-    AreaMap.draw($("#map"), [{ id: aid, status: a.status, geometry: a.geometry, label: `area ${aid}` }], { title: "polygon of the area", empty: "No polygon is recorded for this area." });
+    const restricted = AreaMap.restricted(a);
+    const notice = $("#restricted-notice");
+    notice.hidden = !restricted;
+    notice.replaceChildren(...(restricted ? [el("strong", null, "Access restricted "), restrictionText(a), ". ",
+      "Work plans leave the area out, and survey, clearance, QA visits and task orders dated from ", fmt.date(a.restricted_since),
+      " are refused until LiftAccessRestriction is recorded; evidence, desk analysis and reclassification on evidence are still recorded."] : []));
+    AreaMap.draw($("#map"), [{ id: aid, status: a.status, geometry: a.geometry, restricted, label: `area ${aid}${restricted ? " (access-restricted)" : ""}` }], { title: "polygon of the area", empty: "No polygon is recorded for this area." });
 
     const ev = evidenceOf(history);
     $("#evidence").replaceChildren(ev.length ? LR.table([

@@ -19,8 +19,12 @@ const AreaMap = (() => {
     return [];
   }
 
+  // Access-restricted areas (RestrictAccess: nobody may enter) keep their
+  // status colour, hatched and outlined dashed in RESTRICTED.
+  const RESTRICTED = "#4a235a";
+
   // draw fills container with an SVG map of items: {id, status, geometry,
-  // label, highlight}. Answers the number of items drawn.
+  // label, highlight, restricted}. Answers the number of items drawn.
   function draw(container, items, opts) {
     opts = opts || {};
     const shapes = items.map((it) => ({ it, polys: polygons(it.geometry) })).filter((s) => s.polys.length);
@@ -43,9 +47,14 @@ const AreaMap = (() => {
     // A small polygon among large ones still shows: a minimum stroke.
     const body = shapes.map(({ it, polys }) => {
       const fill = FILL[it.status] || "#888";
-      const cls = "area" + (it.highlight ? " highlight" : "");
-      return `<a href="${esc(LR.areaHref(it.id))}" data-area="${esc(it.id)}"><path class="${cls}" d="${path(polys)}" fill="${fill}" fill-opacity="0.6" stroke="${fill}" stroke-width="1.2" fill-rule="evenodd" vector-effect="non-scaling-stroke"><title>${esc(it.label || it.id)}</title></path></a>`;
+      const cls = "area" + (it.highlight ? " highlight" : "") + (it.restricted ? " restricted" : "");
+      const d = path(polys);
+      const title = `<title>${esc(it.label || it.id)}</title>`;
+      const stroke = it.restricted ? `stroke="${RESTRICTED}" stroke-width="2" stroke-dasharray="6 3"` : `stroke="${fill}" stroke-width="1.2"`;
+      const hatch = it.restricted ? `<path class="hatch" d="${d}" fill="url(#lr-restricted)" stroke="none" fill-rule="evenodd">${title}</path>` : "";
+      return `<a href="${esc(LR.areaHref(it.id))}" data-area="${esc(it.id)}"${it.restricted ? ' data-restricted="true"' : ""}><path class="${cls}" d="${d}" fill="${fill}" fill-opacity="0.6" ${stroke} fill-rule="evenodd" vector-effect="non-scaling-stroke">${title}</path>${hatch}</a>`;
     }).join("");
+    const defs = `<defs><pattern id="lr-restricted" patternUnits="userSpaceOnUse" width="9" height="9" patternTransform="rotate(45)"><rect width="3" height="9" fill="${RESTRICTED}" fill-opacity="0.6"/></pattern></defs>`;
     // Scale bar: a round length near a fifth of the width.
     const metresPerUnit = 111320 / scale; // one SVG unit in metres (x and y alike after scaling by k)
     const target = (W / 5) * metresPerUnit;
@@ -56,13 +65,17 @@ const AreaMap = (() => {
     // Text sized in map units: the drawing is 1000 units wide on any screen.
     const bar = `<g class="scale"><rect x="${pad}" y="${H - 16}" width="${lenPx.toFixed(1)}" height="6" fill="#333"/><text x="${pad}" y="${H - 24}" font-size="22">${lenText}</text></g>`;
     const corner = `<text x="${W - pad}" y="${H - 8}" font-size="18" text-anchor="end" fill="#555">${minY.toFixed(3)}°–${maxY.toFixed(3)}° N, ${minX.toFixed(3)}°–${maxX.toFixed(3)}° E</text>`;
-    container.innerHTML = `<svg class="area-map" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title || "map of areas")}" data-drawn="${shapes.length}"><rect width="${W}" height="${H}" fill="#f4f1ea"/>${body}${bar}${corner}</svg>`;
+    container.innerHTML = `<svg class="area-map" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title || "map of areas")}" data-drawn="${shapes.length}"><rect width="${W}" height="${H}" fill="#f4f1ea"/>${defs}${body}${bar}${corner}</svg>`;
     return shapes.length;
   }
 
   function legend() {
-    return LR.el("p", { class: "legend" }, Object.entries(FILL).map(([k, c]) => LR.el("span", { class: "key key-" + k.toLowerCase() }, k)));
+    return LR.el("p", { class: "legend" }, Object.keys(FILL).map((k) => LR.el("span", { class: "key key-" + k.toLowerCase() }, k)),
+      LR.el("span", { class: "key key-restricted", title: "RestrictAccess: survey and clearance cannot proceed until the restriction is lifted" }, "access-restricted (hatched)"));
   }
+
+  // restricted reports whether an area of the API is access-restricted.
+  const restricted = (a) => Boolean(a && a.restricted_since);
 
   // loadAreas pages through GET /api/v1/areas and answers every row (up to
   // max) with the total the API reports.
@@ -84,5 +97,5 @@ const AreaMap = (() => {
     return { rows, total };
   }
 
-  return { draw, legend, loadAreas, polygons };
+  return { draw, legend, loadAreas, polygons, restricted };
 })();

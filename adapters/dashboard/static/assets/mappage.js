@@ -18,10 +18,13 @@
       if (status) q.status = status;
       const { rows, total } = await AreaMap.loadAreas(q);
       const drawn = AreaMap.draw($("#map"), rows.map((a) => ({
-        id: a.area_id || a.id, status: a.status, geometry: a.geometry,
-        label: `${a.province}, ${a.district || ""}: ${a.status}, ${fmt.area(a.remaining_m2)} remaining`,
+        id: a.area_id || a.id, status: a.status, geometry: a.geometry, restricted: AreaMap.restricted(a),
+        label: `${a.province}, ${a.district || ""}: ${a.status}, ${fmt.area(a.remaining_m2)} remaining` +
+          (AreaMap.restricted(a) ? `; access-restricted since ${fmt.date(a.restricted_since)} (${a.restriction_reason})` : ""),
       })), { title: "hazard areas", empty: "No area matching these filters has a recorded polygon." });
-      $("#map-note").textContent = `${fmt.int(drawn)} of ${fmt.int(total)} areas${province ? " in " + province : ""}${status ? " (" + status + ")" : ""} have a recorded polygon.`;
+      const restricted = rows.filter(AreaMap.restricted).length;
+      $("#map-note").replaceChildren(`${fmt.int(drawn)} of ${fmt.int(total)} areas${province ? " in " + province : ""}${status ? " (" + status + ")" : ""} have a recorded polygon; `,
+        el("span", { "data-figure": "map-restricted" }, fmt.int(restricted)), ` of the ${fmt.int(total)} ${restricted === 1 ? "is" : "are"} access-restricted (hatched).`);
       box.hidden = true;
     });
   }

@@ -17,7 +17,9 @@
     const c = b.completion || {};
     $("#kpis").replaceChildren(
       kpi("Remaining contamination", figure(n.remaining_m2, fmt.km2, "national-remaining"),
-        el("span", null, "SHA ", figure(n.remaining_sha_m2, fmt.km2, "national-sha"), " · CHA ", figure(n.remaining_cha_m2, fmt.km2, "national-cha")), "remaining"),
+        el("span", null, "SHA ", figure(n.remaining_sha_m2, fmt.km2, "national-sha"), " · CHA ", figure(n.remaining_cha_m2, fmt.km2, "national-cha"),
+          " · ", el("span", { class: "badge restricted", title: "open areas whose survey and clearance cannot proceed (RestrictAccess), left out of work plans" },
+            figure(n.restricted_m2 || 0, fmt.km2, "national-restricted"), " access-restricted in ", el("span", { "data-figure": "national-restricted-areas" }, fmt.int(n.restricted_areas || 0)), " areas")), "remaining"),
       kpi("Open hazard areas", el("span", { "data-figure": "open-areas" }, fmt.int(n.open_areas)), `${fmt.int(n.open_sha)} SHA · ${fmt.int(n.open_cha)} CHA · ${fmt.int(n.areas)} recorded`, "areas"),
       kpi("Land released", figure(released(n), fmt.km2, "national-released"),
         `NTS ${fmt.km2(n.cancelled_nts_m2)} · desk ${fmt.km2(n.cancelled_desk_m2)} · TS ${fmt.km2(n.reduced_m2)} · cleared ${fmt.km2(n.cleared_m2)}`, "released"),
@@ -62,6 +64,8 @@
       { label: "CHA", num: true, value: (p) => fmt.km2(p.remaining_cha_m2) },
       { label: "Open areas", num: true, value: (p) => fmt.int(p.open_areas) },
       { label: "Released", num: true, value: (p) => fmt.km2(released(p)) },
+      { label: "Access-restricted", num: true, value: (p) => (p.restricted_areas ? figure(p.restricted_m2, (v) => fmt.km2(v, 2), "restricted:" + p.province) : "–") },
+      { label: "Restricted areas", num: true, value: (p) => (p.restricted_areas ? el("span", { "data-figure": "restricted-areas:" + p.province }, fmt.int(p.restricted_areas)) : "–") },
       { label: "Without evidence", num: true, value: (p) => fmt.int(p.areas_without_evidence) },
       { label: "AP mines destroyed", num: true, value: (p) => fmt.int(p.ap_mines_destroyed) },
     ], provinces.concat([total]), { id: "provinces" }));
