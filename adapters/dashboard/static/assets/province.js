@@ -60,7 +60,8 @@
       kpi("Land released", fmt.km2(released), `cleared ${fmt.km2(p.cleared_m2)} · reduced ${fmt.km2(p.reduced_m2)}`, "released"),
       kpi("Without evidence", fmt.int(p.areas_without_evidence), "open areas with no recorded evidence", "no-evidence"),
       kpi("Access-restricted", figure(p.restricted_m2 || 0, fmt.km2, "province-restricted"),
-        el("span", null, el("span", { "data-figure": "province-restricted-areas" }, fmt.int(p.restricted_areas || 0)), " open areas nobody may survey or clear until the restriction is lifted"), "restricted"),
+        p.restricted_areas ? el("span", null, el("span", { "data-figure": "province-restricted-areas" }, fmt.int(p.restricted_areas)), " open areas nobody may survey or clear until the restriction is lifted")
+          : "no open area of the province is access-restricted", "restricted"),
     );
   }
 
@@ -72,6 +73,7 @@
   const score = (a) => (a.score == null ? "–" : a.score.toFixed(1));
   const classBadge = (a) => el("span", { class: "badge " + String(a.classification).toLowerCase() }, a.classification);
   const STAGE = { NTS: "NTS", TS_CLEARANCE: "TS and clearance" };
+  const oneDecimal = new Intl.NumberFormat("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
   // The columns follow `landrelease workplan --format html` (the printable
   // plan the API serves), so the page and the paper say the same.
@@ -132,7 +134,8 @@
         `${fmt.int(wp.open_areas_not_planned)} open areas left for later years`, "plan-areas"),
       kpi("Planned clearance", figure(wp.planned_to_clear_m2, fmt.km2, "workplan-planned"), `of ${fmt.km2(wp.capacity_m2)} capacity (${fmt.pct(wp.capacity_used, 1)} used); TS reduces ${fmt.pct(wp.ts_reduce_share)}`, "planned"),
       kpi("Funding gap", figure(wp.gap_usd, fmt.usd, "workplan-gap"), `cost ${fmt.usd(wp.cost_usd)} · pledged ${fmt.usd(wp.funding_usd)}`, "gap"),
-      kpi("Priority total", el("span", { "data-figure": "workplan-priority" }, (wp.priority_total || 0).toFixed(1)), `first-fit would reach ${(wp.first_fit_total || 0).toFixed(1)}`, "priority"),
+      kpi("Priority total", el("span", { "data-figure": "workplan-priority" }, oneDecimal.format(wp.priority_total || 0)),
+        `Σ score × planned ha; first-fit would reach ${oneDecimal.format(wp.first_fit_total || 0)}`, "priority"),
     );
 
     $("#nts-title").textContent = `1. SHAs for non-technical survey (${fmt.int(nts.length)})`;
