@@ -10,7 +10,7 @@ import (
 // proceed: Thai border land whose work awaits a bilateral mechanism, a
 // military zone, a dispute. The area stays in the register and in every
 // statistic; work plans and the forecast leave it out while it is
-// restricted. ExpectedUntil, when given, is the date access is expected to
+// restricted, and work on its ground dated from On is refused (onTheGround). ExpectedUntil, when given, is the date access is expected to
 // open; the forecast makes the area workable from then (docs/forecast.md).
 //
 // Who may send it: admins and planners (a national decision), and the MAPU
