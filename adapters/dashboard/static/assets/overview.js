@@ -18,7 +18,7 @@
     $("#kpis").replaceChildren(
       kpi("Remaining contamination", figure(n.remaining_m2, fmt.km2, "national-remaining"),
         el("span", null, "SHA ", figure(n.remaining_sha_m2, fmt.km2, "national-sha"), " · CHA ", figure(n.remaining_cha_m2, fmt.km2, "national-cha"),
-          " · ", el("span", { class: "badge restricted", title: "open areas whose survey and clearance cannot proceed (RestrictAccess), left out of work plans" },
+          el("br"), el("span", { class: "badge restricted", title: "open areas whose survey and clearance cannot proceed (RestrictAccess), left out of work plans" },
             figure(n.restricted_m2 || 0, fmt.km2, "national-restricted"), " access-restricted in ", el("span", { "data-figure": "national-restricted-areas" }, fmt.int(n.restricted_areas || 0)), " areas")), "remaining"),
       kpi("Open hazard areas", el("span", { "data-figure": "open-areas" }, fmt.int(n.open_areas)), `${fmt.int(n.open_sha)} SHA · ${fmt.int(n.open_cha)} CHA · ${fmt.int(n.areas)} recorded`, "areas"),
       kpi("Land released", figure(released(n), fmt.km2, "national-released"),
