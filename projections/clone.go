@@ -3,6 +3,8 @@ package projections
 import (
 	"maps"
 	"slices"
+
+	"github.com/google/uuid"
 )
 
 // Clone returns a copy of the fold that shares nothing Apply changes: what
@@ -26,12 +28,21 @@ func (n *National) Clone() *National {
 	c.dirtyD = maps.Clone(n.dirtyD)
 	c.dirtyW = maps.Clone(n.dirtyW)
 	c.deltaS = cloneRows(n.deltaS)
+	c.Years = make(map[uuid.UUID][]AreaYear, len(n.Years))
+	for id, ys := range n.Years {
+		c.Years[id] = slices.Clone(ys)
+	}
+	c.YearEvents = cloneRows(n.YearEvents)
+	c.dirtyY = maps.Clone(n.dirtyY)
+	c.dirtyYE = maps.Clone(n.dirtyYE)
+	c.scratch = nil
 	c.pending = Changes{
 		Areas: slices.Clone(n.pending.Areas), Deployments: slices.Clone(n.pending.Deployments),
 		Pledges: slices.Clone(n.pending.Pledges), Shortfalls: slices.Clone(n.pending.Shortfalls),
 		Deadlines: slices.Clone(n.pending.Deadlines), WorkPlans: slices.Clone(n.pending.WorkPlans),
 		Stats: slices.Clone(n.pending.Stats), Audit: slices.Clone(n.pending.Audit),
 		Quarantined: slices.Clone(n.pending.Quarantined), Sequence: n.pending.Sequence,
+		AreaYears: slices.Clone(n.pending.AreaYears), YearEvents: slices.Clone(n.pending.YearEvents),
 	}
 	return &c
 }

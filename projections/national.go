@@ -1,8 +1,10 @@
 package projections
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
+	"sort"
 
 	"github.com/google/uuid"
 
@@ -15,7 +17,7 @@ const (
 	RegisterName     = "register"
 	StatisticsName   = "statistics"
 	AuditName        = "audit"
-	NationalVersion  = 1
+	NationalVersion  = 2 // 2: year-end states of areas and events by year (AreaYear)
 	WorkPlanApproved = "APPROVED"
 	WorkPlanEndorsed = "ENDORSED"
 )
@@ -41,7 +43,12 @@ type National struct {
 	Deadlines   []DeadlineRow
 	WorkPlans   map[WorkPlanKey]*WorkPlanRow
 	Stats       map[StatKey]*StatRow
-	Sequence    uint64 // last event applied
+	// Years holds each area's state on 31 December of every year in which
+	// an event of it occurred, oldest first; YearEvents counts the other
+	// events by year (see years.go).
+	Years      map[uuid.UUID][]AreaYear
+	YearEvents map[YearKey]*YearEventsRow
+	Sequence   uint64 // last event applied
 
 	// KeepAudit keeps every audit row in memory (for as-of questions);
 	// normally rows only wait in the pending changes.
@@ -62,6 +69,9 @@ type National struct {
 	dirtyD  map[uuid.UUID]bool
 	dirtyW  map[WorkPlanKey]bool
 	deltaS  map[StatKey]*StatRow
+	dirtyY  map[areaYearKey]bool
+	dirtyYE map[YearKey]bool
+	scratch *National // applies late events to past years (applyTo)
 }
 
 // Changes are the rows changed since the last Drain, for one transaction.
@@ -75,13 +85,15 @@ type Changes struct {
 	Stats       []StatRow            // deltas to add
 	Audit       []AuditRow           // new rows
 	Quarantined []events.Quarantined // messages skipped, new rows
+	AreaYears   []AreaYear           // full rows
+	YearEvents  []YearEventsRow      // full rows
 	Sequence    uint64               // checkpoint: last message folded or skipped
 }
 
 // Empty reports whether there is nothing to write but the checkpoint.
 func (c Changes) Empty() bool {
 	return len(c.Areas)+len(c.Deployments)+len(c.Pledges)+len(c.Shortfalls)+len(c.Deadlines)+
-		len(c.WorkPlans)+len(c.Stats)+len(c.Audit)+len(c.Quarantined) == 0
+		len(c.WorkPlans)+len(c.Stats)+len(c.Audit)+len(c.Quarantined)+len(c.AreaYears)+len(c.YearEvents) == 0
 }
 
 // NewNational returns an empty fold.
@@ -91,6 +103,8 @@ func NewNational() *National {
 		WorkPlans: make(map[WorkPlanKey]*WorkPlanRow), Stats: make(map[StatKey]*StatRow), strs: make(map[string]string),
 		dirtyA: make(map[uuid.UUID]bool), dirtyD: make(map[uuid.UUID]bool),
 		dirtyW: make(map[WorkPlanKey]bool), deltaS: make(map[StatKey]*StatRow),
+		Years: make(map[uuid.UUID][]AreaYear), YearEvents: make(map[YearKey]*YearEventsRow),
+		dirtyY: make(map[areaYearKey]bool), dirtyYE: make(map[YearKey]bool),
 	}
 }
 
@@ -135,6 +149,21 @@ func (n *National) Drain() Changes {
 	for id := range n.dirtyD {
 		c.Deployments = append(c.Deployments, *n.Deployments[id])
 	}
+	c.AreaYears = make([]AreaYear, 0, len(n.dirtyY))
+	for k := range n.dirtyY {
+		ys := n.Years[k.id]
+		i := sort.Search(len(ys), func(i int) bool { return ys[i].Year >= k.year })
+		c.AreaYears = append(c.AreaYears, ys[i])
+	}
+	slices.SortFunc(c.AreaYears, func(a, b AreaYear) int {
+		if x := bytes.Compare(a.AreaID[:], b.AreaID[:]); x != 0 {
+			return x
+		}
+		return cmp.Compare(a.Year, b.Year)
+	})
+	for k := range n.dirtyYE {
+		c.YearEvents = append(c.YearEvents, *n.YearEvents[k])
+	}
 	for k := range n.dirtyW {
 		w := *n.WorkPlans[k]
 		w.AreaIDs = append([]uuid.UUID(nil), w.AreaIDs...)
@@ -160,6 +189,8 @@ func (n *National) Drain() Changes {
 	clear(n.dirtyD)
 	clear(n.dirtyW)
 	clear(n.deltaS)
+	clear(n.dirtyY)
+	clear(n.dirtyYE)
 	return c
 }
 

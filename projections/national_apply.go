@@ -20,6 +20,9 @@ func (n *National) Apply(e events.Envelope) {
 		events.AreaCleared, events.AreaReclassified, events.AreaRecordCorrected, events.AreaReopened,
 		events.QAVisitRecorded, events.TaskAssigned, events.AccessRestricted, events.AccessRestrictionLifted:
 		n.applyArea(e)
+		id, _ := events.NamedAggregate(e.Data)
+		n.trackYear(e, id)
+		return
 	case events.CapacityDeployed, events.CapacityWithdrawn:
 		n.applyCapacity(e)
 	case events.FundingPledged, events.FundingShortfallRecorded:
@@ -29,6 +32,7 @@ func (n *National) Apply(e events.Envelope) {
 	case events.WorkPlanApproved, events.WorkPlanEndorsed:
 		n.applyWorkPlan(e)
 	}
+	n.countYear(YearKey{e.OccurredOn.Year(), n.yearProvince(e.Data)}, e.Sequence)
 }
 
 // applyArea folds an event of an area's life: its registration, then what
@@ -266,7 +270,7 @@ func (n *National) applyArticle5(e events.Envelope) {
 		return
 	}
 	r := DeadlineRow{Sequence: e.Sequence, Country: d.Country, Deadline: d.Deadline, PreviousDeadline: d.PreviousDeadline,
-		Reason: d.Reason, Milestones: d.Milestones, SetOn: e.OccurredOn}
+		Reason: d.Reason, Milestones: d.Milestones, SetOn: e.OccurredOn, DecidedOn: d.DecidedOn}
 	n.Deadlines = append(n.Deadlines, r)
 	if !n.Untracked {
 		n.pending.Deadlines = append(n.pending.Deadlines, r)

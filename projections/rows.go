@@ -106,6 +106,10 @@ type DeadlineRow struct {
 	Reason           string
 	Milestones       []events.Milestone
 	SetOn            events.Date
+	// DecidedOn is the decision date the event states (zero: not stated,
+	// in force from when it was recorded): KnownAt keeps a deadline decided
+	// by the as-of date.
+	DecidedOn events.Date
 }
 
 // WorkPlanRow is the latest revision of a province's annual work plan.

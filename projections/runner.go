@@ -18,6 +18,8 @@ type State struct {
 	Pledges     []PledgeRow
 	Shortfalls  []ShortfallRow
 	Deadlines   []DeadlineRow
+	AreaYears   []AreaYear
+	YearEvents  []YearEventsRow
 	Sequence    uint64 // the checkpoint
 	Version     int    // NationalVersion of the fold that wrote it; 0 if empty
 	Quarantined int    // how many messages the store's quarantine list holds
@@ -173,6 +175,7 @@ func (r *Runner) load(ctx context.Context, src Source) error {
 	}
 	fold := NewNational()
 	fold.Restore(st.Areas, st.Deployments, st.WorkPlans, st.Stats, st.Sequence)
+	fold.restoreYears(st.AreaYears, st.YearEvents)
 	// Funding and deadlines too: forecasts and work plans read them from
 	// the live fold.
 	fold.Pledges, fold.Shortfalls, fold.Deadlines = st.Pledges, st.Shortfalls, st.Deadlines

@@ -38,197 +38,14 @@ func (q ReportQuery) Validate(provinces []string) error {
 	return nil
 }
 
-// Report is the annual progress report (Article 5 reporting): `report
-// --format json`. Every section says in "source" which projection and which
-// events its figures come from; Events gives the sequences of the events
-// that occurred in the year.
-type Report struct {
-	Year     int    `json:"year"`
-	Province string `json:"province,omitempty"` // "" national
-	From     string `json:"from"`
-	To       string `json:"to"`
-	// Sequence is the last event of the history folded (the report is built
-	// from the whole history, keeping what had occurred by the year's end).
-	Sequence      uint64              `json:"sequence"`
-	Events        ReportEvents        `json:"events"`
-	Contamination ReportContamination `json:"contamination"`
-	Release       ReportRelease       `json:"release"`
-	Devices       ReportDevices       `json:"devices_destroyed"`
-	Additions     ReportAdditions     `json:"additions"`
-	Changes       ReportChanges       `json:"reclassifications_and_reopenings"`
-	Capacity      ReportCapacity      `json:"capacity"`
-	Funding       ReportFunding       `json:"funding"`
-	Milestones    ReportMilestones    `json:"milestones"`
-	Indicators    ReportIndicators    `json:"indicators"`
-	Notes         []string            `json:"notes"`
-}
-
-// ReportEvents counts the events that occurred in the year (and, with a
-// province, about it) and gives the range of their sequences.
-type ReportEvents struct {
-	Count         int    `json:"count"`
-	FirstSequence uint64 `json:"first_sequence,omitempty"`
-	LastSequence  uint64 `json:"last_sequence,omitempty"`
-}
-
-// ReportContamination is the remaining contamination at the start and end
-// of the year, by province and class.
-type ReportContamination struct {
-	Source    string                `json:"source"`
-	Provinces []ReportProvinceClass `json:"provinces"`
-	Total     ReportProvinceClass   `json:"total"`
-}
-
-// ReportProvinceClass is one province's remaining SHA and CHA at the start
-// (1 January) and end (31 December) of the year.
-type ReportProvinceClass struct {
-	Province   string `json:"province"`
-	StartSHAM2 int64  `json:"start_sha_m2"`
-	StartCHAM2 int64  `json:"start_cha_m2"`
-	StartAreas int    `json:"start_areas"`
-	EndSHAM2   int64  `json:"end_sha_m2"`
-	EndCHAM2   int64  `json:"end_cha_m2"`
-	EndAreas   int    `json:"end_areas"`
-	// OverReleased is the m² released beyond the recorded size of areas
-	// (a size corrected below what was already released: a data error that
-	// quality lists); remaining SHA + CHA − over-released is the register's
-	// net remaining, which the statistics' accounting identity gives.
-	StartOverReleasedM2 int64 `json:"start_over_released_m2"`
-	EndOverReleasedM2   int64 `json:"end_over_released_m2"`
-	// EndRestricted is the open area access-restricted on 31 December
-	// (RestrictAccess), part of EndSHAM2 + EndCHAM2: land whose survey and
-	// clearance await access, as state's restricted_areas and restricted_m2.
-	EndRestrictedAreas int   `json:"end_restricted_areas"`
-	EndRestrictedM2    int64 `json:"end_restricted_m2"`
-}
-
-// ReportRelease is the land released in the year by method.
-type ReportRelease struct {
-	Source     string                 `json:"source"`
-	Methods    []ReportMethod         `json:"methods"`
-	TotalM2    int64                  `json:"total_m2"`
-	Events     int64                  `json:"events"`
-	ByProvince []ReportProvinceMethod `json:"by_province"`
-}
-
-// ReportMethod is the release of one method: NTS cancellation, desk
-// analysis, TS reduction or clearance.
-type ReportMethod struct {
-	Method string `json:"method"`
-	AreaM2 int64  `json:"area_m2"`
-	Events int64  `json:"events"`
-}
-
-// ReportProvinceMethod is a province's release by method.
-type ReportProvinceMethod struct {
-	Province       string `json:"province"`
-	CancelledNTSM2 int64  `json:"cancelled_nts_m2"`
-	CancelledDesk  int64  `json:"cancelled_desk_m2"`
-	ReducedTSM2    int64  `json:"reduced_ts_m2"`
-	ClearedM2      int64  `json:"cleared_m2"`
-}
-
-// ReportDevices are the mines and ERW destroyed in clearance.
-type ReportDevices struct {
-	Source           string `json:"source"`
-	APMinesDestroyed int64  `json:"ap_mines"`
-	ATMinesDestroyed int64  `json:"at_mines"`
-	ERWDestroyed     int64  `json:"erw"`
-}
-
-// ReportAdditions are the areas added in the year.
-type ReportAdditions struct {
-	Source            string `json:"source"`
-	Areas             int64  `json:"areas"`
-	AreaM2            int64  `json:"area_m2"`
-	WithEvidenceAreas int64  `json:"with_evidence_areas"`
-	WithEvidenceM2    int64  `json:"with_evidence_m2"`
-	CorrectionsM2     int64  `json:"corrections_m2"`
-	CorrectionEvents  int64  `json:"correction_events"`
-	// EvidenceByYearEnd counts the areas added in the year with evidence
-	// recorded by the year's end (at registration or later), as the audit's
-	// evidence share does.
-	EvidenceByYearEnd EvidenceShare `json:"evidence_by_year_end"`
-}
-
-// ReportChanges are the confirmations, reclassifications and reopenings of
-// the year.
-type ReportChanges struct {
-	Source          string   `json:"source"`
-	ConfirmedAreas  int      `json:"confirmed"`    // SHA confirmed as CHA by survey
-	ConfirmedM2     int64    `json:"confirmed_m2"` // incl. SHA reclassified to CHA (statistics CONFIRMED)
-	UpgradedToCHA   int      `json:"reclassified_to_cha"`
-	DowngradedToSHA int      `json:"reclassified_to_sha"`
-	Reopenings      int      `json:"reopenings"`
-	ReopenedM2      int64    `json:"reopened_m2"`
-	AuditSequences  []uint64 `json:"audit_sequences"`
-}
-
-// ReportCapacity is the capacity deployed: deployments starting in the year
-// (the statistics) and all deployments active during it.
-type ReportCapacity struct {
-	Source            string `json:"source"`
-	DeployedDeminers  int64  `json:"deployed_in_year_deminers"`
-	DeployedWomen     int64  `json:"deployed_in_year_women"`
-	ActiveDeployments int    `json:"active_deployments"`
-	ActiveDeminers    int64  `json:"active_deminers"`
-	ActiveWomen       int64  `json:"active_women"`
-}
-
-// ReportFunding is the funding pledged for the year and the shortfalls
-// recorded against it.
-type ReportFunding struct {
-	Source       string   `json:"source"`
-	PledgedUSD   int64    `json:"pledged_usd"`
-	Pledges      int      `json:"pledges"`
-	ShortfallUSD int64    `json:"shortfall_usd"`
-	Shortfalls   int      `json:"shortfalls"`
-	NetUSD       int64    `json:"net_usd"`
-	Sequences    []uint64 `json:"sequences"`
-}
-
-// ReportMilestones is the progress against the milestones of the Article 5
-// deadline in force at the year's end (national figures).
-type ReportMilestones struct {
-	Source           string            `json:"source"`
-	Deadline         string            `json:"deadline,omitempty"`
-	DeadlineSequence uint64            `json:"deadline_sequence,omitempty"`
-	Items            []ReportMilestone `json:"items"`
-}
-
-// ReportMilestone is one milestone: the release planned for a year and the
-// release recorded (NTS + desk + TS + clearance); Due when the year is the
-// report's or earlier.
-type ReportMilestone struct {
-	Year             int   `json:"year"`
-	PlannedReleaseM2 int64 `json:"planned_release_m2"`
-	ReleasedM2       int64 `json:"released_m2"`
-	Due              bool  `json:"due"`
-	Met              bool  `json:"met"`
-}
-
-// ReportIndicators are the programme indicators an independent review
-// scores. A ratio is null when its denominator is zero.
-type ReportIndicators struct {
-	Source              string   `json:"source"`
-	TargetsDue          int      `json:"targets_due"`
-	TargetsMet          int      `json:"targets_met"`
-	TargetOfYearMet     *bool    `json:"target_of_year_met"`
-	EvidenceShare       *float64 `json:"evidence_share_of_additions"`
-	NTSCancellation     *float64 `json:"sha_cancelled_by_nts_share"`
-	QAVisits            int      `json:"qa_visits"`
-	QAVisitsPerRelease  *float64 `json:"qa_visits_per_release"`
-	WomenShare          *float64 `json:"women_share_of_capacity"`
-	DiscrepanciesKnown  bool     `json:"discrepancies_known"`
-	DiscrepanciesReason string   `json:"discrepancies"`
-}
-
 // releaseMethods are the statistics methods that release land, in the
 // report's order.
 var releaseMethods = []string{projections.MethodNTS, projections.MethodDeskAnalysis, projections.MethodTS, projections.MethodClearance}
 
-// BuildReport replays the history once and builds the report of q from
-// three folds of it: the register as of 31 December of the year before and
+// BuildReport is the annual report built by replaying the whole history
+// (O(history)): the reference the fast path (ReportOfFold, which Reads.Report
+// and so the CLI and the API use) is tested against. It folds the history
+// three ways at once: the register as of 31 December of the year before and
 // of the year (events that occurred by then, plans whatever their date:
 // projections.KnownAt), and the whole history, whose statistics and audit
 // trail of the year are what `stats --year` and `audit --from --to` show (a
@@ -262,35 +79,93 @@ func BuildReport(ctx context.Context, src projections.Source, q ReportQuery) (Re
 	if err != nil {
 		return Report{}, fmt.Errorf("report %d: %w", q.Year, err)
 	}
-	r := ReportOf(start, end, all, q)
+	in := reportInput{start: foldAreas(start), end: foldAreas(end), fold: all}
+	if len(end.Deadlines) > 0 {
+		in.deadline = &end.Deadlines[len(end.Deadlines)-1]
+	}
+	for _, a := range all.Audit {
+		if a.OccurredOn.Year() == q.Year {
+			in.audit = append(in.audit, a)
+		}
+	}
+	r := reportCore(in, q)
 	// The events of the year about the province (all of them nationally).
 	for _, e := range inYear {
 		if q.Province != "" && eventProvince(end, e.Data) != q.Province {
 			continue
 		}
-		r.Events.Count++
-		if r.Events.FirstSequence == 0 {
-			r.Events.FirstSequence = e.Sequence
-		}
-		r.Events.LastSequence = e.Sequence
+		r.Events.count(e.Sequence, e.Sequence, 1)
 	}
 	for _, id := range qa {
 		if a := end.Areas[id]; a != nil && (q.Province == "" || a.Province == q.Province) {
 			r.Indicators.QAVisits++
 		}
 	}
-	if r.Release.Events > 0 {
-		r.Indicators.QAVisitsPerRelease = ratio(float64(r.Indicators.QAVisits), float64(r.Release.Events))
-	}
+	r.finishQA()
 	return r, nil
 }
 
-// eventProvince is the province an event is about: its area's, its
-// deployment's, or its own; "" for national events.
+// count adds n events whose sequences run from first to last.
+func (c *ReportEvents) count(first, last uint64, n int) {
+	if n == 0 {
+		return
+	}
+	c.Count += n
+	if c.FirstSequence == 0 || first < c.FirstSequence {
+		c.FirstSequence = first
+	}
+	c.LastSequence = max(c.LastSequence, last)
+}
+
+// finishQA sets the QA visits per release once both are counted.
+func (r *Report) finishQA() {
+	if r.Release.Events > 0 {
+		r.Indicators.QAVisitsPerRelease = ratio(float64(r.Indicators.QAVisits), float64(r.Release.Events))
+	}
+}
+
+// areaAt is an area as it stood on a 31 December: what the report reads of
+// it.
+type areaAt struct {
+	Province, Classification string
+	SizeM2, RemainingM2      int64
+	Evidence, Restricted     bool
+	RegisteredOn             events.Date
+}
+
+// reportInput is what a report is built from, whichever way it was
+// obtained (a replay, or the live fold's year-end states).
+type reportInput struct {
+	// start and end call yield with every area registered by 31 December
+	// of the year before and of the year.
+	start, end func(yield func(areaAt))
+	// fold holds the statistics, deployments, pledges and shortfalls of the
+	// whole history (the as-of folds hold the same plans: KnownAt keeps
+	// every one), and the sequence folded.
+	fold *projections.National
+	// deadline is the Article 5 deadline in force on 31 December; nil none.
+	deadline *projections.DeadlineRow
+	// audit holds the audit entries that occurred in the year (at least
+	// those of actions CONFIRMED, RECLASSIFIED and REOPENED).
+	audit []projections.AuditRow
+}
+
+// foldAreas gives the areas of an as-of fold.
+func foldAreas(n *projections.National) func(yield func(areaAt)) {
+	return func(yield func(areaAt)) {
+		for _, a := range n.Areas {
+			yield(areaAt{Province: a.Province, Classification: a.Classification, SizeM2: a.SizeM2, RemainingM2: a.RemainingM2,
+				Evidence: a.EvidenceCount > 0, Restricted: a.Restricted(), RegisteredOn: a.RegisteredOn})
+		}
+	}
+}
+
+// eventProvince is the province an event is about: its area's on 31
+// December (a registration's too: an area corrected into another province
+// in the year counts all its events there), its deployment's, or its own;
+// "" for national events.
 func eventProvince(n *projections.National, ev events.Event) string {
 	switch d := ev.(type) {
-	case events.AreaRegistered:
-		return d.Province
 	case events.CapacityDeployed:
 		return d.Province
 	case events.CapacityWithdrawn:
@@ -322,17 +197,13 @@ func ratio(a, b float64) *float64 {
 	return &v
 }
 
-// ReportOf builds the report of q from three folds: start as of 31 December
-// of the year before, end as of 31 December of the year (contamination,
-// deployments, pledges, the deadline in force), and all, the whole history
-// holding its audit rows as projections.Replay keeps them (statistics and
-// audit trail). The QA visits and the events of the year are counted by
-// BuildReport, which sees the events.
-func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
+// reportCore builds the report of q from in, all but the events of the year
+// and the QA visits, which the caller counts.
+func reportCore(in reportInput, q ReportQuery) Report {
 	y := q.Year
 	from, to := events.NewDate(y, time.January, 1), events.NewDate(y, time.December, 31)
 	inProvince := func(p string) bool { return q.Province == "" || p == q.Province }
-	r := Report{Year: y, Province: q.Province, From: from.String(), To: to.String(), Sequence: all.Sequence,
+	r := Report{Year: y, Province: q.Province, From: from.String(), To: to.String(), Sequence: in.fold.Sequence,
 		Notes: []string{}}
 	statsRef := fmt.Sprintf("statistics of %d (landrelease stats --year %d", y, y)
 	if q.Province != "" {
@@ -349,12 +220,12 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 		}
 		return byProv[p]
 	}
-	for _, a := range start.Areas {
+	in.start(func(a areaAt) {
 		if a.RemainingM2 < 0 && inProvince(a.Province) {
 			row(a.Province).StartOverReleasedM2 -= a.RemainingM2
 		}
 		if a.RemainingM2 <= 0 || !inProvince(a.Province) {
-			continue
+			return
 		}
 		c := row(a.Province)
 		c.StartAreas++
@@ -363,17 +234,28 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 		} else {
 			c.StartSHAM2 += a.RemainingM2
 		}
-	}
-	for _, a := range end.Areas {
+	})
+	// Areas added in the year with evidence by its end (the audit's
+	// evidence share), read in the same pass.
+	share := EvidenceShare{From: from.String(), To: to.String()}
+	in.end(func(a areaAt) {
+		if !a.RegisteredOn.Before(from) && !a.RegisteredOn.After(to) && inProvince(a.Province) {
+			share.AreasAdded++
+			share.AddedM2 += a.SizeM2
+			if a.Evidence {
+				share.WithEvidenceAreas++
+				share.WithEvidenceM2 += a.SizeM2
+			}
+		}
 		if a.RemainingM2 < 0 && inProvince(a.Province) {
 			row(a.Province).EndOverReleasedM2 -= a.RemainingM2
 		}
 		if a.RemainingM2 <= 0 || !inProvince(a.Province) {
-			continue
+			return
 		}
 		c := row(a.Province)
 		c.EndAreas++
-		if a.Restricted() {
+		if a.Restricted {
 			c.EndRestrictedAreas++
 			c.EndRestrictedM2 += a.RemainingM2
 		}
@@ -382,6 +264,9 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 		} else {
 			c.EndSHAM2 += a.RemainingM2
 		}
+	})
+	if share.AddedM2 > 0 {
+		share.ShareWithEvidence = float64(share.WithEvidenceM2) / float64(share.AddedM2)
 	}
 	r.Contamination = ReportContamination{Provinces: []ReportProvinceClass{}, Total: ReportProvinceClass{Province: "total"},
 		Source: fmt.Sprintf("register (remaining m² of open areas by class, as state's remaining_sha_m2 and remaining_cha_m2) as of %d-12-31 and %d-12-31: landrelease state --as-of each date", y-1, y)}
@@ -410,7 +295,7 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 	}
 	relProv := map[string]*ReportProvinceMethod{}
 	var confirmedM2 int64
-	for _, s := range StatRows(all, StatsQuery{Year: y, Province: q.Province}) {
+	for _, s := range StatRows(in.fold, StatsQuery{Year: y, Province: q.Province}) {
 		switch s.Method {
 		case projections.MethodNTS, projections.MethodDeskAnalysis, projections.MethodTS, projections.MethodClearance:
 			m := method[s.Method]
@@ -466,12 +351,12 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 	r.Devices.Source = statsRef + ", method CLEARANCE (AP, AT, ERW)"
 	r.Additions.Source = statsRef + ", methods REGISTERED (with evidence at registration) and CORRECTION; evidence_by_year_end: register as of " +
 		to.String() + " (the audit's evidence share: landrelease audit --from " + from.String() + " --to " + to.String() + ")"
-	r.Additions.EvidenceByYearEnd = evidenceShareIn(end, from, to, q.Province)
+	r.Additions.EvidenceByYearEnd = share
 
 	// Confirmations, reclassifications and reopenings from the audit trail.
 	r.Changes = ReportChanges{Source: auditRef + ", actions CONFIRMED, RECLASSIFIED, REOPENED; confirmed_m2: " + statsRef + ", method CONFIRMED",
 		ConfirmedM2: confirmedM2, AuditSequences: []uint64{}}
-	for _, a := range all.Audit {
+	for _, a := range in.audit {
 		if a.OccurredOn.Year() != y || !inProvince(a.Province) {
 			continue
 		}
@@ -496,7 +381,7 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 
 	// Capacity active during the year.
 	r.Capacity.Source = statsRef + ", deployment methods (deployed_in_year: deployments starting in the year); active: deployments of the register whose period overlaps the year"
-	for _, d := range end.Deployments {
+	for _, d := range in.fold.Deployments {
 		if !inProvince(d.Province) || d.From.After(to) || (!d.To.IsZero() && d.To.Before(from)) {
 			continue
 		}
@@ -507,14 +392,14 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 
 	// Funding of the year.
 	r.Funding = ReportFunding{Source: fmt.Sprintf("FundingPledged and FundingShortfallRecorded events for year %d (sequences)", y), Sequences: []uint64{}}
-	for _, p := range end.Pledges {
+	for _, p := range in.fold.Pledges {
 		if p.Year == y && inProvince(p.Province) {
 			r.Funding.PledgedUSD += p.AmountUSD
 			r.Funding.Pledges++
 			r.Funding.Sequences = append(r.Funding.Sequences, p.Sequence)
 		}
 	}
-	for _, s := range end.Shortfalls {
+	for _, s := range in.fold.Shortfalls {
 		if s.Year == y && inProvince(s.Province) {
 			r.Funding.ShortfallUSD += s.AmountUSD
 			r.Funding.Shortfalls++
@@ -531,11 +416,10 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 	r.Milestones = ReportMilestones{Items: []ReportMilestone{},
 		Source: "the last Article5DeadlineSet decided by the year's end (deadline_sequence); released: statistics, national, methods NTS, DESK_ANALYSIS, TS, CLEARANCE of each milestone year"}
 	var ofYear *ReportMilestone
-	if len(end.Deadlines) > 0 {
-		d := end.Deadlines[len(end.Deadlines)-1]
+	if d := in.deadline; d != nil {
 		r.Milestones.Deadline, r.Milestones.DeadlineSequence = d.Deadline.String(), d.Sequence
 		released := map[int]int64{}
-		for k, s := range all.Stats {
+		for k, s := range in.fold.Stats {
 			switch k.Method {
 			case projections.MethodNTS, projections.MethodDeskAnalysis, projections.MethodTS, projections.MethodClearance:
 				released[k.Year] += s.AreaM2
@@ -565,51 +449,19 @@ func ReportOf(start, end, all *projections.National, q ReportQuery) Report {
 	}
 
 	// Indicators.
-	in := &r.Indicators
-	in.Source = "targets: milestones; evidence share: additions (m² with evidence at registration / m² added); " +
+	ind := &r.Indicators
+	ind.Source = "targets: milestones; evidence share: additions (m² with evidence at registration / m² added); " +
 		"SHA cancelled by NTS: release NTS m² / (NTS m² + confirmed m²); QA visits: QAVisitRecorded events that occurred in the year / release events; " +
 		"women: active capacity"
 	if ofYear != nil {
 		met := ofYear.Met
-		in.TargetOfYearMet = &met
+		ind.TargetOfYearMet = &met
 	}
-	in.EvidenceShare = ratio(float64(r.Additions.WithEvidenceM2), float64(r.Additions.AreaM2))
+	ind.EvidenceShare = ratio(float64(r.Additions.WithEvidenceM2), float64(r.Additions.AreaM2))
 	nts := method[projections.MethodNTS].AreaM2
-	in.NTSCancellation = ratio(float64(nts), float64(nts+confirmedM2))
-	in.WomenShare = ratio(float64(r.Capacity.ActiveWomen), float64(r.Capacity.ActiveDeminers))
-	in.DiscrepanciesReason = "not recorded: operators' own reports are not part of the event history; " +
+	ind.NTSCancellation = ratio(float64(nts), float64(nts+confirmedM2))
+	ind.WomenShare = ratio(float64(r.Capacity.ActiveWomen), float64(r.Capacity.ActiveDeminers))
+	ind.DiscrepanciesReason = "not recorded: operators' own reports are not part of the event history; " +
 		fmt.Sprintf("reconcile one with landrelease quality --operator-report FILE --operator NAME --year %d", y)
 	return r
-}
-
-// evidenceShareIn is EvidenceShareOf limited to a province ("" all).
-func evidenceShareIn(n *projections.National, from, to events.Date, province string) EvidenceShare {
-	if province == "" {
-		return EvidenceShareOf(n, from, to)
-	}
-	s := EvidenceShare{From: from.String(), To: to.String()}
-	for _, a := range n.Areas {
-		if a.Province != province || a.RegisteredOn.Before(from) || a.RegisteredOn.After(to) {
-			continue
-		}
-		s.AreasAdded++
-		s.AddedM2 += a.SizeM2
-		if a.EvidenceCount > 0 {
-			s.WithEvidenceAreas++
-			s.WithEvidenceM2 += a.SizeM2
-		}
-	}
-	if s.AddedM2 > 0 {
-		s.ShareWithEvidence = float64(s.WithEvidenceM2) / float64(s.AddedM2)
-	}
-	return s
-}
-
-// Report answers the annual progress report from the event history (one
-// replay); the query is validated against the programme's gazetteer.
-func (r *Reads) Report(ctx context.Context, q ReportQuery) (Report, error) {
-	if err := q.Validate(domain.Provinces(r.Country)); err != nil {
-		return Report{}, err
-	}
-	return BuildReport(ctx, r.History, q)
 }

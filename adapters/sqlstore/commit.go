@@ -91,7 +91,7 @@ func (w *writer) write(st *statements, c projections.Changes) error {
 	if err := w.insert(st.deadlines, len(c.Deadlines), func(a []any, i int) []any {
 		r := &c.Deadlines[i]
 		return append(a, int64(r.Sequence), r.Country, w.d.date(r.Deadline), w.d.date(r.PreviousDeadline), r.Reason,
-			milestones[i], w.d.date(r.SetOn))
+			milestones[i], w.d.date(r.SetOn), w.d.date(r.DecidedOn))
 	}); err != nil {
 		return fmt.Errorf("Article 5 deadlines: %w", err)
 	}
@@ -122,6 +122,25 @@ func (w *writer) write(st *statements, c projections.Changes) error {
 		return append(a, int64(q.Sequence), q.Subject, q.Reason, at)
 	}); err != nil {
 		return fmt.Errorf("quarantine: %w", err)
+	}
+	type yearKey struct {
+		id   uuid.UUID
+		year int
+	}
+	years := dedupe(c.AreaYears, func(r projections.AreaYear) yearKey { return yearKey{r.AreaID, r.Year} })
+	if err := w.insert(st.areaYears, len(years), func(a []any, i int) []any {
+		r := &years[i]
+		return append(a, r.AreaID.String(), int64(r.Year), r.Registered, r.Province, r.Classification, r.SizeM2, r.RemainingM2,
+			r.Evidence, r.Restricted, r.Events, int64(r.FirstSequence), int64(r.LastSequence), r.QAVisits)
+	}); err != nil {
+		return fmt.Errorf("area years: %w", err)
+	}
+	counts := dedupe(c.YearEvents, func(r projections.YearEventsRow) projections.YearKey { return r.YearKey })
+	if err := w.insert(st.yearEvents, len(counts), func(a []any, i int) []any {
+		r := &counts[i]
+		return append(a, int64(r.Year), r.Province, r.Events, int64(r.FirstSequence), int64(r.LastSequence))
+	}); err != nil {
+		return fmt.Errorf("year events: %w", err)
 	}
 	return nil
 }

@@ -73,6 +73,14 @@ func (s *Store) Dump(ctx context.Context) (string, error) {
 	if err := dumpRows(&b, "quarantine", quarantined, err); err != nil {
 		return "", err
 	}
+	years, err := queryRows(ctx, tx, areaYearsSQL, nil, scanAreaYear)
+	if err := dumpRows(&b, "area_years", years, err); err != nil {
+		return "", err
+	}
+	counts, err := queryRows(ctx, tx, yearEventsSQL, nil, scanYearEvents)
+	if err := dumpRows(&b, "year_events", counts, err); err != nil {
+		return "", err
+	}
 	return b.String(), nil
 }
 

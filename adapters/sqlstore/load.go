@@ -48,6 +48,12 @@ func (s *Store) Load(ctx context.Context) (projections.State, error) {
 	if st.Deadlines, err = queryRows(ctx, tx, deadlinesSQL, nil, scanDeadline); err != nil {
 		return st, fmt.Errorf("sqlstore: load Article 5 deadlines: %w", err)
 	}
+	if st.AreaYears, err = queryRows(ctx, tx, areaYearsSQL, nil, scanAreaYear); err != nil {
+		return st, fmt.Errorf("sqlstore: load area years: %w", err)
+	}
+	if st.YearEvents, err = queryRows(ctx, tx, yearEventsSQL, nil, scanYearEvents); err != nil {
+		return st, fmt.Errorf("sqlstore: load year events: %w", err)
+	}
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM quarantine").Scan(&st.Quarantined); err != nil {
 		return st, fmt.Errorf("sqlstore: load quarantine count: %w", err)
 	}

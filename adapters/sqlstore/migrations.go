@@ -28,6 +28,7 @@ var migrations = []migration{
 	{1, "register, deployments, funding, Article 5, work plans, statistics, audit, checkpoints", migrate1},
 	{2, "quarantine: messages of the history that are not events", migrate2},
 	{3, "areas: access restrictions (restricted since, expected until, reason)", migrate3},
+	{4, "area_years, year_events: year-end states for the annual report; deadlines: decided_on; audit by action", migrate4},
 }
 
 // schemaVersion is the version of the schema this build writes.
@@ -40,10 +41,17 @@ func migrate1(ctx context.Context, tx *sql.Tx, d dialect) error {
 			if t.name == "areas" { // as it was before migration 3
 				t.ddl = strings.Replace(t.ddl, areaRestrictionColumns, "", 1)
 			}
+			if t.name == "article5_deadlines" { // as it was before migration 4
+				t.ddl = strings.Replace(t.ddl, deadlineDecidedColumn, "", 1)
+			}
 			stmts = append(stmts, d.createTableSQL(t, ""))
 		}
 	}
-	stmts = append(stmts, indexes...)
+	for _, ix := range indexes {
+		if ix != auditActionIndex { // migration 4's
+			stmts = append(stmts, ix)
+		}
+	}
 	for _, v := range views {
 		stmts = append(stmts, v.ddl)
 	}
@@ -71,6 +79,21 @@ func migrate3(ctx context.Context, tx *sql.Tx, d dialect) error {
 		d.ddl(`ALTER TABLE areas ADD COLUMN restricted_until {date}`),
 		d.ddl(`ALTER TABLE areas ADD COLUMN restriction_reason TEXT NOT NULL DEFAULT ''`),
 	})
+}
+
+// migrate4 adds the year-end states of areas and the events by year that
+// the annual report reads, the decision date of deadlines, and the audit
+// index by action. The new tables start empty: the fold's version changed
+// with them (projections.NationalVersion 2), so the runner rebuilds the
+// read model from the history when it next loads it, which fills them.
+func migrate4(ctx context.Context, tx *sql.Tx, d dialect) error {
+	stmts := []string{d.ddl(`ALTER TABLE article5_deadlines ADD COLUMN decided_on {date}`), auditActionIndex}
+	for _, t := range tables {
+		if t.since == 4 {
+			stmts = append(stmts, d.createTableSQL(t, ""))
+		}
+	}
+	return execAll(ctx, tx, stmts)
 }
 
 func execAll(ctx context.Context, tx *sql.Tx, stmts []string) error {

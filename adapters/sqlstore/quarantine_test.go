@@ -101,7 +101,7 @@ func TestMigrationAddsQuarantine(t *testing.T) {
 }
 
 // downgraded folds h into a new SQLite read model at path, then takes it
-// back to the schema of version (1 or 2) the way that version's build
+// back to the schema of version (1, 2 or 3) the way that version's build
 // would have left it: the later tables and columns dropped, and the later
 // migrations unrecorded. (A build cannot write an older schema, so the
 // data is folded first.)
@@ -114,9 +114,16 @@ func downgraded(t *testing.T, path string, version int, h []events.Envelope) *St
 	}
 	fold(t, s, h, 5)
 	stmts := []string{
-		`ALTER TABLE areas DROP COLUMN restriction_reason`,
-		`ALTER TABLE areas DROP COLUMN restricted_until`,
-		`ALTER TABLE areas DROP COLUMN restricted_since`,
+		`DROP TABLE area_years`,
+		`DROP TABLE year_events`,
+		`DROP INDEX audit_log_action_idx`,
+		`ALTER TABLE article5_deadlines DROP COLUMN decided_on`,
+	}
+	if version < 3 {
+		stmts = append(stmts,
+			`ALTER TABLE areas DROP COLUMN restriction_reason`,
+			`ALTER TABLE areas DROP COLUMN restricted_until`,
+			`ALTER TABLE areas DROP COLUMN restricted_since`)
 	}
 	if version < 2 {
 		stmts = append(stmts, `DROP TABLE quarantine`)
@@ -156,5 +163,60 @@ func TestMigrationAddsAreaRestrictions(t *testing.T) {
 		if a.Restricted() || a.RestrictionReason != "" {
 			t.Fatalf("area %s restricted after migrating a read model that knew no restriction: %+v", a.ID, a)
 		}
+	}
+}
+
+// A read model of schema version 3, written by a fold without year-end
+// states (projections version 1), gets the annual report's tables, the
+// deadlines' decision date and the audit index by action; the runner then
+// rebuilds it from the history, which fills them as a fresh read model.
+func TestMigrationAddsYearEndStates(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "readmodel.sqlite")
+	h := genHistory(6, 20)
+	old := downgraded(t, path, 3, h)
+	if _, err := old.db.ExecContext(ctx, `UPDATE projection_checkpoints SET version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open a version 3 read model: %v", err)
+	}
+	defer s.Close()
+	if err := s.createShadows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tbl := range []string{"article5_deadlines", "area_years", "year_events"} {
+		if live, shadow := columns(t, s, tbl), columns(t, s, tbl+shadowSuffix); !reflect.DeepEqual(live, shadow) || len(live) == 0 {
+			t.Errorf("migrated %s columns\n%s\nrebuild columns\n%s", tbl, strings.Join(live, "\n"), strings.Join(shadow, "\n"))
+		}
+	}
+	if err := s.dropShadows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err := projections.NewRunner(s, projections.RunnerConfig{MaxBatch: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.CatchUp(ctx, h, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Dump(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Open(ctx, filepath.Join(t.TempDir(), "fresh.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	fold(t, fresh, h, 5)
+	want, err := fresh.Dump(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || !strings.Contains(got, "== area_years") || strings.Contains(got, "== area_years (0 rows)") {
+		t.Fatalf("after the rebuild the read model differs from a fresh one:\n%s\nfresh\n%s", got, want)
 	}
 }

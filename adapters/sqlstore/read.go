@@ -236,7 +236,22 @@ var (
 	pledgesSQL    = "SELECT " + strings.Join(pledgeCols, ", ") + " FROM funding_pledges ORDER BY sequence"
 	shortfallsSQL = "SELECT " + strings.Join(shortfallCols, ", ") + " FROM funding_shortfalls ORDER BY sequence"
 	deadlinesSQL  = "SELECT " + strings.Join(deadlineCols, ", ") + " FROM article5_deadlines ORDER BY sequence"
+	areaYearsSQL  = "SELECT " + strings.Join(areaYearCols, ", ") + " FROM area_years ORDER BY area_id, year"
+	yearEventsSQL = "SELECT " + strings.Join(yearEventCols, ", ") + " FROM year_events ORDER BY year, province"
 )
+
+func scanAreaYear(rows *sql.Rows) (projections.AreaYear, error) {
+	var r projections.AreaYear
+	err := rows.Scan(&r.AreaID, &r.Year, &r.Registered, &r.Province, &r.Classification, &r.SizeM2, &r.RemainingM2,
+		&r.Evidence, &r.Restricted, &r.Events, seqCol{&r.FirstSequence}, seqCol{&r.LastSequence}, &r.QAVisits)
+	return r, err
+}
+
+func scanYearEvents(rows *sql.Rows) (projections.YearEventsRow, error) {
+	var r projections.YearEventsRow
+	err := rows.Scan(&r.Year, &r.Province, &r.Events, seqCol{&r.FirstSequence}, seqCol{&r.LastSequence})
+	return r, err
+}
 
 func scanPledge(rows *sql.Rows) (projections.PledgeRow, error) {
 	var r projections.PledgeRow
@@ -253,7 +268,7 @@ func scanShortfall(rows *sql.Rows) (projections.ShortfallRow, error) {
 func scanDeadline(rows *sql.Rows) (projections.DeadlineRow, error) {
 	var r projections.DeadlineRow
 	err := rows.Scan(seqCol{&r.Sequence}, &r.Country, dateCol{&r.Deadline}, dateCol{&r.PreviousDeadline}, &r.Reason,
-		jsonCol{&r.Milestones}, dateCol{&r.SetOn})
+		jsonCol{&r.Milestones}, dateCol{&r.SetOn}, dateCol{&r.DecidedOn})
 	return r, err
 }
 

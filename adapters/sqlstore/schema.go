@@ -22,6 +22,12 @@ const areaRestrictionColumns = `	restricted_since   {date},
 	restriction_reason TEXT NOT NULL DEFAULT '',
 `
 
+// deadlineDecidedColumn is the column of article5_deadlines added by
+// migration 4 (the decision date the event states), left out of migration
+// 1's table.
+const deadlineDecidedColumn = `	decided_on        {date},
+`
+
 // Projection tables, parents before children. The order is the creation
 // order; drops go the other way.
 var tables = []table{
@@ -106,7 +112,7 @@ var tables = []table{
 	reason            TEXT NOT NULL,
 	milestones        TEXT NOT NULL,
 	set_on            {date},
-	CONSTRAINT {t}_pkey PRIMARY KEY (sequence)
+` + deadlineDecidedColumn + `	CONSTRAINT {t}_pkey PRIMARY KEY (sequence)
 )`},
 	{name: "work_plans", constraints: []string{"pkey"}, ddl: `CREATE TABLE {t} (
 	province      TEXT NOT NULL,
@@ -173,6 +179,35 @@ var tables = []table{
 	recorded_at {ts},
 	CONSTRAINT {t}_pkey PRIMARY KEY (sequence)
 )`},
+	// Each area as it stood on 31 December of every year in which an event
+	// of it occurred, and its events of that year (projections.AreaYear):
+	// the annual report reads contamination at both ends of a year here.
+	{name: "area_years", constraints: []string{"pkey"}, since: 4, ddl: `CREATE TABLE {t} (
+	area_id        {uuid} NOT NULL,
+	year           INTEGER NOT NULL,
+	registered     {bool} NOT NULL,
+	province       TEXT NOT NULL,
+	classification TEXT NOT NULL,
+	size_m2        BIGINT NOT NULL,
+	remaining_m2   BIGINT NOT NULL,
+	evidence       {bool} NOT NULL,
+	restricted     {bool} NOT NULL,
+	events         BIGINT NOT NULL,
+	first_sequence BIGINT NOT NULL,
+	last_sequence  BIGINT NOT NULL,
+	qa_visits      BIGINT NOT NULL,
+	CONSTRAINT {t}_pkey PRIMARY KEY (area_id, year)
+)`},
+	// The events of each year that are not an area's, by the province they
+	// name (projections.YearEventsRow).
+	{name: "year_events", constraints: []string{"pkey"}, since: 4, ddl: `CREATE TABLE {t} (
+	year           INTEGER NOT NULL,
+	province       TEXT NOT NULL,
+	events         BIGINT NOT NULL,
+	first_sequence BIGINT NOT NULL,
+	last_sequence  BIGINT NOT NULL,
+	CONSTRAINT {t}_pkey PRIMARY KEY (year, province)
+)`},
 }
 
 // indexes are the secondary indexes of the live tables: what the CLI filters
@@ -185,7 +220,13 @@ var indexes = []string{
 	`CREATE INDEX audit_log_occurred_idx ON audit_log (occurred_on)`,
 	`CREATE INDEX land_release_stats_province_idx ON land_release_stats (province, year)`,
 	`CREATE INDEX work_plan_areas_area_idx ON work_plan_areas (area_id)`,
+	auditActionIndex,
 }
+
+// auditActionIndex (migration 4) finds the audit entries of one action in a
+// period: the annual report's confirmations, reclassifications and
+// reopenings, without reading the year's other entries.
+const auditActionIndex = `CREATE INDEX audit_log_action_idx ON audit_log (action, occurred_on)`
 
 // views are recreated whenever the tables under them are swapped.
 var views = []struct{ name, ddl string }{

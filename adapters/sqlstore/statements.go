@@ -18,7 +18,7 @@ var (
 		"last_sequence"}
 	pledgeCols    = []string{"sequence", "id", "donor", "year", "amount_usd", "operator", "province"}
 	shortfallCols = []string{"sequence", "year", "amount_usd", "reason", "operator", "province", "recorded_on"}
-	deadlineCols  = []string{"sequence", "country", "deadline", "previous_deadline", "reason", "milestones", "set_on"}
+	deadlineCols  = []string{"sequence", "country", "deadline", "previous_deadline", "reason", "milestones", "set_on", "decided_on"}
 	workPlanCols  = []string{"province", "year", "revision", "status", "approved_by", "endorsed_by", "last_sequence"}
 	planAreaCols  = []string{"province", "year", "rank", "area_id"}
 	statKeyCols   = []string{"year", "province", "operator", "method"}
@@ -27,6 +27,9 @@ var (
 	auditCols = []string{"sequence", "event_id", "area_id", "province", "action", "occurred_on", "recorded_at", "actor",
 		"command_id", "from_class", "to_class", "size_m2", "method", "reason", "evidence", "evidence_count", "flags"}
 	quarantineCols = []string{"sequence", "subject", "reason", "recorded_at"}
+	areaYearCols   = []string{"area_id", "year", "registered", "province", "classification", "size_m2", "remaining_m2",
+		"evidence", "restricted", "events", "first_sequence", "last_sequence", "qa_visits"}
+	yearEventCols = []string{"year", "province", "events", "first_sequence", "last_sequence"}
 )
 
 // maxBatchRows caps the rows of one multi-row INSERT. Past a hundred or so
@@ -113,6 +116,7 @@ type statements struct {
 	areas, deployments, pledges, shortfalls *insertSpec
 	deadlines, workPlans, planAreas, audit  *insertSpec
 	stats, quarantine                       *insertSpec
+	areaYears, yearEvents                   *insertSpec
 	deletePlanAreas                         string
 }
 
@@ -138,8 +142,11 @@ func newStatements(d dialect, sfx string) *statements {
 		// Statistics are deltas: they add up.
 		stats: newInsert(d, stats, append(append([]string(nil), statKeyCols...), statSumCols...),
 			upsert(statKeyCols, statSumCols, func(c string) string { return stats + "." + c + " + excluded." + c })),
-		audit:           newInsert(d, t("audit_log"), auditCols, ""),
-		quarantine:      newInsert(d, t("quarantine"), quarantineCols, ""),
+		audit:      newInsert(d, t("audit_log"), auditCols, ""),
+		quarantine: newInsert(d, t("quarantine"), quarantineCols, ""),
+		// Full rows: the latest state of each key.
+		areaYears:       newInsert(d, t("area_years"), areaYearCols, upsert([]string{"area_id", "year"}, areaYearCols, nil)),
+		yearEvents:      newInsert(d, t("year_events"), yearEventCols, upsert([]string{"year", "province"}, yearEventCols, nil)),
 		deletePlanAreas: d.bind("DELETE FROM " + t("work_plan_areas") + " WHERE province = ? AND year = ?"),
 	}
 }

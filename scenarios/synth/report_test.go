@@ -2,6 +2,7 @@ package synth_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -239,5 +240,42 @@ func TestReportBeforeTheHistoryIsEmpty(t *testing.T) {
 		r.Changes.Reopenings != 0 || r.Funding.Pledges != 0 || r.Capacity.ActiveDeployments != 0 || r.Indicators.QAVisits != 0 ||
 		r.Indicators.EvidenceShare != nil || r.Indicators.NTSCancellation != nil || r.Indicators.TargetsDue != 0 {
 		t.Fatalf("report of 1995 is not empty: %+v", r)
+	}
+}
+
+// The fast path (ReportOfFold: the projections' year-end states and counts,
+// what the CLI and the API read) gives the same report as a replay of the
+// whole history, nationally and for every province, every year from before
+// the history to after it, on random histories (which record corrections
+// and other events late, dated in earlier years).
+func TestReportFromTheFoldEqualsTheReplay(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 12; seed++ {
+		store := apply(t, synth.Mixed(synth.DefaultConfig(seed, 300)))
+		live, err := projections.Replay(ctx, store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := 2015; y <= 2024; y++ {
+			var audit []projections.AuditRow
+			for _, a := range live.Audit {
+				if a.OccurredOn.Year() == y && (a.Action == "CONFIRMED" || a.Action == "RECLASSIFIED" || a.Action == "REOPENED") {
+					audit = append(audit, a)
+				}
+			}
+			for _, p := range append([]string{""}, synth.Provinces...) {
+				q := queries.ReportQuery{Year: y, Province: p}
+				want, err := queries.BuildReport(ctx, store, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := queries.ReportOfFold(live, audit, q)
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want)
+				if string(g) != string(w) {
+					t.Fatalf("seed %d year %d province %q: the fold gives\n%s\nthe replay\n%s", seed, y, p, g, w)
+				}
+			}
+		}
 	}
 }
