@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/landrelease/landrelease/adapters/sqlstore"
 	"github.com/landrelease/landrelease/internal/perf"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 )
 
 func benchVerb() verb {
@@ -165,6 +167,12 @@ func (benchHost) Import(ctx context.Context, dataDir, csv string) error {
 }
 
 func (benchHost) Projections() projections.RunnerConfig { return projectionConfig() }
+
+// Reads wires the read side as newReads does for serve (the bench's
+// histories are Cambodia's).
+func (benchHost) Reads(db *sqlstore.Store, fold queries.Fold) *queries.Reads {
+	return &queries.Reads{Register: sqlRegister{db}, Fold: fold, Country: "KH"}
+}
 
 // runVerbIn runs a verb with its default flags on a data dir, as
 // 'landrelease --data-dir dataDir VERB args…' does (not through Main, which

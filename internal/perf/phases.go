@@ -24,6 +24,7 @@ import (
 	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
+	"github.com/landrelease/landrelease/queries"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
@@ -114,6 +115,9 @@ type Host interface {
 	// Projections is the projection runner's configuration the read model
 	// runs with.
 	Projections() projections.RunnerConfig
+	// Reads is the read side as serve wires it (the HTTP API's query port)
+	// on the SQL read model db and the live fold of its runner.
+	Reads(db *sqlstore.Store, fold queries.Fold) *queries.Reads
 }
 
 // writeHistory writes the scale's synthetic national history as JSON Lines.
@@ -312,41 +316,50 @@ func (b *bencher) reads(ctx context.Context, eng Engine, dir string) error {
 			p.Seconds, p.Rate = warm, p.Units/warm
 		}
 	}
-	// The SQLite rebuild's fold answers the queries: the National state of
-	// the whole history, as a read model holds it.
+	// The SQLite rebuild's read model answers the queries: its runner's
+	// fold (the National state of the whole history, as serve holds it
+	// live) and its tables, as the API reads them.
 	var fold *projections.National
-	rebuild := func(dsn string) (float64, error) {
+	var rm readModel
+	rebuild := func(dsn string, keep bool) (float64, error) {
 		db, err := sqlstore.Open(ctx, dsn)
 		if err != nil {
 			return 0, err
 		}
-		defer db.Close()
 		r, err := projections.NewRunner(db, b.host.Projections())
+		if err == nil {
+			err = r.Rebuild(ctx, eng.Store, nil)
+		}
 		if err != nil {
+			db.Close()
 			return 0, err
 		}
-		if err := r.Rebuild(ctx, eng.Store, nil); err != nil {
-			return 0, err
+		if !keep {
+			db.Close()
+			return float64(r.Sequence()), nil
 		}
-		fold = r.Fold()
+		fold, rm = r.Fold(), readModel{db, r}
 		return float64(r.Sequence()), nil
 	}
+	sqlitePath := filepath.Join(dir, "readmodel.sqlite")
 	if b.cfg.wants("replay") {
-		if err := b.measure("rebuild_sqlite", func() (float64, error) { return rebuild(filepath.Join(dir, "readmodel.sqlite")) }); err != nil {
+		if err := b.measure("rebuild_sqlite", func() (float64, error) { return rebuild(sqlitePath, b.cfg.wants("query")) }); err != nil {
 			return err
 		}
 	} else {
-		var err error
-		if fold, err = projections.Replay(ctx, eng.Store, nil); err != nil {
+		b.logf("building the SQLite read model the queries read (not measured: group replay)")
+		if _, err := rebuild(sqlitePath, true); err != nil {
 			return err
 		}
 	}
 	if b.cfg.wants("query") {
-		if err := b.queries(ctx, eng, fold); err != nil {
+		err := b.queries(ctx, eng, fold, rm)
+		rm.db.Close()
+		if err != nil {
 			return err
 		}
 	}
-	fold = nil
+	fold, rm = nil, readModel{}
 	if !b.cfg.wants("replay") {
 		return nil
 	}
@@ -357,7 +370,7 @@ func (b *bencher) reads(ctx context.Context, eng Engine, dir string) error {
 		if err != nil {
 			b.skip("rebuild_pg", fmt.Sprintf("no PostgreSQL: %v", err))
 		} else {
-			err = b.measure("rebuild_pg", func() (float64, error) { return rebuild(dsn) })
+			err = b.measure("rebuild_pg", func() (float64, error) { return rebuild(dsn, false) })
 			fold = nil
 			drop()
 			if err != nil {
@@ -389,8 +402,16 @@ func (c countingSource) Replay(ctx context.Context, from uint64, fn func(events.
 	})
 }
 
-// queries measures loading aggregates, a work plan and forecasts.
-func (b *bencher) queries(ctx context.Context, eng Engine, fold *projections.National) error {
+// readModel is a SQL read model and the runner that keeps it, its fold
+// live, as serve holds them.
+type readModel struct {
+	db     *sqlstore.Store
+	runner *projections.Runner
+}
+
+// queries measures loading aggregates, a work plan, forecasts and the
+// documents built from the read model.
+func (b *bencher) queries(ctx context.Context, eng Engine, fold *projections.National, rm readModel) error {
 	refs := make([]events.Ref, 0, b.cfg.Loads)
 	rng := rand.New(rand.NewPCG(benchSeed, 1))
 	ids := make([]uuid.UUID, 0, len(fold.Areas))
@@ -480,7 +501,7 @@ func (b *bencher) queries(ctx context.Context, eng Engine, fold *projections.Nat
 	if err := b.article5Plan(fold); err != nil {
 		return err
 	}
-	return b.report(ctx, eng, fold)
+	return b.report(ctx, rm, fold)
 }
 
 // largestProvince is the province with the most areas.
