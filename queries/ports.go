@@ -55,4 +55,8 @@ type AuditFilter struct {
 	Action   string
 	Flag     string // FlagQuarantined lists the quarantined messages instead
 	Limit    int    // 0: all
+	// Brief fills only what a count of entries needs (sequence, province,
+	// action, occurred on, classes, size), read from an index: the annual
+	// report reads a year's entries of three actions this way.
+	Brief bool
 }

@@ -31,7 +31,7 @@ func (r *Reads) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	from, to := events.NewDate(q.Year, time.January, 1), events.NewDate(q.Year, time.December, 31)
 	var audit []projections.AuditRow
 	for _, action := range reportActions {
-		rows, err := r.Register.Audit(ctx, AuditFilter{From: from, To: to, Action: action})
+		rows, err := r.Register.Audit(ctx, AuditFilter{From: from, To: to, Action: action, Brief: true})
 		if err != nil {
 			return Report{}, fmt.Errorf("report %d: %w", q.Year, err)
 		}
