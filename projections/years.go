@@ -88,8 +88,13 @@ func (n *National) trackYear(e events.Envelope, id uuid.UUID) {
 	ys := n.Years[id]
 	// An event of an area the fold does not hold (yet) changes no state but
 	// counts in its year: the area may be registered later, dated earlier.
-	i := sort.Search(len(ys), func(i int) bool { return ys[i].Year >= y })
+	i := len(ys)
+	if i > 0 && ys[i-1].Year >= y { // the common case (in order) skips the search
+		i = sort.Search(len(ys), func(i int) bool { return ys[i].Year >= y })
+	}
+	grown := false
 	if i == len(ys) || ys[i].Year != y {
+		grown = true
 		s := AreaYear{AreaID: id}
 		if i > 0 {
 			s = ys[i-1]
@@ -120,7 +125,9 @@ func (n *National) trackYear(e events.Envelope, id uuid.UUID) {
 	if _, ok := e.Data.(events.QAVisitRecorded); ok {
 		s.QAVisits++
 	}
-	n.Years[id] = ys
+	if grown {
+		n.Years[id] = ys
+	}
 }
 
 // countYear counts an event that is not about an area the fold holds.
