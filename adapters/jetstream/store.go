@@ -464,7 +464,15 @@ func (s *Store) Replay(ctx context.Context, from uint64, fn func(events.Envelope
 // event this build can read. An error from fn or skipped ends the replay
 // and is returned as is.
 func (s *Store) ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error {
-	return s.replay(ctx, from, 0, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+	from = max(from, 1)
+	upTo, err := s.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	if parallelReplay && upTo >= from && upTo-from >= pipelineMin {
+		return s.replayParallel(ctx, from, upTo, fn, skipped)
+	}
+	return s.replay(ctx, from, upTo, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
 		e, q := s.decodeMsg(msg, meta)
 		if q != nil {
 			if skipped == nil {
@@ -479,16 +487,7 @@ func (s *Store) ReplayQuarantine(ctx context.Context, from uint64, fn func(event
 // decodeMsg decodes a message read by a consumer: an event, or the record
 // of why it is quarantined.
 func (s *Store) decodeMsg(msg jetstream.Msg, meta *jetstream.MsgMetadata) (events.Envelope, *events.Quarantined) {
-	e, err := decode(s.cfg.Registry, msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
-	if err == nil {
-		return e, nil
-	}
-	q, ok := events.AsQuarantined(err)
-	if !ok { // decode returns nothing else; be safe
-		q = &events.Quarantined{Sequence: meta.Sequence.Stream, Subject: events.Clip(msg.Subject()), Reason: events.Clip(err.Error()), BatchEnd: true}
-	}
-	q.StoredAt = meta.Timestamp.UTC()
-	return events.Envelope{}, q
+	return s.decodeRaw(msg.Subject(), meta.Sequence.Stream, meta.Timestamp, msg.Headers(), msg.Data())
 }
 
 // ReplayRaw is Replay without decoding: fn sees each message's subject,
