@@ -13,8 +13,8 @@ import (
 )
 
 // A replay decodes on more than one core: one goroutine reads the stream
-// with the ordered consumer and cuts what it reads into batches, GOMAXPROCS
-// workers decode the batches, and the caller's goroutine takes them back in
+// with the ordered consumer and cuts what it reads into batches, one worker
+// per core decodes the batches, and the caller's goroutine takes them back in
 // stream order and calls fn for each event (or skipped for each quarantined
 // message), one at a time, exactly as a serial read would. Decoding (the
 // header checks, IDs, dates and the JSON body) is most of a replay's work
@@ -37,7 +37,12 @@ var parallelReplay = true
 // pipelineDepth is how many batches may be read ahead: enough to keep
 // every worker busy while the caller folds one batch and the reader fills
 // another.
-func pipelineDepth() int { return 2*runtime.GOMAXPROCS(0) + 2 }
+func pipelineDepth() int { return 2*pipelineWorkers() + 2 }
+
+// pipelineWorkers is how many goroutines decode: one per core, at most 8
+// (more would not keep up with one consumer's reads, and would only hold
+// more batches in memory).
+func pipelineWorkers() int { return min(runtime.GOMAXPROCS(0), 8) }
 
 // slot is one message read: what the reader saw, then what the worker
 // made of it.
@@ -64,7 +69,7 @@ func (s *Store) replayParallel(ctx context.Context, from, upTo uint64, fn func(e
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	depth := pipelineDepth()
-	workers := runtime.GOMAXPROCS(0)
+	workers := pipelineWorkers()
 	free := make(chan *batch, depth+1) // batches to reuse
 	for range depth + 1 {
 		free <- &batch{slots: make([]slot, 0, pipelineBatch)}
@@ -95,9 +100,12 @@ func (s *Store) replayParallel(ctx context.Context, from, upTo uint64, fn func(e
 				return true
 			}
 			cur.done = make(chan struct{})
-			// ordered has room for every batch that is not free, so
-			// only work can make the reader wait here.
-			ordered <- cur
+			select {
+			case ordered <- cur:
+			case <-ctx.Done(): // the caller has stopped (or panicked)
+				cur = nil
+				return false
+			}
 			select {
 			case work <- cur:
 			case <-ctx.Done():
