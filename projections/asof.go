@@ -45,13 +45,38 @@ func KnownAt(asOf events.Date, recorded time.Time) func(events.Envelope) bool {
 }
 
 // Replay folds the whole history, keeping only the events keep accepts, into
-// a fresh in-memory National (nothing is written anywhere). Messages that
-// are not events are skipped and, when src reports them, listed in the
-// fold's QuarantineLog whatever keep says: they are about the history, not
-// about a date.
+// a fresh in-memory National (nothing is written anywhere) that holds every
+// audit row (Audit) and every geometry. Messages that are not events are
+// skipped and, when src reports them, listed in the fold's QuarantineLog
+// whatever keep says: they are about the history, not about a date.
+// A question that needs neither the audit trail nor the shapes asks
+// ReplayWith for less: at 550,000 areas the audit rows alone are most of
+// the fold's memory.
 func Replay(ctx context.Context, src Source, keep func(events.Envelope) bool) (*National, error) {
+	return ReplayWith(ctx, src, ReplayOptions{Keep: keep, KeepAudit: true, Geometry: true})
+}
+
+// ReplayOptions say what a replay folds and what its fold holds besides the
+// register, the statistics, capacity, funding, deadlines and work plans.
+type ReplayOptions struct {
+	// Keep selects the events folded (nil: all of them).
+	Keep func(events.Envelope) bool
+	// KeepAudit keeps every audit row in the fold's Audit.
+	KeepAudit bool
+	// Audit, when set, is given each audit row as the fold makes it, in
+	// sequence order: a question about part of the trail reads it as it
+	// comes instead of holding all of it.
+	Audit func(AuditRow)
+	// Geometry keeps the areas' geometries (the quality checks read them).
+	Geometry bool
+}
+
+// ReplayWith is Replay holding what o says. The fold's QuarantineLog lists
+// the messages skipped, as Replay's does.
+func ReplayWith(ctx context.Context, src Source, o ReplayOptions) (*National, error) {
 	n := NewNational()
-	n.KeepAudit, n.Untracked = true, true
+	n.KeepAudit, n.OnAudit, n.NoGeometry, n.Untracked = o.KeepAudit, o.Audit, !o.Geometry, true
+	keep := o.Keep
 	err := replay(ctx, src, 1, func(e events.Envelope) error {
 		if keep == nil || keep(e) {
 			n.Apply(e)

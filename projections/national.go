@@ -54,12 +54,18 @@ type National struct {
 	// normally rows only wait in the pending changes.
 	KeepAudit bool
 	Audit     []AuditRow
+	// OnAudit, when set, is given each audit row as it is made, in
+	// sequence order (a replay that reads the trail as it comes).
+	OnAudit func(AuditRow)
 	// Untracked folds without recording changes for a store: for
 	// questions answered in memory (as-of replays, forecasts).
 	Untracked bool
+	// NoGeometry drops the areas' geometries: an untracked fold whose
+	// question draws and checks no shapes holds less.
+	NoGeometry bool
 	// Quarantined counts the messages of the history up to Sequence that
 	// were not events (see Quarantine); QuarantineLog lists them when
-	// KeepAudit is set.
+	// KeepAudit is set or the fold is Untracked.
 	Quarantined   int
 	QuarantineLog []events.Quarantined
 
@@ -265,6 +271,9 @@ func (n *National) audit(e events.Envelope, a *AreaRow, r AuditRow) {
 	if n.KeepAudit {
 		n.Audit = append(n.Audit, r)
 	}
+	if n.OnAudit != nil {
+		n.OnAudit(r)
+	}
 }
 
 func (n *National) touch(a *AreaRow, e events.Envelope, on events.Date) {
@@ -331,7 +340,7 @@ func (n *National) applyCorrection(e events.Envelope, a *AreaRow, d events.AreaR
 	if s.LandUse != nil {
 		a.LandUse = n.intern(string(*s.LandUse))
 	}
-	if len(s.Geometry) > 0 {
+	if len(s.Geometry) > 0 && !n.NoGeometry {
 		a.Geometry = s.Geometry
 	}
 	a.setStatus(d.On)

@@ -105,6 +105,9 @@ func (n *National) areaRegistered(e events.Envelope, d events.AreaRegistered) {
 		SizeM2: d.SizeM2, RemainingM2: d.SizeM2, EvidenceCount: len(d.Evidence), DirectEvidence: hasDirect(d.Evidence),
 		LandUse: n.intern(string(d.LandUse)), CasualtiesLast5y: d.CasualtiesLast5y, CommunityRequest: d.CommunityRequest,
 		Geometry: d.Geometry, RegisteredOn: d.RegisteredOn, FirstRecordedAt: e.RecordedAt}
+	if n.NoGeometry {
+		a.Geometry = nil
+	}
 	a.setStatus(d.RegisteredOn)
 	n.Areas[a.ID] = a
 	n.touch(a, e, d.RegisteredOn)

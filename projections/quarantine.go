@@ -45,8 +45,8 @@ func follow(ctx context.Context, src Follower, from uint64, fn func(events.Envel
 
 // Quarantine records a message of the history that is not an event: the
 // fold moves its sequence past it (so the checkpoint does too), counts it,
-// queues it for the store's quarantine list and, with KeepAudit, keeps it
-// in QuarantineLog. Like Apply, a record at or below the current sequence is
+// queues it for the store's quarantine list and, with KeepAudit or in an
+// untracked fold (a replay), keeps it in QuarantineLog. Like Apply, a record at or below the current sequence is
 // ignored.
 func (n *National) Quarantine(q events.Quarantined) {
 	if q.Sequence != 0 && q.Sequence <= n.Sequence {
@@ -59,7 +59,7 @@ func (n *National) Quarantine(q events.Quarantined) {
 	if !n.Untracked {
 		n.pending.Quarantined = append(n.pending.Quarantined, q)
 	}
-	if n.KeepAudit {
+	if n.KeepAudit || n.Untracked {
 		n.QuarantineLog = append(n.QuarantineLog, q)
 	}
 }

@@ -56,7 +56,9 @@ func BuildReport(ctx context.Context, src projections.Source, q ReportQuery) (Re
 	endDate := events.NewDate(q.Year, time.December, 31)
 	startKeep, endKeep := projections.KnownAt(startDate, time.Time{}), projections.KnownAt(endDate, time.Time{})
 	start, end := projections.NewNational(), projections.NewNational()
+	// No fold here draws or checks a shape: none holds the geometries.
 	start.Untracked, end.Untracked = true, true
+	start.NoGeometry, end.NoGeometry = true, true
 	var qa []uuid.UUID // areas of the QA visits of the year
 	var inYear []events.Envelope
 	keep := func(e events.Envelope) bool {
@@ -75,18 +77,20 @@ func BuildReport(ctx context.Context, src projections.Source, q ReportQuery) (Re
 		}
 		return true
 	}
-	all, err := projections.Replay(ctx, src, keep)
+	// The report reads the audit trail of its year only: the whole
+	// history's rows go by as they are made and only the year's stay.
+	var audit []projections.AuditRow
+	all, err := projections.ReplayWith(ctx, src, projections.ReplayOptions{Keep: keep, Audit: func(r projections.AuditRow) {
+		if r.OccurredOn.Year() == q.Year {
+			audit = append(audit, r)
+		}
+	}})
 	if err != nil {
 		return Report{}, fmt.Errorf("report %d: %w", q.Year, err)
 	}
-	in := reportInput{start: foldAreas(start), end: foldAreas(end), fold: all}
+	in := reportInput{start: foldAreas(start), end: foldAreas(end), fold: all, audit: audit}
 	if len(end.Deadlines) > 0 {
 		in.deadline = &end.Deadlines[len(end.Deadlines)-1]
-	}
-	for _, a := range all.Audit {
-		if a.OccurredOn.Year() == q.Year {
-			in.audit = append(in.audit, a)
-		}
 	}
 	r := reportCore(in, q)
 	// The events of the year about the province (all of them nationally).

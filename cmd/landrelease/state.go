@@ -85,7 +85,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 			return fail(a, "state", err)
 		}
 		defer eng.Close()
-		if fold, err = projections.Replay(ctx, eng.store, keep); err != nil {
+		if fold, err = queries.ReplayState(ctx, eng.store, keep); err != nil {
 			return fail(a, "state", err)
 		}
 	} else {

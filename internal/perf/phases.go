@@ -381,7 +381,7 @@ func (b *bencher) reads(ctx context.Context, eng Engine, dir string) error {
 	return b.measure("as_of", func() (float64, error) {
 		n := 0
 		keep := projections.AsOf(benchMidHistory)
-		_, err := projections.Replay(ctx, countingSource{eng.Store, &n}, keep)
+		_, err := queries.ReplayState(ctx, countingSource{eng.Store, &n}, keep) // as state --as-of folds
 		return float64(n), err
 	})
 }
