@@ -93,32 +93,17 @@ func QuarantinedMessages(qs []events.Quarantined) []QuarantinedMessage {
 // AuditOf builds the audit document of q from the register and a fold (the
 // evidence share and idle areas come from the fold).
 func AuditOf(ctx context.Context, reg Register, fold *projections.National, q AuditQuery) (Audit, error) {
-	f := AuditFilter{AreaID: q.Area, From: q.From, To: q.To, Action: q.Action, Flag: q.Flag, Limit: q.Limit}
-	if f.Flag == FlagQuarantined {
-		qs, err := reg.Quarantine(ctx, f.Limit)
-		if err != nil {
-			return Audit{}, err
-		}
-		msgs := QuarantinedMessages(qs)
-		return Audit{Entries: []AuditEntry{}, EvidenceShare: EvidenceShareOf(fold, f.From, f.To), Quarantined: &msgs}, nil
+	if q.Flag == FlagQuarantined {
+		return AuditHead(ctx, reg, fold, q)
 	}
+	f := auditFilter(q)
 	rows, err := reg.Audit(ctx, f)
 	if err != nil {
 		return Audit{}, err
 	}
 	entries := make([]AuditEntry, 0, len(rows))
 	for _, r := range rows {
-		ev := r.Evidence
-		if ev == nil {
-			ev = []events.Evidence{}
-		}
-		flags := r.Flags
-		if flags == nil {
-			flags = []string{}
-		}
-		entries = append(entries, AuditEntry{r.Sequence, r.EventID.String(), r.AreaID.String(), r.Province, r.Action,
-			r.OccurredOn.String(), r.RecordedAt.UTC().Format("2006-01-02T15:04:05Z"), r.Actor, r.CommandID.String(),
-			r.FromClass, r.ToClass, r.SizeM2, r.Method, r.Reason, ev, r.EvidenceCount, flags})
+		entries = append(entries, AuditEntryOf(r))
 	}
 	doc := Audit{Entries: entries, EvidenceShare: EvidenceShareOf(fold, f.From, f.To)}
 	if q.IdleYears > 0 {
@@ -126,6 +111,82 @@ func AuditOf(ctx context.Context, reg Register, fold *projections.National, q Au
 		doc.IdleAreas = &idle
 	}
 	return doc, nil
+}
+
+// AuditHead is the audit document of q without its entries (Entries empty),
+// which EachAuditEntry hands over one at a time: AuditOf's document is
+// AuditHead's with the entries of EachAuditEntry, in their order. With the
+// flag QUARANTINED it is the whole document.
+func AuditHead(ctx context.Context, reg Register, fold *projections.National, q AuditQuery) (Audit, error) {
+	f := auditFilter(q)
+	doc := Audit{Entries: []AuditEntry{}, EvidenceShare: EvidenceShareOf(fold, f.From, f.To)}
+	if f.Flag == FlagQuarantined {
+		qs, err := reg.Quarantine(ctx, f.Limit)
+		if err != nil {
+			return Audit{}, err
+		}
+		msgs := QuarantinedMessages(qs)
+		doc.Quarantined = &msgs
+		return doc, nil
+	}
+	if q.IdleYears > 0 {
+		idle := IdleAreas(fold, q.IdleYears)
+		doc.IdleAreas = &idle
+	}
+	return doc, nil
+}
+
+// AuditStreamer is a Register that hands over audit entries one at a time,
+// as it reads them, instead of in one list (the SQL read model streams its
+// cursor).
+type AuditStreamer interface {
+	// EachAudit calls fn with each audit entry that matches f, oldest
+	// first; an error of fn stops it and is returned.
+	EachAudit(ctx context.Context, f AuditFilter, fn func(projections.AuditRow) error) error
+}
+
+// EachAuditEntry calls fn with each entry of the audit document of q, in
+// the document's order, without holding them when reg is an AuditStreamer
+// (at 2.5 million events the trail has millions of entries). With the flag
+// QUARANTINED there are none.
+func EachAuditEntry(ctx context.Context, reg Register, q AuditQuery, fn func(AuditEntry) error) error {
+	if q.Flag == FlagQuarantined {
+		return nil
+	}
+	f := auditFilter(q)
+	if s, ok := reg.(AuditStreamer); ok {
+		return s.EachAudit(ctx, f, func(r projections.AuditRow) error { return fn(AuditEntryOf(r)) })
+	}
+	rows, err := reg.Audit(ctx, f)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := fn(AuditEntryOf(r)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func auditFilter(q AuditQuery) AuditFilter {
+	return AuditFilter{AreaID: q.Area, From: q.From, To: q.To, Action: q.Action, Flag: q.Flag, Limit: q.Limit}
+}
+
+// AuditEntryOf is the document of one audit row (evidence and flags never
+// null).
+func AuditEntryOf(r projections.AuditRow) AuditEntry {
+	ev := r.Evidence
+	if ev == nil {
+		ev = []events.Evidence{}
+	}
+	flags := r.Flags
+	if flags == nil {
+		flags = []string{}
+	}
+	return AuditEntry{r.Sequence, r.EventID.String(), r.AreaID.String(), r.Province, r.Action,
+		r.OccurredOn.String(), r.RecordedAt.UTC().Format("2006-01-02T15:04:05Z"), r.Actor, r.CommandID.String(),
+		r.FromClass, r.ToClass, r.SizeM2, r.Method, r.Reason, ev, r.EvidenceCount, flags}
 }
 
 // EvidenceShareOf answers "how much of the area added in the period came

@@ -122,6 +122,43 @@ type AuditFilter struct {
 
 // Audit returns the audit entries that match f, in sequence order.
 func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]projections.AuditRow, error) {
+	q, args, scan := s.auditQuery(f)
+	rows, err := queryRows(ctx, s.db, q, args, scan)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: audit: %w", err)
+	}
+	return rows, nil
+}
+
+// EachAudit calls fn with each audit entry that matches f, in sequence
+// order, as the cursor reads it: the trail of a large register (millions
+// of entries) is never held. An error of fn stops the reading and is
+// returned as it is. fn must not use the store.
+func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(projections.AuditRow) error) error {
+	q, args, scan := s.auditQuery(f)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return fmt.Errorf("sqlstore: audit: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: audit: %w", err)
+	}
+	return nil
+}
+
+// auditQuery is the SELECT of the audit entries that match f, bound for
+// the dialect, its arguments and the scan of its columns.
+func (s *Store) auditQuery(f AuditFilter) (string, []any, func(*sql.Rows) (projections.AuditRow, error)) {
 	var where []string
 	var args []any
 	if f.AreaID != uuid.Nil {
@@ -145,11 +182,7 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]projections.AuditRo
 		cols, scan = auditBriefCols, scanAuditBrief
 	}
 	q := "SELECT " + strings.Join(cols, ", ") + " FROM audit_log" + whereClause(where) + " ORDER BY sequence" + limit(f.Limit, 0, &args)
-	rows, err := queryRows(ctx, s.db, s.d.bind(q), args, scan)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: audit: %w", err)
-	}
-	return rows, nil
+	return s.d.bind(q), args, scan
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/google/uuid"
 
@@ -90,58 +89,20 @@ func runAudit(ctx context.Context, a *app, o any, args []string) int {
 		return fail(a, "audit", err)
 	}
 	defer rm.Close()
-	doc, err := queries.AuditOf(ctx, sqlRegister{rm.db}, rm.runner.Fold(), f)
+	reg := sqlRegister{rm.db}
+	// The entries are printed as the register reads them, never held: at
+	// 2.5 million events --limit 0 lists millions.
+	head, err := queries.AuditHead(ctx, reg, rm.runner.Fold(), f)
 	if err != nil {
 		return fail(a, "audit", err)
 	}
 	if opts.json {
-		if err := writeJSON(a.stdout, doc); err != nil {
-			return fail(a, "audit", err)
-		}
-		return exitOK
+		err = writeAuditJSON(ctx, a.stdout, reg, head, f)
+	} else {
+		err = writeAuditText(ctx, a.stdout, reg, head, f)
 	}
-	if doc.Quarantined != nil {
-		q := *doc.Quarantined
-		if len(q) == 0 {
-			fmt.Fprintln(a.stdout, "No quarantined messages: every message of the history is an event.")
-		}
-		writeQuarantine(a.stdout, q)
-		if len(q) == f.Limit && f.Limit > 0 {
-			fmt.Fprintf(a.stdout, "(first %d messages; --limit 0 for all)\n", f.Limit)
-		}
-		return exitOK
-	}
-	entries, share := doc.Entries, doc.EvidenceShare
-	var idle []queries.IdleArea
-	if doc.IdleAreas != nil {
-		idle = *doc.IdleAreas
-	}
-	w := a.stdout
-	period := "all time"
-	if share.From != "" || share.To != "" {
-		period = fmt.Sprintf("%s … %s", orDash(share.From), orDash(share.To))
-	}
-	fmt.Fprintf(w, "Areas added (%s): %d, %s m²; with evidence: %d areas, %s m² (%.0f%% of the area)\n\n", period,
-		share.AreasAdded, m2(share.AddedM2), share.WithEvidenceAreas, m2(share.WithEvidenceM2), 100*share.ShareWithEvidence)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "occurred\taction\tarea\tprovince\tclass\tm²\tmethod\tactor\treason\tevidence\tflags")
-	for _, e := range entries {
-		class := e.To
-		if e.From != "" {
-			class = e.From + "→" + orDash(e.To)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.OccurredOn, e.Action, e.AreaID, e.Province,
-			orDash(class), m2(e.SizeM2), orDash(e.Method), orDash(e.Actor), orDash(e.Reason), len(e.Evidence), strings.Join(e.Flags, ","))
-	}
-	tw.Flush()
-	if len(entries) == f.Limit && f.Limit > 0 {
-		fmt.Fprintf(w, "(first %d entries; --limit 0 for all)\n", f.Limit)
-	}
-	if opts.idleYears > 0 {
-		fmt.Fprintf(w, "\nOpen areas with no activity for %d years (desk-analysis candidates): %d\n", opts.idleYears, len(idle))
-		for _, i := range idle {
-			fmt.Fprintf(w, "  %s  %-16s %s  %s m²  last activity %s\n", i.AreaID, i.Province, i.Status, m2(i.RemainingM2), i.LastActivityOn)
-		}
+	if err != nil {
+		return fail(a, "audit", err)
 	}
 	return exitOK
 }

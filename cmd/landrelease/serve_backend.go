@@ -188,6 +188,11 @@ func (r sqlRegister) Audit(ctx context.Context, f queries.AuditFilter) ([]projec
 	return r.db.Audit(ctx, sqlstore.AuditFilter(f))
 }
 
+// EachAudit streams the audit entries (queries.AuditStreamer).
+func (r sqlRegister) EachAudit(ctx context.Context, f queries.AuditFilter, fn func(projections.AuditRow) error) error {
+	return r.db.EachAudit(ctx, sqlstore.AuditFilter(f), fn)
+}
+
 func (r sqlRegister) Quarantine(ctx context.Context, n int) ([]events.Quarantined, error) {
 	return r.db.Quarantine(ctx, n)
 }
