@@ -175,4 +175,6 @@ func (r *fixedRegister) Audit(_ context.Context, f queries.AuditFilter) ([]proje
 	}
 	return r.rows, nil
 }
-func (r *fixedRegister) Quarantine(context.Context, int) ([]events.Quarantined, error) { return nil, nil }
+func (r *fixedRegister) Quarantine(context.Context, int) ([]events.Quarantined, error) {
+	return nil, nil
+}
