@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -74,15 +75,34 @@ func (s *Store) Rebuild(ctx context.Context, fill func(commit func(projections.C
 // collector busier (Go caps its share of the CPU), never fails.
 const rebuildMemoryLimit = 1 << 30
 
-// limitMemory sets the rebuild's soft memory limit when none is set and
-// returns the function that restores the previous one.
+// rebuildGCPercent is the collector's target while a rebuild runs, unless
+// the process has one (GOGC): the heap may grow half its live size
+// between two collections instead of all of it. A rebuild's live heap is
+// mostly long-lived (the fold's rows, the held-back area rows, the
+// embedded server's subject index) and its garbage short-lived, so the
+// collector's extra cycles cost some CPU, and the writes, not the CPU,
+// bound a rebuild on a disk shared with other work (a 10× history alone:
+// peak RSS 0.49 → 0.38 GB, user CPU 12.7 → 15.8 s, on a loaded host).
+const rebuildGCPercent = 50
+
+// limitMemory sets the rebuild's soft memory limit when none is set, and
+// its collector target when GOGC is not set, and returns the function
+// that restores the previous ones.
 func limitMemory() (restore func()) {
+	restoreGC := func() {}
+	if os.Getenv("GOGC") == "" {
+		prev := debug.SetGCPercent(rebuildGCPercent)
+		restoreGC = func() { debug.SetGCPercent(prev) }
+	}
 	prev := debug.SetMemoryLimit(-1)
 	if prev != math.MaxInt64 {
-		return func() {}
+		return restoreGC
 	}
 	debug.SetMemoryLimit(rebuildMemoryLimit)
-	return func() { debug.SetMemoryLimit(prev) }
+	return func() {
+		debug.SetMemoryLimit(prev)
+		restoreGC()
+	}
 }
 
 func (s *Store) createShadows(ctx context.Context) error {
