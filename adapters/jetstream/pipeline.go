@@ -30,9 +30,14 @@ const (
 	pipelineMin = 2 * pipelineBatch
 )
 
-// parallelReplay turns the decoding workers on (off only in benchmarks
-// that compare the two).
-var parallelReplay = true
+// parallelReplay turns the decoding workers on where there are cores to
+// spare. On 2 cores the embedded server, the client's read loop (which
+// builds every message's header map) and the fold already use both, and
+// BenchmarkReplay measured the workers slower than decoding on the
+// caller's goroutine (54–63k against 66–67k events/s); from 4 cores the
+// decoding moves off the fold's core. Tests and the benchmark set it
+// either way (SetParallelReplay).
+var parallelReplay = runtime.GOMAXPROCS(0) > 2
 
 // pipelineDepth is how many batches may be read ahead: enough to keep
 // every worker busy while the caller folds one batch and the reader fills
