@@ -72,6 +72,7 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	}
 	hc := handling.DefaultHandlerConfig()
 	hc.Country = g.country
+	hc.CacheSize = g.cacheSize
 	hc.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 	gc := handling.DefaultGroupCommitConfig()
 	gc.MaxEvents = hc.MaxBatchEvents
@@ -86,8 +87,8 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	return e, nil
 }
 
-// followHistory keeps the handler current with what is appended after its
-// warm-up (by other engine replicas, or by this one) until ctx ends: an
+// followHistory keeps the handler current with what is appended after the
+// sequence Warm recorded (by other engine replicas, or by this one) until ctx ends: an
 // ordered consumer from Watermark()+1 passes every event to
 // Handler.Observe, so role checks, tasking checks and domain rules decide
 // on what another replica wrote a moment ago, and every command ID used

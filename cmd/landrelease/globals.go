@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/landrelease/landrelease/domain/handling"
 )
 
 // globals are the global flags of docs/contract.md.
@@ -16,11 +18,12 @@ type globals struct {
 	db         string
 	country    string
 	replicas   int // 0: let the store choose (3 on a cluster of 3 or more servers, else 1)
+	cacheSize  int // aggregate states the command handler keeps in memory
 	nats       natsFlags
 }
 
 func defaultGlobals() globals {
-	return globals{dataDir: "./landrelease-data", country: "KH"}
+	return globals{dataDir: "./landrelease-data", country: "KH", cacheSize: handling.DefaultHandlerConfig().CacheSize}
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -30,6 +33,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.db, "db", g.db, "read-model database: a SQLite file `path` or a postgres:// DSN (default: SQLite in the data dir)")
 	fs.StringVar(&g.country, "country", g.country, "ISO 3166-1 alpha-2 `code` of the programme")
 	g.nats.register(fs)
+	fs.IntVar(&g.cacheSize, "cache-size", g.cacheSize, "aggregate `states` the command handler keeps in memory (about 1 KiB each), the least recently used evicted first and loaded again from the history when needed; the default holds every aggregate of a 10× history (55,000 areas)")
 	fs.IntVar(&g.replicas, "replicas", g.replicas, "replicas of the history stream on a --nats-url cluster (1 to 5); 0 chooses 3 on a cluster of 3 or more servers, else 1, and keeps an existing stream's count; a number changes an existing stream to it")
 }
 
@@ -46,6 +50,9 @@ func (g *globals) validate() error {
 		errs = append(errs, errors.New("--nats-listen applies to the embedded server only; drop it or --nats-url"))
 	}
 	errs = append(errs, g.nats.validate(g.natsURL, g.natsListen)...)
+	if g.cacheSize < 1 {
+		errs = append(errs, fmt.Errorf("--cache-size %d: want at least 1", g.cacheSize))
+	}
 	if g.replicas < 0 || g.replicas > 5 {
 		errs = append(errs, fmt.Errorf("--replicas %d: want 1 to 5, or 0 to choose", g.replicas))
 	} else if g.replicas > 1 && g.natsURL == "" {

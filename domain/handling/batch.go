@@ -97,7 +97,12 @@ func (b *batch) decideOn(ctx context.Context, i int, c domain.Context, ref event
 	}
 	digest := domain.CommandDigest(env.Command)
 	use := newUse(ref, op, digest)
-	if prior, ok := h.index.get(env.ID); ok {
+	prior, known, err := h.index.get(ctx, env.ID)
+	if err != nil {
+		o.Err = err
+		return
+	}
+	if known {
 		// Known: a retry (a duplicate; sequence 0 for a repeat inside this
 		// batch, as its first is not stored yet) or a reuse (refused).
 		if err := verdict(op, env.ID, use, prior); err != nil {

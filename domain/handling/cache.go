@@ -1,6 +1,8 @@
 package handling
 
 import (
+	"container/list"
+	"hash/maphash"
 	"sync"
 
 	"github.com/landrelease/landrelease/domain"
@@ -35,79 +37,144 @@ func fold(kind events.AggregateKind, envs []events.Envelope) snapshot {
 	return snapshot{state: domain.NewState(kind)}.with(envs)
 }
 
-// stateCache holds the current state of aggregates. When complete, it holds
-// every aggregate up to its watermark except those evicted (after a
-// conflict, their state is read again from the store), so a miss on an
-// aggregate never evicted means "new aggregate"; the store's expected-version
-// check catches any aggregate written elsewhere.
+// hashSeed keys the 64-bit digests of aggregates and command IDs; random
+// per process, so nobody can choose IDs that collide on purpose.
+var hashSeed = maphash.MakeSeed()
+
+// refHash is the 64-bit digest of an aggregate, by its subject.
+func refHash(ref events.Ref) uint64 { return subjectHash(ref.Subject()) }
+
+func subjectHash(subject string) uint64 { return maphash.String(hashSeed, subject) }
+
+// stateCache holds the current state of at most max aggregates, the least
+// recently used evicted first (LRU). A miss loads the aggregate from the
+// store; the store's expected-version check, not the cache, is the guard
+// against a stale state, so evicting is always safe: a command in flight
+// keeps the snapshot it loaded, and the state it stores afterwards goes in
+// as the newest.
+//
+// Beside the states, the cache keeps the 64-bit digest of every aggregate
+// it knows to exist (about 8 bytes each, 4 MiB for 550,000 areas). Once
+// complete (the handler's scan of the history is done, or the history was
+// empty), a miss on an aggregate whose digest is not there means a new
+// aggregate, answered without a round trip; a digest shared by chance
+// with another aggregate only costs a load.
 type stateCache struct {
-	mu       sync.RWMutex
-	m        map[events.Ref]snapshot
-	evicted  map[events.Ref]struct{}
+	mu       sync.Mutex
+	max      int
+	m        map[events.Ref]*list.Element // of *cacheEntry
+	lru      list.List                    // front: most recently used
+	exists   map[uint64]struct{}
 	complete bool
 }
 
-func newStateCache() stateCache {
-	return stateCache{m: make(map[events.Ref]snapshot), evicted: make(map[events.Ref]struct{})}
+type cacheEntry struct {
+	ref events.Ref
+	s   snapshot
+}
+
+func newStateCache(max int) stateCache {
+	return stateCache{max: max, m: make(map[events.Ref]*list.Element), exists: make(map[uint64]struct{})}
 }
 
 func (c *stateCache) get(ref events.Ref) (snapshot, bool) {
-	c.mu.RLock()
-	s, ok := c.m[ref]
-	c.mu.RUnlock()
-	return s, ok
-}
-
-// known reports whether a miss on ref means a new aggregate: the cache is
-// complete and ref was never evicted.
-func (c *stateCache) knownNew(ref events.Ref) bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	_, gone := c.evicted[ref]
-	return c.complete && !gone
-}
-
-// put stores s unless the cache already holds a newer version.
-func (c *stateCache) put(ref events.Ref, s snapshot) {
 	c.mu.Lock()
-	if old, ok := c.m[ref]; !ok || old.version < s.version {
-		c.m[ref] = s
+	defer c.mu.Unlock()
+	el, ok := c.m[ref]
+	if !ok {
+		return snapshot{}, false
 	}
-	delete(c.evicted, ref)
-	c.mu.Unlock()
+	c.lru.MoveToFront(el)
+	return el.Value.(*cacheEntry).s, true
 }
 
-// evict forgets ref's state: the next load reads it from the store.
-func (c *stateCache) evict(ref events.Ref) {
+// knownNew reports whether a miss on ref means a new aggregate: the cache
+// is complete and has never heard of ref.
+func (c *stateCache) knownNew(ref events.Ref) bool {
+	h := refHash(ref)
 	c.mu.Lock()
-	delete(c.m, ref)
-	c.evicted[ref] = struct{}{}
+	defer c.mu.Unlock()
+	_, seen := c.exists[h]
+	return c.complete && !seen
+}
+
+// put stores s unless the cache already holds a newer version, evicting
+// the least recently used states beyond the bound.
+func (c *stateCache) put(ref events.Ref, s snapshot) {
+	h := refHash(ref)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.exists[h] = struct{}{}
+	if el, ok := c.m[ref]; ok {
+		e := el.Value.(*cacheEntry)
+		if e.s.version < s.version {
+			e.s = s
+		}
+		c.lru.MoveToFront(el)
+		return
+	}
+	c.m[ref] = c.lru.PushFront(&cacheEntry{ref: ref, s: s})
+	for c.lru.Len() > c.max {
+		old := c.lru.Back()
+		c.lru.Remove(old)
+		delete(c.m, old.Value.(*cacheEntry).ref)
+	}
+}
+
+// evict forgets ref's state (it exists): the next load reads the store.
+func (c *stateCache) evict(ref events.Ref) {
+	h := refHash(ref)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.exists[h] = struct{}{}
+	if el, ok := c.m[ref]; ok {
+		c.lru.Remove(el)
+		delete(c.m, ref)
+	}
+}
+
+// exist records that the aggregate of subject has a message in the store.
+func (c *stateCache) exist(subject string) {
+	h := subjectHash(subject)
+	c.mu.Lock()
+	c.exists[h] = struct{}{}
 	c.mu.Unlock()
 }
 
 // observe folds e, written by someone else, into the cached state of its
-// aggregate: a cached aggregate older than e, or a new one (the cache is
-// complete and never evicted it). An aggregate evicted stays so: its next
-// load reads the store.
+// aggregate when the cache holds an older one; an aggregate not cached is
+// only known to exist (its next use loads it).
 func (c *stateCache) observe(e events.Envelope) {
+	h := refHash(e.Aggregate)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, ok := c.m[e.Aggregate]
+	c.exists[h] = struct{}{}
+	el, ok := c.m[e.Aggregate]
 	if !ok {
-		if _, gone := c.evicted[e.Aggregate]; gone || !c.complete {
-			return
-		}
-		s = snapshot{state: domain.NewState(e.Aggregate.Kind)}
-	}
-	if e.Sequence <= s.version {
 		return
 	}
-	s.apply(e)
-	c.m[e.Aggregate] = s
+	ce := el.Value.(*cacheEntry)
+	if e.Sequence <= ce.s.version {
+		return
+	}
+	ce.s.apply(e)
+}
+
+func (c *stateCache) setComplete() {
+	c.mu.Lock()
+	c.complete = true
+	c.mu.Unlock()
 }
 
 func (c *stateCache) isComplete() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.complete
+}
+
+// len returns the number of states held.
+func (c *stateCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
 }

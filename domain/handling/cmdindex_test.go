@@ -1,6 +1,7 @@
 package handling
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -70,23 +71,39 @@ func TestShortDigest(t *testing.T) {
 }
 
 func TestCommandIndex(t *testing.T) {
-	x := commandIndex{m: map[uuid.UUID]commandUse{}}
+	x := newCommandIndex()
+	stored := map[uint64]events.Envelope{}
+	x.fetch = func(_ context.Context, seq uint64) (events.Envelope, bool, error) {
+		e, ok := stored[seq]
+		return e, ok, nil
+	}
+	ctx := context.Background()
 	area1 := events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()}
 	area2 := events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()}
 	id := uuid.New()
 	ev := func(ref events.Ref, seq uint64) events.Envelope {
-		return events.Envelope{Aggregate: ref, Sequence: seq, CommandID: id, Command: "ReduceArea", CommandDigest: "00000000000000010000000000000000"}
+		e := events.Envelope{Aggregate: ref, Sequence: seq, CommandID: id, Command: "ReduceArea", CommandDigest: "00000000000000010000000000000000"}
+		stored[seq] = e
+		return e
 	}
 	x.observe(ev(area1, 3))
 	x.observe(ev(area1, 4)) // a second event of the same command
-	x.observe(ev(area2, 9)) // a history written before the check
-	u, ok := x.get(id)
-	if !ok || u.ref() != area1 || u.seq != 4 || u.digest != 1 || commandNames[u.name-1] != "ReduceArea" {
-		t.Fatalf("index holds %+v, want the first use on %s up to sequence 4", u, area1)
+	u, ok, err := x.get(ctx, id)
+	if err != nil || !ok || u.ref() != area1 || u.seq != 4 || u.digest != 1 || commandNames[u.name-1] != "ReduceArea" {
+		t.Fatalf("index holds %+v %v %v, want the use on %s up to sequence 4", u, ok, err, area1)
 	}
 	x.observe(events.Envelope{Aggregate: area1, Sequence: 5}) // no command ID: nothing to index
 	if x.len() != 1 {
 		t.Fatalf("index holds %d IDs, want 1", x.len())
+	}
+	// A digest found whose event is another command's (a collision) is
+	// not taken for this one.
+	other := uuid.New()
+	x.mu.Lock()
+	x.addLocked(idHash(other), 3)
+	x.mu.Unlock()
+	if u, ok, err := x.get(ctx, other); ok || err != nil {
+		t.Fatalf("a digest whose event is another command's: %+v %v %v, want not found", u, ok, err)
 	}
 
 	fresh := uuid.New()
@@ -97,22 +114,53 @@ func TestCommandIndex(t *testing.T) {
 	if prior, taken := x.claim(fresh, newUse(area1, "ReduceArea", "")); !taken || prior.seq != 0 || prior.ref() != area2 {
 		t.Fatalf("a claimed ID: %+v %v, want the pending claim", prior, taken)
 	}
+	if _, ok, _ := x.stored(ctx, fresh); ok {
+		t.Fatal("a claim is not a stored use")
+	}
 	x.release(fresh, newUse(area1, "ReduceArea", "")) // not the claimer's: kept
-	if _, ok := x.get(fresh); !ok {
+	if _, ok, _ := x.get(ctx, fresh); !ok {
 		t.Fatal("released by another use")
 	}
 	x.release(fresh, mine)
-	if _, ok := x.get(fresh); ok {
+	if _, ok, _ := x.get(ctx, fresh); ok {
 		t.Fatal("a released claim is still there")
 	}
 	x.claim(fresh, mine)
+	stored[12] = events.Envelope{Aggregate: area2, Sequence: 12, CommandID: fresh, Command: "ReduceArea"}
 	x.settle(fresh, mine, 12)
 	x.release(fresh, mine) // settled: kept
-	if u, ok := x.get(fresh); !ok || u.seq != 12 {
+	if u, ok, _ := x.get(ctx, fresh); !ok || u.seq != 12 {
 		t.Fatalf("settled claim: %+v %v", u, ok)
 	}
-	// One entry costs its key and 40 bytes (issue 17 counts them).
-	if n := unsafe.Sizeof(commandUse{}); n > 40 {
-		t.Fatalf("commandUse is %d bytes, want at most 40", n)
+}
+
+// Many entries merge into the sorted array and stay found, each with the
+// largest sequence seen; an entry costs 16 bytes once merged.
+func TestCommandIndexMerges(t *testing.T) {
+	x := newCommandIndex()
+	ids := make([]uuid.UUID, 20_000)
+	for i := range ids {
+		ids[i] = uuid.New()
+		x.note(ids[i], uint64(2*i+1))
+		x.note(ids[i], uint64(2*i+2))
+	}
+	if len(x.sorted) == 0 {
+		t.Fatal("nothing merged")
+	}
+	x.mu.Lock()
+	for i, id := range ids {
+		if seq, ok := x.seqLocked(idHash(id)); !ok || seq != uint64(2*i+2) {
+			t.Fatalf("ID %d: sequence %d %v, want %d", i, seq, ok, 2*i+2)
+		}
+	}
+	x.mu.Unlock()
+	if n := x.len(); n != len(ids) {
+		t.Fatalf("%d entries, want %d", n, len(ids))
+	}
+	if b := x.bytes(); b > 24*len(ids) {
+		t.Fatalf("%d bytes for %d IDs, want at most 24 each", b, len(ids))
+	}
+	if n := unsafe.Sizeof(idEntry{}); n != 16 {
+		t.Fatalf("an entry is %d bytes, want 16", n)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
@@ -292,4 +294,33 @@ func (g *GroupCommit) Version(ctx context.Context, ref events.Ref) (uint64, erro
 		return v.Version(ctx, ref)
 	}
 	return 0, errNoVersion
+}
+
+// ScanCommands scans the underlying store (see CommandScanner), or replays
+// it when it cannot.
+func (g *GroupCommit) ScanCommands(ctx context.Context, from, upTo uint64, fn func(seq uint64, subject string, commandID uuid.UUID) error) error {
+	if s, ok := g.store.(CommandScanner); ok {
+		return s.ScanCommands(ctx, from, upTo, fn)
+	}
+	err := g.ReplayQuarantine(ctx, from, func(e events.Envelope) error {
+		if upTo > 0 && e.Sequence > upTo {
+			return errFound
+		}
+		return fn(e.Sequence, e.Aggregate.Subject(), e.CommandID)
+	}, func(m events.Quarantined) error {
+		if upTo > 0 && m.Sequence > upTo {
+			return errFound
+		}
+		return fn(m.Sequence, m.Subject, uuid.Nil)
+	})
+	if errors.Is(err, errFound) {
+		return nil
+	}
+	return err
+}
+
+// EventAt reads one event of the underlying store (see EventReader).
+func (g *GroupCommit) EventAt(ctx context.Context, seq uint64) (events.Envelope, bool, error) {
+	h := Handler{store: g.store}
+	return h.eventAt(ctx, seq)
 }

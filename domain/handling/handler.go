@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +23,27 @@ type HandlerConfig struct {
 	NewID          func() uuid.UUID // command IDs for commands sent without one; required
 	MaxAttempts    int              // decide/append attempts per command on conflict
 	MaxBatchEvents int              // events per atomic append on the bulk path
+	// CacheSize bounds the aggregate states kept in memory (entries; the
+	// least recently used go first, and load again from the store).
+	CacheSize int
+}
+
+// DefaultCacheSize is the number of aggregate states the engine keeps by
+// default: about 100 MiB of heap (an area's state takes about 1 KiB with
+// its cache entry), which holds every aggregate of a 10× history (55,000
+// areas) and a fifth of a 100× one. LANDRELEASE_CACHE_SIZE overrides it
+// (the tests run the spine with a cache of 4 that way).
+const DefaultCacheSize = 100_000
+
+// CacheSizeEnv names the environment variable that overrides
+// DefaultCacheSize in DefaultHandlerConfig.
+const CacheSizeEnv = "LANDRELEASE_CACHE_SIZE"
+
+func defaultCacheSize() int {
+	if v, err := strconv.Atoi(os.Getenv(CacheSizeEnv)); err == nil && v > 0 {
+		return v
+	}
+	return DefaultCacheSize
 }
 
 // DefaultHandlerConfig returns the configuration the engine runs with.
@@ -31,6 +54,7 @@ func DefaultHandlerConfig() HandlerConfig {
 		NewID:          func() uuid.UUID { return uuid.Must(uuid.NewV7()) },
 		MaxAttempts:    8,
 		MaxBatchEvents: 1000,
+		CacheSize:      defaultCacheSize(),
 	}
 }
 
@@ -52,6 +76,9 @@ func (c HandlerConfig) Validate() error {
 	if c.MaxBatchEvents < 1 || c.MaxBatchEvents > 1000 {
 		p.Add("max_batch_events", "must be between 1 and 1000 (the JetStream atomic batch limit), got %d", c.MaxBatchEvents)
 	}
+	if c.CacheSize < 1 {
+		p.Add("cache_size", "must be at least 1 aggregate, got %d", c.CacheSize)
+	}
 	return p.Err("config")
 }
 
@@ -62,13 +89,19 @@ func (c HandlerConfig) Validate() error {
 // the state read from the store before it is returned, so a cache that has
 // not yet seen another replica's write never refuses wrongly.
 //
+// The states of at most HandlerConfig.CacheSize aggregates stay in memory,
+// the least recently used evicted first; a miss loads the aggregate from the
+// store, and the store's expected-version check is the guard against a
+// stale state.
+//
 // A command ID names one command. A command whose ID is in the history with
 // the same name, payload (domain.CommandDigest) and aggregate is reported as a
 // duplicate and writes nothing; with another name, payload or aggregate it
 // is refused at once with domain.ErrConflict (cause ErrCommandIDReused), naming
-// the first use. The handler keeps an index of the command IDs it knows
-// (from Warm, Observe, its loads and its appends) and relies on the store's
-// deduplication of event IDs for a use it has not seen yet. Safe for
+// the first use. The handler keeps a compact index of the command IDs of
+// the history (from Warm's scan, Observe, its loads and its appends; see
+// commandIndex) and relies on the store's deduplication of event IDs for a
+// use it has not seen yet (another replica's, a moment ago). Safe for
 // concurrent use.
 type Handler struct {
 	store     domain.EventStore
@@ -89,65 +122,12 @@ func NewHandler(store domain.EventStore, cfg HandlerConfig) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Handler{store: store, cfg: cfg, cache: newStateCache(), index: commandIndex{m: make(map[uuid.UUID]commandUse)}}, nil
+	h := &Handler{store: store, cfg: cfg, cache: newStateCache(cfg.CacheSize), index: newCommandIndex()}
+	h.index.fetch = h.eventAt
+	return h, nil
 }
 
-// Warm fills the state cache and the command index from the whole history,
-// so that later commands need no round trip to load an aggregate and every
-// command ID of the history is known. Call it before handling commands; to
-// see what others append later, pass their events to Observe from
-// Watermark()+1 on.
-func (h *Handler) Warm(ctx context.Context) error {
-	// Fold as the history streams by: only the states are kept, never the
-	// events (a 100× history is millions of them).
-	pending := make(map[events.Ref]*snapshot)
-	var last uint64
-	get := func(ref events.Ref) *snapshot {
-		s, ok := pending[ref]
-		if !ok {
-			s = &snapshot{state: domain.NewState(ref.Kind)}
-			pending[ref] = s
-		}
-		return s
-	}
-	apply := func(e events.Envelope) error {
-		get(e.Aggregate).apply(e)
-		h.index.observe(e)
-		last = max(last, e.Sequence)
-		return nil
-	}
-	var err error
-	if q, ok := h.store.(domain.QuarantineReplayer); ok {
-		// A message that is not an event on an aggregate's subject is
-		// still its version.
-		err = q.ReplayQuarantine(ctx, 1, apply, func(m events.Quarantined) error {
-			if ref, err := events.ParseSubject(m.Subject); err == nil && ref.Subject() == m.Subject && domain.NewState(ref.Kind) != nil {
-				get(ref).version = max(get(ref).version, m.Sequence)
-			}
-			last = max(last, m.Sequence)
-			return nil
-		})
-	} else {
-		err = h.store.Replay(ctx, 1, apply)
-	}
-	if err != nil {
-		return fmt.Errorf("warm state cache: %w", err)
-	}
-	h.cache.mu.Lock()
-	defer h.cache.mu.Unlock()
-	for ref, s := range pending {
-		if old, ok := h.cache.m[ref]; !ok || old.version < s.version {
-			h.cache.m[ref] = *s
-		}
-	}
-	h.cache.complete = true
-	if last > h.watermark.Load() {
-		h.watermark.Store(last)
-	}
-	return nil
-}
-
-// Watermark returns the last sequence Warm folded (0 before Warm).
+// Watermark returns the store's last sequence when Warm ran (0 before).
 func (h *Handler) Watermark() uint64 { return h.watermark.Load() }
 
 // Observe folds an event appended by anyone (another engine replica, or
@@ -384,7 +364,10 @@ func (h *Handler) Handle(ctx context.Context, env domain.CommandEnvelope) (domai
 	// known answers a command whose ID is in the index: a duplicate, or a
 	// refusal; ok is false when the ID is free (or claimed by this call).
 	known := func() (ok bool, err error) {
-		prior, found := h.index.get(env.ID)
+		prior, found, err := h.index.get(ctx, env.ID)
+		if err != nil {
+			return true, err
+		}
 		if !found || (claimed && prior.seq == 0) {
 			return false, nil
 		}
@@ -471,7 +454,11 @@ func (h *Handler) Handle(ctx context.Context, env domain.CommandEnvelope) (domai
 			if _, err := h.load(ctx, ref, true); err != nil {
 				return res, err
 			}
-			if u, ok := h.index.get(env.ID); ok && u.sameAggregate(use) && u.seq > 0 {
+			u, ok, err := h.index.stored(ctx, env.ID)
+			if err != nil {
+				return res, err
+			}
+			if ok && u.sameAggregate(use) && u.seq > 0 {
 				stored = true
 				res.Duplicate, res.Sequence = true, u.seq
 				return res, nil

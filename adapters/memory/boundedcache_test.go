@@ -1,0 +1,149 @@
+package memory_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/adapters/memory"
+	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
+	"github.com/landrelease/landrelease/events"
+)
+
+// countingStore counts what a handler asks of the store, and scans its
+// history as the JetStream store does (handling.CommandScanner), so that a
+// replay of the whole history shows as one.
+type countingStore struct {
+	*memory.Store
+	fullReplays, loads atomic.Int64
+}
+
+func (s *countingStore) Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
+	if from <= 1 {
+		s.fullReplays.Add(1)
+	}
+	return s.Store.Replay(ctx, from, fn)
+}
+
+func (s *countingStore) Load(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
+	s.loads.Add(1)
+	return s.Store.Load(ctx, ref)
+}
+
+func (s *countingStore) ScanCommands(ctx context.Context, from, upTo uint64, fn func(uint64, string, uuid.UUID) error) error {
+	return s.Store.Replay(ctx, from, func(e events.Envelope) error {
+		if e.Sequence > upTo {
+			return context.Canceled // past the end
+		}
+		return fn(e.Sequence, e.Aggregate.Subject(), e.CommandID)
+	})
+}
+
+func smallCacheHandler(t *testing.T, store domain.EventStore) *handling.Handler {
+	t.Helper()
+	cfg := handling.DefaultHandlerConfig()
+	cfg.CacheSize = 4
+	h, err := handling.NewHandler(store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// A handler whose cache holds 4 states decides on 30 areas in turn, each
+// follow-up on a state evicted long before: it reloads it from the store,
+// and every command lands on the right version. A handler started later on
+// the same history replays nothing before its first command: it loads the
+// one area the command needs, and still knows every command ID of the
+// history (a retry is a duplicate, a reuse on another area is refused),
+// from its scan of the history.
+func TestBoundedCacheAndColdStart(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.New()
+	a := smallCacheHandler(t, mem)
+	const n = 30
+	areas := make([]uuid.UUID, n)
+	regs := make([]domain.CommandEnvelope, n)
+	seqs := make([]uint64, n)
+	for i := range areas {
+		areas[i] = uuid.New()
+		regs[i] = domain.CommandEnvelope{ID: uuid.New(), Command: domain.RegisterSuspectedArea{AreaID: areas[i], Province: "Pailin", Hazard: "AP",
+			SizeM2: 10_000, RegisteredOn: events.MustDate("2021-01-01"), Source: "BLS"}}
+		res, err := a.Handle(ctx, regs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs[i] = res.Sequence
+	}
+	reduce := func(h *handling.Handler, i int, size int64) domain.Result {
+		t.Helper()
+		res, err := h.Handle(ctx, domain.CommandEnvelope{ID: uuid.New(), Command: domain.ReduceArea{AreaID: areas[i],
+			On: events.MustDate("2022-01-01"), SizeM2: size, Operator: "CMAC"}})
+		if err != nil {
+			t.Fatalf("reduce area %d: %v", i, err)
+		}
+		return res
+	}
+	for round := range 2 {
+		for i := range areas {
+			reduce(a, i, int64(1_000*(round+1)))
+		}
+	}
+	// The bulk path, over more areas than the cache holds.
+	var bulk []domain.CommandEnvelope
+	for i := range areas {
+		bulk = append(bulk, domain.CommandEnvelope{ID: uuid.New(), Command: domain.ReduceArea{AreaID: areas[i],
+			On: events.MustDate("2022-02-01"), SizeM2: 500, Operator: "CMAC"}})
+	}
+	for i, o := range a.HandleBatch(ctx, bulk, nil) {
+		if o.Err != nil {
+			t.Fatalf("bulk line %d: %v", i, o.Err)
+		}
+	}
+	// Two reductions and a bulk one on each: 3,500 m² of 10,000 left 6,500.
+	for i, id := range areas {
+		envs, _, err := mem.Load(ctx, events.Ref{Country: "KH", Kind: events.KindArea, ID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s domain.State = domain.NewState(events.KindArea)
+		for _, e := range envs {
+			s = s.Evolve(e.Data)
+		}
+		if got := s.(domain.Area).RemainingM2; got != 6_500 {
+			t.Fatalf("area %d: %d m² remain, want 6,500", i, got)
+		}
+	}
+
+	store := &countingStore{Store: mem}
+	b := smallCacheHandler(t, store)
+	reduce(b, 7, 100)
+	if r, l := store.fullReplays.Load(), store.loads.Load(); r != 0 || l > 2 {
+		t.Fatalf("before its first command the new handler replayed the history %d times and loaded %d aggregates; want 0 and the command's own", r, l)
+	}
+	if err := b.WaitWarm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.Handle(ctx, regs[3])
+	if err != nil || !again.Duplicate || again.Sequence != seqs[3] || again.Aggregate.ID != areas[3] {
+		t.Fatalf("a retry of a command of the history: %+v %v; want a duplicate at %d on area 3", again, err, seqs[3])
+	}
+	reused := regs[5]
+	reused.Command = domain.RegisterSuspectedArea{AreaID: uuid.New(), Province: "Pailin", Hazard: "AP",
+		SizeM2: 10_000, RegisteredOn: events.MustDate("2021-01-01"), Source: "BLS"}
+	_, err = b.Handle(ctx, reused)
+	if !errors.Is(err, handling.ErrCommandIDReused) {
+		t.Fatalf("a command ID of the history reused on a new area: %v, want ErrCommandIDReused", err)
+	}
+	out := b.HandleBatch(ctx, []domain.CommandEnvelope{regs[9], reused}, nil)
+	if out[0].Err != nil || !out[0].Duplicate || out[0].Sequence != seqs[9] || !errors.Is(out[1].Err, handling.ErrCommandIDReused) {
+		t.Fatalf("bulk: %+v / %v; want a duplicate at %d, then ErrCommandIDReused", out[0], out[1].Err, seqs[9])
+	}
+}

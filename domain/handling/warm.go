@@ -1,0 +1,147 @@
+package handling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/events"
+)
+
+// CommandScanner is implemented by event stores that can list what each
+// stored message belongs to without decoding event bodies (the JetStream
+// store reads headers only): fn gets, in stream order for every message of
+// sequence from to upTo, its subject and the command ID of its
+// Lr-Command-Id header (uuid.Nil if it has none or it is not one). The
+// handler's Warm scans the history with it; a store without it is replayed.
+type CommandScanner interface {
+	ScanCommands(ctx context.Context, from, upTo uint64, fn func(seq uint64, subject string, commandID uuid.UUID) error) error
+}
+
+// EventReader is implemented by event stores that read one stored event by
+// its sequence with one round trip (the JetStream store: a direct get).
+// ok is false when the message there is not an event this build can read.
+// The command index reads a command's use back with it; a store without it
+// is replayed from that sequence.
+type EventReader interface {
+	EventAt(ctx context.Context, seq uint64) (e events.Envelope, ok bool, err error)
+}
+
+var errFound = errors.New("found")
+
+// eventAt reads the event at seq from the store.
+func (h *Handler) eventAt(ctx context.Context, seq uint64) (events.Envelope, bool, error) {
+	if r, ok := h.store.(EventReader); ok {
+		return r.EventAt(ctx, seq)
+	}
+	var out events.Envelope
+	found := false
+	err := h.store.Replay(ctx, seq, func(e events.Envelope) error {
+		out, found = e, e.Sequence == seq
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return events.Envelope{}, false, err
+	}
+	return out, found, nil
+}
+
+// Warm prepares the handler for a history that may already hold events,
+// without replaying it: it records the store's last sequence as the
+// watermark (pass the events after it to Observe) and starts, in the
+// background, a scan of the history's headers that fills the command index
+// and the set of aggregates that exist. Commands are handled at once:
+// aggregate states load on demand from the store (and stay in the bounded
+// cache); a command whose ID the index does not hold waits for the scan to
+// end, since only then is an ID not found known to be new. ctx bounds the
+// scan: it should live as long as the handler is used. Call Warm once,
+// before handling commands.
+func (h *Handler) Warm(ctx context.Context) error {
+	last, err := h.store.LastSequence(ctx)
+	if err != nil {
+		return fmt.Errorf("warm: %w", err)
+	}
+	if last > h.watermark.Load() {
+		h.watermark.Store(last)
+	}
+	if last == 0 {
+		// An empty history: every aggregate not seen since is new.
+		h.cache.setComplete()
+		return nil
+	}
+	h.index.startScan()
+	go func() {
+		found, err := h.scan(ctx, last)
+		if err == nil {
+			h.cache.setComplete()
+		}
+		h.index.finishScan(found, err)
+	}()
+	return nil
+}
+
+// WaitWarm waits until the scan Warm started has ended and returns its error
+// (nil at once when there was none to run).
+func (h *Handler) WaitWarm(ctx context.Context) error {
+	h.index.mu.Lock()
+	scanning := h.index.scanning
+	h.index.mu.Unlock()
+	if scanning == nil {
+		return nil
+	}
+	select {
+	case <-scanning:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	h.index.mu.Lock()
+	defer h.index.mu.Unlock()
+	return h.index.scanErr
+}
+
+// scan reads the history up to last: every subject with a message exists
+// (also one that is not an event: it is still its aggregate's version), and
+// every command ID goes into the entries returned (16 bytes each).
+func (h *Handler) scan(ctx context.Context, last uint64) ([]idEntry, error) {
+	var found []idEntry
+	note := func(seq uint64, subject string, id uuid.UUID) {
+		h.cache.exist(subject)
+		if id != uuid.Nil {
+			found = append(found, idEntry{idHash(id), seq})
+		}
+	}
+	if s, ok := h.store.(CommandScanner); ok {
+		err := s.ScanCommands(ctx, 1, last, func(seq uint64, subject string, id uuid.UUID) error {
+			note(seq, subject, id)
+			return nil
+		})
+		return found, err
+	}
+	apply := func(e events.Envelope) error {
+		if e.Sequence > last {
+			return errFound
+		}
+		note(e.Sequence, e.Aggregate.Subject(), e.CommandID)
+		return nil
+	}
+	var err error
+	if q, ok := h.store.(interface {
+		ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error
+	}); ok {
+		err = q.ReplayQuarantine(ctx, 1, apply, func(m events.Quarantined) error {
+			if m.Sequence > last {
+				return errFound
+			}
+			h.cache.exist(m.Subject)
+			return nil
+		})
+	} else {
+		err = h.store.Replay(ctx, 1, apply)
+	}
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return found, err
+}
