@@ -99,17 +99,16 @@ func (u commandUse) describe() string {
 
 // commandIndex knows every command ID of the history without keeping the
 // IDs: a sorted array of 16-byte entries (a 64-bit digest of the ID keyed
-// with a per-process seed, and the sequence of the command's last event
-// seen), plus a small map of the entries learnt since the last merge, about
-// 16 to 24 bytes per command in all (35 MiB for the 2.2 million commands of
-// a 100× history, where a map of every ID and its use took about 56 bytes
-// each). A lookup that finds the digest reads the event at that sequence
-// from the store (one direct get) and compares its command ID, so a digest
-// shared by chance with another command (about one chance in 10⁷ in a
-// history of 2 million commands) is never taken for it: the two IDs are told
-// apart, and the only cost of such a collision is that the entry remembers
-// one of the two, the other being checked on its aggregate's history and by
-// the store's deduplication window as any ID the index does not hold.
+// with a per-process seed, and the sequence of the command's last event),
+// plus a small map of the entries learnt since the last merge: about 16 to
+// 24 bytes per command (35 MiB for the 2.2 million commands of a 100×
+// history, where a map of every ID and its use took about 56 bytes each). A
+// lookup that finds the digest reads the stored event at that sequence (one
+// direct get) and compares its command ID; its subject, Lr-Command and
+// Lr-Command-Digest are the use. Two IDs that share a digest (about one
+// chance in 10⁷ in a history of 2 million commands) keep an entry each,
+// since a command's events are contiguous in the stream and theirs are not,
+// and are told apart by that comparison: the index answers exactly.
 //
 // The handler fills it from its scan of the history (Warm), from Observe,
 // its loads and its appends. A use it is about to append is claimed first
@@ -122,6 +121,7 @@ type commandIndex struct {
 	mu     sync.Mutex
 	sorted []idEntry                // by digest; one entry per digest
 	recent map[uint64]uint64        // digest → last sequence, since the last merge
+	spill  []idEntry                // recent entries a later command of the same digest displaced
 	claims map[uuid.UUID]commandUse // in flight on this engine
 	// fetch reads the stored event at a sequence; ok is false when there
 	// is no event there (a message that is not one).
@@ -140,47 +140,87 @@ func newCommandIndex() commandIndex {
 
 func idHash(id uuid.UUID) uint64 { return maphash.Comparable(hashSeed, id) }
 
-// seqLocked returns the last sequence recorded for digest h.
-func (x *commandIndex) seqLocked(h uint64) (uint64, bool) {
-	seq, ok := x.recent[h]
-	if i, found := slices.BinarySearchFunc(x.sorted, h, func(e idEntry, h uint64) int { return cmp.Compare(e.h, h) }); found {
-		seq, ok = max(seq, x.sorted[i].seq), true
+// seqsLocked returns the sequences recorded for digest h, ascending: one
+// per command whose ID has that digest (almost always one).
+func (x *commandIndex) seqsLocked(h uint64) []uint64 {
+	var out []uint64
+	i, _ := slices.BinarySearchFunc(x.sorted, h, func(e idEntry, h uint64) int { return cmp.Compare(e.h, h) })
+	for ; i < len(x.sorted) && x.sorted[i].h == h; i++ {
+		out = append(out, x.sorted[i].seq)
 	}
-	return seq, ok
+	for _, e := range x.spill {
+		if e.h == h {
+			out = append(out, e.seq)
+		}
+	}
+	if seq, ok := x.recent[h]; ok {
+		out = append(out, seq)
+	}
+	slices.Sort(out)
+	// One command's entries, split by a merge between its events, are one.
+	n := 0
+	for i, seq := range out {
+		if i > 0 && (seq == out[n-1] || seq == out[n-1]+1) {
+			out[n-1] = seq
+			continue
+		}
+		out[n] = seq
+		n++
+	}
+	return out[:n]
 }
 
-// addLocked records seq for digest h, merging the recent entries into the
-// sorted array once they are a sixteenth of it (amortised: each entry is
-// copied about 16 times over its life).
+// addLocked records seq for digest h. A command's events are stored
+// contiguously, so a sequence right after the one recorded for h extends
+// that command's entry; any later one is another command (another ID with
+// the same digest, or an ID a history from before the check used on two
+// aggregates), whose entry is kept beside it. The recent entries merge into
+// the sorted array once they are a sixteenth of it (amortised: each entry
+// is copied about 16 times over its life).
 func (x *commandIndex) addLocked(h, seq uint64) {
-	if old, ok := x.recent[h]; !ok || old < seq {
+	old, ok := x.recent[h]
+	switch {
+	case !ok || seq == old+1:
+		x.recent[h] = seq
+	case seq > old+1:
+		x.spill = append(x.spill, idEntry{h, old})
 		x.recent[h] = seq
 	}
 	if len(x.recent) >= max(4096, len(x.sorted)/16) {
-		add := make([]idEntry, 0, len(x.recent))
+		add := make([]idEntry, 0, len(x.recent)+len(x.spill))
 		for h, seq := range x.recent {
 			add = append(add, idEntry{h, seq})
 		}
+		add = append(add, x.spill...)
 		x.mergeLocked(add)
 		clear(x.recent)
+		x.spill = nil
 	}
 }
 
 // mergeLocked merges entries (in any order, digests possibly repeated)
-// into the sorted array, keeping the largest sequence of each digest.
+// into the sorted array, ordered by digest then sequence; entries of one
+// digest whose sequences follow each other (one command's events, or an
+// event seen twice) become one, with the last sequence.
 func (x *commandIndex) mergeLocked(add []idEntry) {
-	slices.SortFunc(add, func(a, b idEntry) int { return cmp.Compare(a.h, b.h) })
+	order := func(a, b idEntry) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	}
+	slices.SortFunc(add, order)
 	out := make([]idEntry, 0, len(x.sorted)+len(add))
 	push := func(e idEntry) {
-		if n := len(out); n > 0 && out[n-1].h == e.h {
-			out[n-1].seq = max(out[n-1].seq, e.seq)
+		if n := len(out); n > 0 && out[n-1].h == e.h && (e.seq == out[n-1].seq || e.seq == out[n-1].seq+1) {
+			out[n-1].seq = e.seq
 			return
 		}
 		out = append(out, e)
 	}
 	i, j := 0, 0
 	for i < len(x.sorted) || j < len(add) {
-		if j == len(add) || (i < len(x.sorted) && x.sorted[i].h <= add[j].h) {
+		if j == len(add) || (i < len(x.sorted) && order(x.sorted[i], add[j]) <= 0) {
 			push(x.sorted[i])
 			i++
 		} else {
@@ -244,11 +284,17 @@ func (x *commandIndex) lookup(ctx context.Context, id uuid.UUID, claims bool) (c
 			x.mu.Unlock()
 			return u, true, nil
 		}
-		seq, ok := x.seqLocked(h)
+		seqs := x.seqsLocked(h)
 		scanning, scanErr := x.scanning, x.scanErr
 		x.mu.Unlock()
-		if ok {
-			return x.resolve(ctx, id, seq)
+		for _, seq := range seqs { // the first use of the ID is its use
+			u, ok, err := x.resolve(ctx, id, seq)
+			if ok || err != nil {
+				return u, ok, err
+			}
+		}
+		if len(seqs) > 0 && (scanning == nil || waited) {
+			return commandUse{}, false, nil
 		}
 		if scanning == nil || waited {
 			return commandUse{}, false, nil

@@ -105,6 +105,14 @@ func TestCommandIndex(t *testing.T) {
 	if u, ok, err := x.get(ctx, other); ok || err != nil {
 		t.Fatalf("a digest whose event is another command's: %+v %v %v, want not found", u, ok, err)
 	}
+	stored[20] = events.Envelope{Aggregate: area2, Sequence: 20, CommandID: other, Command: "ReduceArea"}
+	x.mu.Lock()
+	x.addLocked(idHash(other), 20)
+	x.mergeLocked(nil)
+	x.mu.Unlock()
+	if u, ok, _ := x.get(ctx, other); !ok || u.seq != 20 || u.ref() != area2 {
+		t.Fatalf("the second command of a shared digest: %+v %v", u, ok)
+	}
 
 	fresh := uuid.New()
 	mine := newUse(area2, "ReduceArea", "")
@@ -149,8 +157,8 @@ func TestCommandIndexMerges(t *testing.T) {
 	}
 	x.mu.Lock()
 	for i, id := range ids {
-		if seq, ok := x.seqLocked(idHash(id)); !ok || seq != uint64(2*i+2) {
-			t.Fatalf("ID %d: sequence %d %v, want %d", i, seq, ok, 2*i+2)
+		if seqs := x.seqsLocked(idHash(id)); len(seqs) != 1 || seqs[0] != uint64(2*i+2) {
+			t.Fatalf("ID %d: sequences %v, want [%d]", i, seqs, 2*i+2)
 		}
 	}
 	x.mu.Unlock()
