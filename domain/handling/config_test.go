@@ -39,3 +39,22 @@ func TestGroupCommitConfigValidates(t *testing.T) {
 		}
 	}
 }
+
+// LANDRELEASE_CACHE_SIZE sets the default cache bound (CI runs the spine
+// with 4 that way); a bound below 1 is refused.
+func TestHandlerCacheSize(t *testing.T) {
+	t.Setenv(handling.CacheSizeEnv, "4")
+	if n := handling.DefaultHandlerConfig().CacheSize; n != 4 {
+		t.Fatalf("cache size %d with %s=4", n, handling.CacheSizeEnv)
+	}
+	t.Setenv(handling.CacheSizeEnv, "")
+	cfg := handling.DefaultHandlerConfig()
+	if cfg.CacheSize != handling.DefaultCacheSize {
+		t.Fatalf("cache size %d by default, want %d", cfg.CacheSize, handling.DefaultCacheSize)
+	}
+	cfg.CacheSize = 0
+	var de *domain.Error
+	if err := cfg.Validate(); !errors.As(err, &de) || de.Field() != "cache_size" {
+		t.Fatalf("a cache of 0: %v, want a problem on cache_size", err)
+	}
+}

@@ -87,6 +87,11 @@ func (b *bencher) run(ctx context.Context, dir string) error {
 			return ctx.Err()
 		}
 	}
+	if b.cfg.wants("query") {
+		if err := b.coldStart(ctx, store); err != nil {
+			return err
+		}
+	}
 	// A fresh engine for the reads, as a separate command would have.
 	eng, err := b.host.OpenEngine(ctx, store)
 	if err != nil {
