@@ -108,9 +108,15 @@ func (h *Handler) scan(ctx context.Context, last uint64) ([]idEntry, error) {
 	var found []idEntry
 	note := func(seq uint64, subject string, id uuid.UUID) {
 		h.cache.exist(subject)
-		if id != uuid.Nil {
-			found = append(found, idEntry{idHash(id), seq})
+		if id == uuid.Nil {
+			return
 		}
+		h := idHash(id)
+		if n := len(found); n > 0 && found[n-1].h == h && found[n-1].seq+1 == seq {
+			found[n-1].seq = seq // the next event of the same command
+			return
+		}
+		found = append(found, idEntry{h, seq})
 	}
 	if s, ok := h.store.(CommandScanner); ok {
 		err := s.ScanCommands(ctx, 1, last, func(seq uint64, subject string, id uuid.UUID) error {
