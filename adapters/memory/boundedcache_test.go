@@ -1,8 +1,11 @@
 package memory_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -19,7 +22,8 @@ import (
 // replay of the whole history shows as one.
 type countingStore struct {
 	*memory.Store
-	fullReplays, loads atomic.Int64
+	fullReplays, loads, scans atomic.Int64
+	scannedFrom               atomic.Uint64
 }
 
 func (s *countingStore) Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
@@ -35,6 +39,8 @@ func (s *countingStore) Load(ctx context.Context, ref events.Ref) ([]events.Enve
 }
 
 func (s *countingStore) ScanCommands(ctx context.Context, from, upTo uint64, fn func(uint64, string, uuid.UUID) error) error {
+	s.scans.Add(1)
+	s.scannedFrom.Store(from)
 	return s.Store.Replay(ctx, from, func(e events.Envelope) error {
 		if e.Sequence > upTo {
 			return context.Canceled // past the end
@@ -145,5 +151,126 @@ func TestBoundedCacheAndColdStart(t *testing.T) {
 	out := b.HandleBatch(ctx, []domain.CommandEnvelope{regs[9], reused}, nil)
 	if out[0].Err != nil || !out[0].Duplicate || out[0].Sequence != seqs[9] || !errors.Is(out[1].Err, handling.ErrCommandIDReused) {
 		t.Fatalf("bulk: %+v / %v; want a duplicate at %d, then ErrCommandIDReused", out[0], out[1].Err, seqs[9])
+	}
+}
+
+// memIndex is an IndexStore in memory. The test reads and sets data only
+// once the handlers' scans (and their writes) are done (WaitWarm).
+type memIndex struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+func (m *memIndex) Read() ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.data, nil
+}
+
+func (m *memIndex) Write(data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data = slices.Clone(data)
+	return nil
+}
+
+// A handler that saved its index snapshot lets the next one start without
+// scanning the history it covers: only what was stored after it. Both
+// still know every command ID of the history. A snapshot of another format
+// version, a damaged one, or one of another history is ignored: the
+// history is scanned again, and a new snapshot written.
+func TestIndexSnapshot(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.New()
+	snap := &memIndex{}
+	start := func(store domain.EventStore) *handling.Handler {
+		t.Helper()
+		cfg := handling.DefaultHandlerConfig()
+		cfg.CacheSize = 4
+		h, err := handling.NewHandler(store, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.UseIndexStore(snap)
+		if err := h.Warm(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.WaitWarm(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	register := func(h *handling.Handler, id uuid.UUID) domain.Result {
+		t.Helper()
+		res, err := h.Handle(ctx, domain.CommandEnvelope{ID: id, Command: domain.RegisterSuspectedArea{AreaID: uuid.New(), Province: "Pailin",
+			Hazard: "AP", SizeM2: 10_000, RegisteredOn: events.MustDate("2021-01-01"), Source: "BLS"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a := start(mem)
+	var ids []uuid.UUID
+	for range 10 {
+		id := uuid.New()
+		register(a, id)
+		ids = append(ids, id)
+	}
+	last, _ := mem.LastSequence(ctx)
+	if err := a.SaveIndex(last); err != nil {
+		t.Fatal(err)
+	}
+	after := uuid.New()
+	register(a, after) // stored after the snapshot
+
+	check := func(name string, h *handling.Handler) {
+		t.Helper()
+		for _, id := range []uuid.UUID{ids[0], ids[9], after} {
+			_, err := h.Handle(ctx, domain.CommandEnvelope{ID: id, Command: domain.RegisterSuspectedArea{AreaID: uuid.New(), Province: "Pailin",
+				Hazard: "AP", SizeM2: 10_000, RegisteredOn: events.MustDate("2021-01-01"), Source: "BLS"}})
+			if !errors.Is(err, handling.ErrCommandIDReused) {
+				t.Fatalf("%s: command ID %s of the history reused on a new area: %v, want ErrCommandIDReused", name, id, err)
+			}
+		}
+	}
+	store := &countingStore{Store: mem}
+	b := start(store)
+	if store.scans.Load() != 1 || store.scannedFrom.Load() != last+1 || store.fullReplays.Load() != 0 {
+		t.Fatalf("with a snapshot up to %d: %d scans from %d, %d replays; want one scan of what came after", last, store.scans.Load(), store.scannedFrom.Load(), store.fullReplays.Load())
+	}
+	check("from the snapshot", b)
+
+	good := slices.Clone(snap.data)
+	for name, bad := range map[string][]byte{
+		"another format version": func() []byte { d := slices.Clone(good); d[4]++; return d }(),
+		"damaged":                func() []byte { d := slices.Clone(good); d[len(d)/2] ^= 1; return d }(),
+		"cut short":              good[:len(good)/2],
+	} {
+		snap.data = bad
+		store := &countingStore{Store: mem}
+		h := start(store)
+		if store.scans.Load() != 1 || store.scannedFrom.Load() != 1 {
+			t.Fatalf("%s: %d scans from %d; want the whole history scanned", name, store.scans.Load(), store.scannedFrom.Load())
+		}
+		check(name, h)
+		if bytes.Equal(snap.data, bad) {
+			t.Fatalf("%s: no new snapshot written after the scan", name)
+		}
+	}
+	// Another history's snapshot: its check event is not in this one.
+	other := memory.New()
+	snap.data = nil
+	o := start(other)
+	register(o, uuid.New())
+	register(o, uuid.New())
+	register(o, uuid.New())
+	olast, _ := other.LastSequence(ctx)
+	if err := o.SaveIndex(olast); err != nil {
+		t.Fatal(err)
+	}
+	store = &countingStore{Store: mem}
+	check("another history's snapshot", start(store))
+	if store.scannedFrom.Load() != 1 {
+		t.Fatalf("another history's snapshot was used: scanned from %d", store.scannedFrom.Load())
 	}
 }

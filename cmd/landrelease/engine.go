@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,6 +27,11 @@ type engine struct {
 	handler *handling.Handler
 	lock    *dataLock  // the data dir, while the embedded server runs
 	denied  chan error // permission violations on --nats-url (nil embedded)
+	// alone: the embedded server is in-process only, so every message
+	// stored while it runs went through this handler (its index snapshot
+	// may then cover the whole history at Close).
+	alone    bool
+	followed atomic.Uint64 // last sequence followHistory observed
 }
 
 func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, error) {
@@ -84,6 +90,12 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		e.Close()
 		return nil, err
 	}
+	if e.srv != nil {
+		// The next start reads the command index from here and scans only
+		// the history stored after it (docs/security.md, Command IDs).
+		e.handler.UseIndexStore(indexFile{dir: g.dataDir})
+		e.alone = g.natsListen == ""
+	}
 	return e, nil
 }
 
@@ -101,6 +113,7 @@ func (e *engine) followHistory(ctx context.Context, stderr io.Writer) {
 	for {
 		err := e.store.Follow(ctx, from, func(ev events.Envelope, _ uint64) error {
 			e.handler.Observe(ev)
+			e.followed.Store(ev.Sequence)
 			from = ev.Sequence + 1
 			wait = 100 * time.Millisecond
 			return nil
@@ -165,8 +178,20 @@ func openStore(ctx context.Context, nc *nats.Conn, cfg lrjs.Config, denied <-cha
 	return st, err
 }
 
-// Close closes the connection and stops the embedded server.
+// Close saves the command index snapshot, closes the connection and stops
+// the embedded server.
 func (e *engine) Close() {
+	if e.handler != nil {
+		upTo := max(e.handler.Watermark(), e.followed.Load())
+		if e.alone {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if last, err := e.store.LastSequence(ctx); err == nil {
+				upTo = last
+			}
+			cancel()
+		}
+		_ = e.handler.SaveIndex(upTo) // without it the next start scans more
+	}
 	if e.group != nil {
 		e.group.Close()
 	}

@@ -2,8 +2,11 @@ package handling
 
 import (
 	"container/list"
-	"hash/maphash"
+	"encoding/binary"
+	"math/rand/v2"
 	"sync"
+
+	"github.com/google/uuid"
 
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
@@ -37,14 +40,39 @@ func fold(kind events.AggregateKind, envs []events.Envelope) snapshot {
 	return snapshot{state: domain.NewState(kind)}.with(envs)
 }
 
-// hashSeed keys the 64-bit digests of aggregates and command IDs; random
-// per process, so nobody can choose IDs that collide on purpose.
-var hashSeed = maphash.MakeSeed()
+// hashKey keys the 64-bit digests of aggregates and command IDs: random for
+// each new index (kept in its snapshot), so that IDs cannot be chosen to
+// collide by someone who cannot read the data dir.
+type hashKey struct{ k0, k1 uint64 }
 
-// refHash is the 64-bit digest of an aggregate, by its subject.
-func refHash(ref events.Ref) uint64 { return subjectHash(ref.Subject()) }
+func newHashKey() hashKey { return hashKey{rand.Uint64(), rand.Uint64()} }
 
-func subjectHash(subject string) uint64 { return maphash.String(hashSeed, subject) }
+// mix is splitmix64's finaliser: every input bit moves every output bit.
+func mix(z uint64) uint64 {
+	z ^= z >> 30
+	z *= 0xbf58476d1ce4e5b9
+	z ^= z >> 27
+	z *= 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// id is the digest of a command ID.
+func (k hashKey) id(id uuid.UUID) uint64 {
+	return mix(binary.LittleEndian.Uint64(id[:8])^k.k0) ^ mix(binary.LittleEndian.Uint64(id[8:])^k.k1)
+}
+
+// subject is the digest of a subject (FNV-1a, keyed, then mixed).
+func (k hashKey) subject(s string) uint64 {
+	h := uint64(14695981039346656037) ^ k.k0
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return mix(h ^ k.k1)
+}
+
+// ref is the digest of an aggregate, by its subject.
+func (k hashKey) ref(ref events.Ref) uint64 { return k.subject(ref.Subject()) }
 
 // stateCache holds the current state of at most max aggregates, the least
 // recently used evicted first (LRU). A miss loads the aggregate from the
@@ -65,6 +93,7 @@ type stateCache struct {
 	m        map[events.Ref]*list.Element // of *cacheEntry
 	lru      list.List                    // front: most recently used
 	exists   map[uint64]struct{}
+	key      hashKey // the command index's
 	complete bool
 }
 
@@ -73,8 +102,8 @@ type cacheEntry struct {
 	s   snapshot
 }
 
-func newStateCache(max int) stateCache {
-	return stateCache{max: max, m: make(map[events.Ref]*list.Element), exists: make(map[uint64]struct{})}
+func newStateCache(max int, key hashKey) stateCache {
+	return stateCache{max: max, m: make(map[events.Ref]*list.Element), exists: make(map[uint64]struct{}), key: key}
 }
 
 func (c *stateCache) get(ref events.Ref) (snapshot, bool) {
@@ -91,7 +120,7 @@ func (c *stateCache) get(ref events.Ref) (snapshot, bool) {
 // knownNew reports whether a miss on ref means a new aggregate: the cache
 // is complete and has never heard of ref.
 func (c *stateCache) knownNew(ref events.Ref) bool {
-	h := refHash(ref)
+	h := c.key.ref(ref)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, seen := c.exists[h]
@@ -101,7 +130,7 @@ func (c *stateCache) knownNew(ref events.Ref) bool {
 // put stores s unless the cache already holds a newer version, evicting
 // the least recently used states beyond the bound.
 func (c *stateCache) put(ref events.Ref, s snapshot) {
-	h := refHash(ref)
+	h := c.key.ref(ref)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exists[h] = struct{}{}
@@ -123,7 +152,7 @@ func (c *stateCache) put(ref events.Ref, s snapshot) {
 
 // evict forgets ref's state (it exists): the next load reads the store.
 func (c *stateCache) evict(ref events.Ref) {
-	h := refHash(ref)
+	h := c.key.ref(ref)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exists[h] = struct{}{}
@@ -135,7 +164,7 @@ func (c *stateCache) evict(ref events.Ref) {
 
 // exist records that the aggregate of subject has a message in the store.
 func (c *stateCache) exist(subject string) {
-	h := subjectHash(subject)
+	h := c.key.subject(subject)
 	c.mu.Lock()
 	c.exists[h] = struct{}{}
 	c.mu.Unlock()
@@ -145,7 +174,7 @@ func (c *stateCache) exist(subject string) {
 // aggregate when the cache holds an older one; an aggregate not cached is
 // only known to exist (its next use loads it).
 func (c *stateCache) observe(e events.Envelope) {
-	h := refHash(e.Aggregate)
+	h := c.key.ref(e.Aggregate)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exists[h] = struct{}{}

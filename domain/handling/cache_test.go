@@ -13,7 +13,7 @@ import (
 // never replaces a state by an older one, and knows which aggregates exist
 // (a miss on one of them loads; on any other, once complete, it is new).
 func TestStateCacheBound(t *testing.T) {
-	c := newStateCache(2)
+	c := newStateCache(2, newHashKey())
 	ref := func() events.Ref { return events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()} }
 	a, b, d, never := ref(), ref(), ref(), ref()
 	snap := func(v uint64) snapshot { return snapshot{state: domain.NewState(events.KindArea), version: v} }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"sync"
 
@@ -123,6 +122,7 @@ type commandIndex struct {
 	recent map[uint64]uint64        // digest → last sequence, since the last merge
 	spill  []idEntry                // recent entries a later command of the same digest displaced
 	claims map[uuid.UUID]commandUse // in flight on this engine
+	key    hashKey
 	// fetch reads the stored event at a sequence; ok is false when there
 	// is no event there (a message that is not one).
 	fetch func(ctx context.Context, seq uint64) (e events.Envelope, ok bool, err error)
@@ -134,11 +134,9 @@ type commandIndex struct {
 
 type idEntry struct{ h, seq uint64 }
 
-func newCommandIndex() commandIndex {
-	return commandIndex{recent: make(map[uint64]uint64), claims: make(map[uuid.UUID]commandUse)}
+func newCommandIndex(key hashKey) commandIndex {
+	return commandIndex{recent: make(map[uint64]uint64), claims: make(map[uuid.UUID]commandUse), key: key}
 }
-
-func idHash(id uuid.UUID) uint64 { return maphash.Comparable(hashSeed, id) }
 
 // seqsLocked returns the sequences recorded for digest h, ascending: one
 // per command whose ID has that digest (almost always one).
@@ -241,7 +239,7 @@ func (x *commandIndex) observe(e events.Envelope) {
 
 // note records that the command id has an event at seq.
 func (x *commandIndex) note(id uuid.UUID, seq uint64) {
-	h := idHash(id)
+	h := x.key.id(id)
 	x.mu.Lock()
 	x.addLocked(h, seq)
 	x.mu.Unlock()
@@ -277,7 +275,7 @@ func (x *commandIndex) stored(ctx context.Context, id uuid.UUID) (commandUse, bo
 }
 
 func (x *commandIndex) lookup(ctx context.Context, id uuid.UUID, claims bool) (commandUse, bool, error) {
-	h := idHash(id)
+	h := x.key.id(id)
 	for waited := false; ; waited = true {
 		x.mu.Lock()
 		if u, ok := x.claims[id]; ok && claims {
@@ -348,7 +346,7 @@ func (x *commandIndex) claim(id uuid.UUID, u commandUse) (commandUse, bool) {
 
 // settle records the last sequence of a claimed use once stored.
 func (x *commandIndex) settle(id uuid.UUID, u commandUse, seq uint64) {
-	h := idHash(id)
+	h := x.key.id(id)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if old, ok := x.claims[id]; ok && old.sameAggregate(u) {

@@ -71,7 +71,7 @@ func TestShortDigest(t *testing.T) {
 }
 
 func TestCommandIndex(t *testing.T) {
-	x := newCommandIndex()
+	x := newCommandIndex(newHashKey())
 	stored := map[uint64]events.Envelope{}
 	x.fetch = func(_ context.Context, seq uint64) (events.Envelope, bool, error) {
 		e, ok := stored[seq]
@@ -100,14 +100,14 @@ func TestCommandIndex(t *testing.T) {
 	// not taken for this one.
 	other := uuid.New()
 	x.mu.Lock()
-	x.addLocked(idHash(other), 3)
+	x.addLocked(x.key.id(other), 3)
 	x.mu.Unlock()
 	if u, ok, err := x.get(ctx, other); ok || err != nil {
 		t.Fatalf("a digest whose event is another command's: %+v %v %v, want not found", u, ok, err)
 	}
 	stored[20] = events.Envelope{Aggregate: area2, Sequence: 20, CommandID: other, Command: "ReduceArea"}
 	x.mu.Lock()
-	x.addLocked(idHash(other), 20)
+	x.addLocked(x.key.id(other), 20)
 	x.mergeLocked(nil)
 	x.mu.Unlock()
 	if u, ok, _ := x.get(ctx, other); !ok || u.seq != 20 || u.ref() != area2 {
@@ -145,7 +145,7 @@ func TestCommandIndex(t *testing.T) {
 // Many entries merge into the sorted array and stay found, each with the
 // largest sequence seen; an entry costs 16 bytes once merged.
 func TestCommandIndexMerges(t *testing.T) {
-	x := newCommandIndex()
+	x := newCommandIndex(newHashKey())
 	ids := make([]uuid.UUID, 20_000)
 	for i := range ids {
 		ids[i] = uuid.New()
@@ -157,7 +157,7 @@ func TestCommandIndexMerges(t *testing.T) {
 	}
 	x.mu.Lock()
 	for i, id := range ids {
-		if seqs := x.seqsLocked(idHash(id)); len(seqs) != 1 || seqs[0] != uint64(2*i+2) {
+		if seqs := x.seqsLocked(x.key.id(id)); len(seqs) != 1 || seqs[0] != uint64(2*i+2) {
 			t.Fatalf("ID %d: sequences %v, want [%d]", i, seqs, 2*i+2)
 		}
 	}

@@ -110,7 +110,10 @@ type Handler struct {
 	index     commandIndex
 	locks     keyedMutex
 	conflicts atomic.Int64
-	watermark atomic.Uint64 // last sequence folded by Warm
+	watermark atomic.Uint64                 // last sequence folded by Warm
+	snapshots IndexStore                    // nil: no index snapshot
+	warmed    atomic.Bool                   // Warm ran: the index covers the history
+	warmDone  atomic.Pointer[chan struct{}] // closed when Warm's scan and snapshot are done
 }
 
 // Conflicts returns how many appends met a concurrent write and were decided
@@ -122,7 +125,8 @@ func NewHandler(store domain.EventStore, cfg HandlerConfig) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{store: store, cfg: cfg, cache: newStateCache(cfg.CacheSize), index: newCommandIndex()}
+	key := newHashKey()
+	h := &Handler{store: store, cfg: cfg, cache: newStateCache(cfg.CacheSize, key), index: newCommandIndex(key)}
 	h.index.fetch = h.eventAt
 	return h, nil
 }

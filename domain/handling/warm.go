@@ -50,9 +50,11 @@ func (h *Handler) eventAt(ctx context.Context, seq uint64) (events.Envelope, boo
 
 // Warm prepares the handler for a history that may already hold events,
 // without replaying it: it records the store's last sequence as the
-// watermark (pass the events after it to Observe) and starts, in the
-// background, a scan of the history's headers that fills the command index
-// and the set of aggregates that exist. Commands are handled at once:
+// watermark (pass the events after it to Observe), installs the index
+// snapshot of UseIndexStore when it is valid for this history, and starts,
+// in the background, a scan of the headers of the history after the
+// snapshot (all of it without one) that fills the command index and the set
+// of aggregates that exist, then writes a new snapshot. Commands are handled at once:
 // aggregate states load on demand from the store (and stay in the bounded
 // cache); a command whose ID the index does not hold waits for the scan to
 // end, since only then is an ID not found known to be new. ctx bounds the
@@ -66,33 +68,50 @@ func (h *Handler) Warm(ctx context.Context) error {
 	if last > h.watermark.Load() {
 		h.watermark.Store(last)
 	}
-	if last == 0 {
-		// An empty history: every aggregate not seen since is new.
+	h.warmed.Store(true)
+	from := uint64(1)
+	upTo, err := h.loadSnapshot(ctx, last)
+	if err != nil {
+		return fmt.Errorf("warm: read the command index snapshot: %w", err)
+	}
+	if upTo > 0 {
+		from = upTo + 1 // only what was stored after the snapshot
+	}
+	if from > last {
+		// An empty history, or one the snapshot covers: every aggregate
+		// not seen since is new.
 		h.cache.setComplete()
 		return nil
 	}
 	h.index.startScan()
+	done := make(chan struct{})
+	h.warmDone.Store(&done)
 	go func() {
-		found, err := h.scan(ctx, last)
+		defer close(done)
+		found, err := h.scan(ctx, from, last)
 		if err == nil {
 			h.cache.setComplete()
 		}
 		h.index.finishScan(found, err)
+		if err == nil {
+			// So that the next start scans only what comes after; a
+			// failure to write costs the next start a longer scan only.
+			_ = h.SaveIndex(last)
+		}
 	}()
 	return nil
 }
 
-// WaitWarm waits until the scan Warm started has ended and returns its error
-// (nil at once when there was none to run).
+// WaitWarm waits until the scan Warm started has ended (and its snapshot
+// is written) and returns the scan's error (nil at once when there was no
+// scan to run).
 func (h *Handler) WaitWarm(ctx context.Context) error {
-	h.index.mu.Lock()
-	scanning := h.index.scanning
-	h.index.mu.Unlock()
-	if scanning == nil {
+	done := h.warmDone.Load()
+	if done == nil {
 		return nil
 	}
 	select {
-	case <-scanning:
+	case <-*done:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -104,22 +123,22 @@ func (h *Handler) WaitWarm(ctx context.Context) error {
 // scan reads the history up to last: every subject with a message exists
 // (also one that is not an event: it is still its aggregate's version), and
 // every command ID goes into the entries returned (16 bytes each).
-func (h *Handler) scan(ctx context.Context, last uint64) ([]idEntry, error) {
+func (h *Handler) scan(ctx context.Context, from, last uint64) ([]idEntry, error) {
 	var found []idEntry
 	note := func(seq uint64, subject string, id uuid.UUID) {
 		h.cache.exist(subject)
 		if id == uuid.Nil {
 			return
 		}
-		h := idHash(id)
-		if n := len(found); n > 0 && found[n-1].h == h && found[n-1].seq+1 == seq {
+		d := h.index.key.id(id)
+		if n := len(found); n > 0 && found[n-1].h == d && found[n-1].seq+1 == seq {
 			found[n-1].seq = seq // the next event of the same command
 			return
 		}
-		found = append(found, idEntry{h, seq})
+		found = append(found, idEntry{d, seq})
 	}
 	if s, ok := h.store.(CommandScanner); ok {
-		err := s.ScanCommands(ctx, 1, last, func(seq uint64, subject string, id uuid.UUID) error {
+		err := s.ScanCommands(ctx, from, last, func(seq uint64, subject string, id uuid.UUID) error {
 			note(seq, subject, id)
 			return nil
 		})
@@ -136,7 +155,7 @@ func (h *Handler) scan(ctx context.Context, last uint64) ([]idEntry, error) {
 	if q, ok := h.store.(interface {
 		ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error
 	}); ok {
-		err = q.ReplayQuarantine(ctx, 1, apply, func(m events.Quarantined) error {
+		err = q.ReplayQuarantine(ctx, from, apply, func(m events.Quarantined) error {
 			if m.Sequence > last {
 				return errFound
 			}
@@ -144,7 +163,7 @@ func (h *Handler) scan(ctx context.Context, last uint64) ([]idEntry, error) {
 			return nil
 		})
 	} else {
-		err = h.store.Replay(ctx, 1, apply)
+		err = h.store.Replay(ctx, from, apply)
 	}
 	if errors.Is(err, errFound) {
 		err = nil
