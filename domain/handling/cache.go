@@ -120,20 +120,18 @@ func (c *stateCache) get(ref events.Ref) (snapshot, bool) {
 // knownNew reports whether a miss on ref means a new aggregate: the cache
 // is complete and has never heard of ref.
 func (c *stateCache) knownNew(ref events.Ref) bool {
-	h := c.key.ref(ref)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, seen := c.exists[h]
+	_, seen := c.exists[c.key.ref(ref)]
 	return c.complete && !seen
 }
 
 // put stores s unless the cache already holds a newer version, evicting
 // the least recently used states beyond the bound.
 func (c *stateCache) put(ref events.Ref, s snapshot) {
-	h := c.key.ref(ref)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.exists[h] = struct{}{}
+	c.exists[c.key.ref(ref)] = struct{}{}
 	if el, ok := c.m[ref]; ok {
 		e := el.Value.(*cacheEntry)
 		if e.s.version < s.version {
@@ -152,10 +150,9 @@ func (c *stateCache) put(ref events.Ref, s snapshot) {
 
 // evict forgets ref's state (it exists): the next load reads the store.
 func (c *stateCache) evict(ref events.Ref) {
-	h := c.key.ref(ref)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.exists[h] = struct{}{}
+	c.exists[c.key.ref(ref)] = struct{}{}
 	if el, ok := c.m[ref]; ok {
 		c.lru.Remove(el)
 		delete(c.m, ref)
@@ -164,9 +161,8 @@ func (c *stateCache) evict(ref events.Ref) {
 
 // exist records that the aggregate of subject has a message in the store.
 func (c *stateCache) exist(subject string) {
-	h := c.key.subject(subject)
 	c.mu.Lock()
-	c.exists[h] = struct{}{}
+	c.exists[c.key.subject(subject)] = struct{}{}
 	c.mu.Unlock()
 }
 
@@ -174,10 +170,9 @@ func (c *stateCache) exist(subject string) {
 // aggregate when the cache holds an older one; an aggregate not cached is
 // only known to exist (its next use loads it).
 func (c *stateCache) observe(e events.Envelope) {
-	h := c.key.ref(e.Aggregate)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.exists[h] = struct{}{}
+	c.exists[c.key.ref(e.Aggregate)] = struct{}{}
 	el, ok := c.m[e.Aggregate]
 	if !ok {
 		return

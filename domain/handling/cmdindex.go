@@ -239,9 +239,8 @@ func (x *commandIndex) observe(e events.Envelope) {
 
 // note records that the command id has an event at seq.
 func (x *commandIndex) note(id uuid.UUID, seq uint64) {
-	h := x.key.id(id)
 	x.mu.Lock()
-	x.addLocked(h, seq)
+	x.addLocked(x.key.id(id), seq)
 	x.mu.Unlock()
 }
 
@@ -275,9 +274,9 @@ func (x *commandIndex) stored(ctx context.Context, id uuid.UUID) (commandUse, bo
 }
 
 func (x *commandIndex) lookup(ctx context.Context, id uuid.UUID, claims bool) (commandUse, bool, error) {
-	h := x.key.id(id)
 	for waited := false; ; waited = true {
 		x.mu.Lock()
+		h := x.key.id(id)
 		if u, ok := x.claims[id]; ok && claims {
 			x.mu.Unlock()
 			return u, true, nil
@@ -346,13 +345,12 @@ func (x *commandIndex) claim(id uuid.UUID, u commandUse) (commandUse, bool) {
 
 // settle records the last sequence of a claimed use once stored.
 func (x *commandIndex) settle(id uuid.UUID, u commandUse, seq uint64) {
-	h := x.key.id(id)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if old, ok := x.claims[id]; ok && old.sameAggregate(u) {
 		delete(x.claims, id)
 	}
-	x.addLocked(h, seq)
+	x.addLocked(x.key.id(id), seq)
 }
 
 // release forgets a claim whose command was not stored.
