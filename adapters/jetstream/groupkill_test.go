@@ -68,6 +68,9 @@ func TestMain(m *testing.M) {
 		groupCommitChild(dir)
 		return
 	}
+	if n, ok := handling.CacheSizeFrom(os.Getenv); ok {
+		handling.SetDefaultCacheSize(n) // CI runs the spine with a cache of 4
+	}
 	os.Exit(m.Run())
 }
 

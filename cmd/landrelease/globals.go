@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,7 +24,11 @@ type globals struct {
 }
 
 func defaultGlobals() globals {
-	return globals{dataDir: "./landrelease-data", country: "KH", cacheSize: handling.DefaultHandlerConfig().CacheSize}
+	cache := handling.DefaultCacheSize
+	if n, ok := handling.CacheSizeFrom(os.Getenv); ok { // LANDRELEASE_CACHE_SIZE
+		cache = n
+	}
+	return globals{dataDir: "./landrelease-data", country: "KH", cacheSize: cache}
 }
 
 func (g *globals) register(fs *flag.FlagSet) {

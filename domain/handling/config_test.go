@@ -40,14 +40,33 @@ func TestGroupCommitConfigValidates(t *testing.T) {
 	}
 }
 
-// LANDRELEASE_CACHE_SIZE sets the default cache bound (CI runs the spine
-// with 4 that way); a bound below 1 is refused.
+// LANDRELEASE_CACHE_SIZE, parsed by CacheSizeFrom and set with
+// SetDefaultCacheSize (CI runs the spine with 4 that way), gives the
+// default cache bound; a bound below 1 is refused.
 func TestHandlerCacheSize(t *testing.T) {
-	t.Setenv(handling.CacheSizeEnv, "4")
-	if n := handling.DefaultHandlerConfig().CacheSize; n != 4 {
-		t.Fatalf("cache size %d with %s=4", n, handling.CacheSizeEnv)
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == handling.CacheSizeEnv {
+				return v
+			}
+			return ""
+		}
 	}
-	t.Setenv(handling.CacheSizeEnv, "")
+	if n, ok := handling.CacheSizeFrom(env("4")); !ok || n != 4 {
+		t.Fatalf("CacheSizeFrom(4) = %d, %v", n, ok)
+	}
+	for _, v := range []string{"", "0", "-3", "many"} {
+		if n, ok := handling.CacheSizeFrom(env(v)); ok {
+			t.Fatalf("CacheSizeFrom(%q) = %d, accepted", v, n)
+		}
+	}
+	was := handling.DefaultHandlerConfig().CacheSize
+	defer handling.SetDefaultCacheSize(was)
+	handling.SetDefaultCacheSize(4)
+	if n := handling.DefaultHandlerConfig().CacheSize; n != 4 {
+		t.Fatalf("cache size %d after SetDefaultCacheSize(4)", n)
+	}
+	handling.SetDefaultCacheSize(0)
 	cfg := handling.DefaultHandlerConfig()
 	if cfg.CacheSize != handling.DefaultCacheSize {
 		t.Fatalf("cache size %d by default, want %d", cfg.CacheSize, handling.DefaultCacheSize)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -31,19 +30,37 @@ type HandlerConfig struct {
 // DefaultCacheSize is the number of aggregate states the engine keeps by
 // default: about 100 MiB of heap (an area's state takes about 1 KiB with
 // its cache entry), which holds every aggregate of a 10× history (55,000
-// areas) and a fifth of a 100× one. LANDRELEASE_CACHE_SIZE overrides it
-// (the tests run the spine with a cache of 4 that way).
+// areas) and a fifth of a 100× one.
 const DefaultCacheSize = 100_000
 
 // CacheSizeEnv names the environment variable that overrides
-// DefaultCacheSize in DefaultHandlerConfig.
+// DefaultCacheSize. The handler reads no environment itself: cmd reads it
+// for --cache-size's default, and the spine's test binaries read it in
+// TestMain and call SetDefaultCacheSize, so that CI runs them with a cache
+// of 4 states.
 const CacheSizeEnv = "LANDRELEASE_CACHE_SIZE"
 
-func defaultCacheSize() int {
-	if v, err := strconv.Atoi(os.Getenv(CacheSizeEnv)); err == nil && v > 0 {
-		return v
+var defaultCacheSize atomic.Int64
+
+func init() { defaultCacheSize.Store(DefaultCacheSize) }
+
+// SetDefaultCacheSize sets the bound DefaultHandlerConfig gives (n < 1
+// restores DefaultCacheSize).
+func SetDefaultCacheSize(n int) {
+	if n < 1 {
+		n = DefaultCacheSize
 	}
-	return DefaultCacheSize
+	defaultCacheSize.Store(int64(n))
+}
+
+// CacheSizeFrom parses the value of CacheSizeEnv as getenv gives it: ok
+// is false when it is unset or not a positive number.
+func CacheSizeFrom(getenv func(string) string) (n int, ok bool) {
+	v, err := strconv.Atoi(getenv(CacheSizeEnv))
+	if err != nil || v < 1 {
+		return 0, false
+	}
+	return v, true
 }
 
 // DefaultHandlerConfig returns the configuration the engine runs with.
@@ -54,7 +71,7 @@ func DefaultHandlerConfig() HandlerConfig {
 		NewID:          func() uuid.UUID { return uuid.Must(uuid.NewV7()) },
 		MaxAttempts:    8,
 		MaxBatchEvents: 1000,
-		CacheSize:      defaultCacheSize(),
+		CacheSize:      int(defaultCacheSize.Load()),
 	}
 }
 

@@ -288,7 +288,12 @@ func writeRegisterCSV(path string, n int) error {
 // closes eng.
 func (b *bencher) reads(ctx context.Context, eng Engine, dir string) error {
 	defer eng.Close()
-	last := b.res.Events
+	// The events in the store: the history exec wrote, and the command the
+	// cold-start phase may have added.
+	last, err := eng.Store.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
 	if b.cfg.wants("replay") {
 		reg := events.NewRegistry()
 		read := func() (float64, error) {
