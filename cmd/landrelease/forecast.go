@@ -146,7 +146,11 @@ func writeForecast(w io.Writer, f queries.Forecast) {
 		fmt.Fprintf(w, "  verdict: MISSES the %s deadline, with %s still to release at the end of %d\n", f.Deadline, rem, f.Deadline.Year())
 	}
 	if f.OtherRemainingM2 > 0 {
-		fmt.Fprintf(w, "  AT/ERW-only area: %s, released by %s\n", km2(f.OtherRemainingM2), dateOrNever(f.OtherCompletion))
+		if f.OtherCompletion != nil {
+			fmt.Fprintf(w, "  AT/ERW-only area: %s, released by %s\n", km2(f.OtherRemainingM2), f.OtherCompletion)
+		} else {
+			fmt.Fprintf(w, "  AT/ERW-only area: %s, not released by the horizon\n", km2(f.OtherRemainingM2))
+		}
 	}
 	if len(f.ResidualM2PerYear) > 0 {
 		fmt.Fprintf(w, "  residual contamination (Article 5 area expected to be found after its province completed):")
