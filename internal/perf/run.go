@@ -303,7 +303,7 @@ var phaseSpecs = map[string]phaseSpec{
 	"as_of":          {group: "replay", name: "state --as-of mid-history", unit: "events", ceiling: "raw_read"},
 	"raw_get":        {group: "query", name: "raw last message of a subject", unit: "loads"},
 	"load":           {group: "query", name: "load one aggregate", unit: "loads", ceiling: "raw_get"},
-	"workplan":       {group: "query", name: "one work plan", unit: "areas"},
+	"workplan":       {group: "query", name: "one work plan", unit: "areas", maxSeconds: 1, maxSeconds100: 10}, // issue 16: under 1 s at 1×, 10 s at 100×
 	"forecast":       {group: "query", name: "deterministic forecast", unit: "areas"},
 	"monte_carlo_1k": {group: "query", name: "Monte Carlo, 1,000 trials", unit: "trial-areas", ceiling: "forecast"},
 	// The forecast's ceiling is the deterministic forecast: the ratio is how
