@@ -32,7 +32,7 @@ func (n *National) Apply(e events.Envelope) {
 	case events.WorkPlanApproved, events.WorkPlanEndorsed:
 		n.applyWorkPlan(e)
 	}
-	n.countYear(YearKey{e.OccurredOn.Year(), n.yearProvince(e.Data)}, e.Sequence)
+	n.countYear(YearKey{e.OccurredOn.Year(), n.EventProvince(e.Data)}, e.Sequence)
 }
 
 // applyArea folds an event of an area's life: its registration, then what

@@ -181,10 +181,10 @@ func (n *National) applyTo(s *AreaYear, e events.Envelope) {
 	s.capture(sc.Areas[s.AreaID])
 }
 
-// yearProvince is the province an event that is not an area's names, as the
-// annual report counts it: a deployment's (a withdrawal's deployment's), a
-// pledge's, a shortfall's, a work plan's; "" otherwise.
-func (n *National) yearProvince(ev events.Event) string {
+// EventProvince is the province an event that is not an area's names, as
+// the annual report counts it: a deployment's (a withdrawal's deployment's),
+// a pledge's, a shortfall's, a work plan's; "" otherwise.
+func (n *National) EventProvince(ev events.Event) string {
 	switch d := ev.(type) {
 	case events.CapacityDeployed:
 		return d.Province

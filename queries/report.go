@@ -169,21 +169,8 @@ func foldAreas(n *projections.National) func(yield func(areaAt)) {
 // in the year counts all its events there), its deployment's, or its own;
 // "" for national events.
 func eventProvince(n *projections.National, ev events.Event) string {
-	switch d := ev.(type) {
-	case events.CapacityDeployed:
-		return d.Province
-	case events.CapacityWithdrawn:
-		if dep := n.Deployments[d.DeploymentID]; dep != nil {
-			return dep.Province
-		}
-	case events.FundingPledged:
-		return d.Province
-	case events.FundingShortfallRecorded:
-		return d.Province
-	case events.WorkPlanApproved:
-		return d.Province
-	case events.WorkPlanEndorsed:
-		return d.Province
+	if p := n.EventProvince(ev); p != "" {
+		return p
 	}
 	if id, ok := events.NamedAggregate(ev); ok { // an area's (a deployment's ID finds no area)
 		if a := n.Areas[id]; a != nil {
