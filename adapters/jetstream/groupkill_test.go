@@ -33,7 +33,7 @@ func groupCommitChild(dir string) {
 		panic(err)
 	}
 	gcc := handling.DefaultGroupCommitConfig()
-	gcc.MinBatch = 1 // every group is one atomic batch
+	gcc.MinBatch, gcc.MaxInFlight = 1, 1 // every group is one atomic batch
 	gc, err := handling.NewGroupCommit(store, gcc)
 	if err != nil {
 		panic(err)

@@ -18,9 +18,10 @@ func TestGroupCommitConfigValidates(t *testing.T) {
 		cfg    handling.GroupCommitConfig
 		fields []string
 	}{
-		{handling.GroupCommitConfig{MaxEvents: 0, MinBatch: 0}, []string{"max_events", "min_batch"}},
-		{handling.GroupCommitConfig{MaxEvents: 1001, MinBatch: 1}, []string{"max_events"}},
-		{handling.GroupCommitConfig{MaxEvents: 1000, MinBatch: -1}, []string{"min_batch"}},
+		{handling.GroupCommitConfig{MaxEvents: 0, MinBatch: 0}, []string{"max_events", "min_batch", "max_in_flight"}},
+		{handling.GroupCommitConfig{MaxEvents: 1001, MinBatch: 1, MaxInFlight: 1}, []string{"max_events"}},
+		{handling.GroupCommitConfig{MaxEvents: 1000, MinBatch: -1, MaxInFlight: 1}, []string{"min_batch"}},
+		{handling.GroupCommitConfig{MaxEvents: 1000, MinBatch: 1, MaxInFlight: 4097}, []string{"max_in_flight"}},
 	}
 	for _, c := range cases {
 		g, err := handling.NewGroupCommit(nil, c.cfg) // refused before the store is used

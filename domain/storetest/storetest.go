@@ -353,12 +353,16 @@ func bigPolygon(n int) []byte {
 
 // GroupCommit returns a group commit over store with the default
 // configuration but for minBatch (0 keeps the default), closed when the
-// test ends.
+// test ends. minBatch 1 also keeps one append in flight at a time, so that
+// every group of commands that wait together goes as one atomic batch.
 func GroupCommit(t testing.TB, store domain.EventStore, minBatch int) *handling.GroupCommit {
 	t.Helper()
 	cfg := handling.DefaultGroupCommitConfig()
 	if minBatch != 0 {
 		cfg.MinBatch = minBatch
+	}
+	if minBatch == 1 {
+		cfg.MaxInFlight = 1
 	}
 	g, err := handling.NewGroupCommit(store, cfg)
 	if err != nil {
