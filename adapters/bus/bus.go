@@ -75,6 +75,8 @@ type Bus struct {
 	routerRun chan struct{} // closed when router.Run has returned
 
 	closing   atomic.Bool
+	directMu  sync.Mutex     // orders sendDirect's check of closing with Close
+	direct    sync.WaitGroup // commands being handled in process
 	closed    context.Context // done once Close has stopped the handlers
 	markClose context.CancelFunc
 	closeOnce sync.Once
@@ -150,7 +152,7 @@ func New(ctx context.Context, cfg Config, h CommandHandler) (*Bus, error) {
 	if err != nil {
 		return fail(fmt.Errorf("bus: command bus: %w", err))
 	}
-	if h != nil {
+	if h != nil && cfg.Transport == TransportNATS { // in process Send calls h directly
 		if err := b.startProcessor(ctx); err != nil {
 			return fail(err)
 		}
@@ -330,6 +332,9 @@ func (b *Bus) Send(ctx context.Context, env domain.CommandEnvelope) (domain.Resu
 	defer cancel()
 	defer context.AfterFunc(b.closed, cancel)()
 	msg := &commandMessage{wire: wire, command: op, correlation: correlation.String(), causation: env.CausationID, principal: env.Principal}
+	if b.cfg.Transport == TransportInProcess {
+		return b.sendDirect(ctx, op, env.ID, msg)
+	}
 	replies, stop, err := requestreply.SendWithReplies(ctx, b.commands, b.backend, msg)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -371,7 +376,10 @@ func (b *Bus) noReply(op string, id uuid.UUID, cause error) error {
 // NATS connection is left open. Close is idempotent.
 func (b *Bus) Close() error {
 	b.closeOnce.Do(func() {
+		b.directMu.Lock()
 		b.closing.Store(true)
+		b.directMu.Unlock()
+		b.waitDirect()
 		var errs []error
 		if b.router != nil {
 			if err := b.router.Close(); err != nil {
