@@ -75,8 +75,8 @@ type Bus struct {
 	routerRun chan struct{} // closed when router.Run has returned
 
 	closing   atomic.Bool
-	directMu  sync.Mutex     // orders sendDirect's check of closing with Close
-	direct    sync.WaitGroup // commands being handled in process
+	directMu  sync.Mutex      // orders sendDirect's check of closing with Close
+	direct    sync.WaitGroup  // commands being handled in process
 	closed    context.Context // done once Close has stopped the handlers
 	markClose context.CancelFunc
 	closeOnce sync.Once

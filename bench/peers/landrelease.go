@@ -162,19 +162,29 @@ func (l *Landrelease) Close() error {
 // stream of its own with the history stream's configuration.
 type RawSyncPublisher struct {
 	js jetstream.JetStream
+	nc *nats.Conn
 }
 
 const rawStream = "RAWBENCH"
 
+// The raw stream's subjects: the engine's NATS identity may publish to
+// lr.> (the history stream's), lrcmd.> and lrreply.> only
+// (lrjs.EnginePermissions); the benchmark runs no command bus, so the
+// command work queue's lrcmd.> is free for a stream of its own.
+const (
+	rawSubjectPrefix = "lrcmd.raw."
+	rawSubjects      = rawSubjectPrefix + ">"
+)
+
 // RawSync returns the raw publisher on l's server.
 func (l *Landrelease) RawSync(ctx context.Context) (*RawSyncPublisher, error) {
 	sc := lrjs.StreamConfig(lrjs.DefaultConfig())
-	sc.Name, sc.Description, sc.Subjects = rawStream, "bench: raw synchronous publish", []string{"rawbench.>"}
+	sc.Name, sc.Description, sc.Subjects = rawStream, "bench: raw synchronous publish", []string{rawSubjects}
 	js := l.store.JetStream()
 	if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
 		return nil, err
 	}
-	return &RawSyncPublisher{js: js}, nil
+	return &RawSyncPublisher{js: js, nc: l.nc}, nil
 }
 
 // Publish sends one message to a new subject expecting it empty.
@@ -201,6 +211,65 @@ func (r *RawSyncPublisher) PublishBatch(ctx context.Context, size int, n func() 
 	return err
 }
 
+// PublishAsync sends count such messages with asynchronous publishes,
+// keeping inFlight unacknowledged at a time (each acknowledged only once
+// the server has synced it to disk, under SyncAlways): the ceiling of
+// commands pipelined over one connection at that concurrency. It returns
+// each message's latency, publish to acknowledgement.
+func (r *RawSyncPublisher) PublishAsync(ctx context.Context, count, inFlight int, n func() int64) ([]time.Duration, error) {
+	js, err := jetstream.New(r.nc, jetstream.WithPublishAsyncMaxPending(inFlight+1))
+	if err != nil {
+		return nil, err
+	}
+	type sent struct {
+		f  jetstream.PubAckFuture
+		at time.Time
+	}
+	slots := make(chan struct{}, inFlight)
+	futures := make(chan sent, inFlight)
+	lat := make([]time.Duration, 0, count)
+	var ackErr error
+	acked := make(chan struct{})
+	go func() { // acknowledgements come back in publish order on one stream
+		defer close(acked)
+		for s := range futures {
+			select {
+			case <-s.f.Ok():
+			case err := <-s.f.Err():
+				if ackErr == nil {
+					ackErr = err
+				}
+			case <-ctx.Done():
+				if ackErr == nil {
+					ackErr = ctx.Err()
+				}
+			}
+			lat = append(lat, time.Since(s.at))
+			<-slots
+		}
+	}()
+	for range count {
+		m, err := rawMsg(n())
+		if err != nil {
+			close(futures)
+			<-acked
+			return nil, err
+		}
+		slots <- struct{}{}
+		at := time.Now()
+		f, err := js.PublishMsgAsync(m, jetstream.WithRetryAttempts(0))
+		if err != nil {
+			close(futures)
+			<-acked
+			return nil, err
+		}
+		futures <- sent{f, at}
+	}
+	close(futures)
+	<-acked
+	return lat, ackErr
+}
+
 func rawMsg(n int64) (*nats.Msg, error) {
 	id := uuid.Must(uuid.NewV7())
 	ev := NewEvidence(id, n)
@@ -211,7 +280,7 @@ func rawMsg(n int64) (*nats.Msg, error) {
 	}
 	s := id.String()
 	now := time.Now().UTC()
-	m := &nats.Msg{Subject: "rawbench.kh.area." + s, Data: data, Header: nats.Header{
+	m := &nats.Msg{Subject: rawSubjectPrefix + "kh.area." + s, Data: data, Header: nats.Header{
 		lrjs.HeaderMsgID: {s}, lrjs.HeaderEventType: {events.TypeEvidenceRecorded}, lrjs.HeaderSchema: {"1"},
 		lrjs.HeaderOccurredOn: {ev.ObservedOn}, lrjs.HeaderRecordedAt: {now.Format(time.RFC3339Nano)},
 		lrjs.HeaderActor: {"bench"}, lrjs.HeaderCommandID: {s}, lrjs.HeaderCorrelationID: {s}, lrjs.HeaderCausationID: {s},

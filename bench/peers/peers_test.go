@@ -97,7 +97,7 @@ func TestRunSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an embedded nats-server")
 	}
-	cfg := Config{Dir: t.TempDir(), Aggregates: 200, Levels: []Level{{1, 40}, {4, 80}}, Warmup: 10, RawSync: 20, Loads: 20, Seed: 3}
+	cfg := Config{Dir: t.TempDir(), Aggregates: 200, Levels: []Level{{1, 40}, {4, 80}}, Warmup: 10, RawSync: 20, RawAsync: 40, Loads: 20, Seed: 3}
 	rep, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
