@@ -158,7 +158,7 @@ func (g *GroupCommit) Append(ctx context.Context, writes []domain.Write) (uint64
 // run is the appender: it takes the queued requests, sends those whose
 // aggregates have no append in flight (singles while there are free slots,
 // a batch when enough wait together), and frees the aggregates of the
-// appends answered. Only this goroutine touches pending, busy and slots.
+// appends answered. Only this goroutine touches pending, busy and inFlight.
 func (g *GroupCommit) run() {
 	defer close(g.done)
 	var pending []*groupReq           // queued, not yet sent, in arrival order
@@ -211,12 +211,14 @@ func (g *GroupCommit) run() {
 func (g *GroupCommit) dispatch(pending []*groupReq, busy map[events.Ref]bool, inFlight int) ([]*groupReq, int) {
 	for len(pending) > 0 && inFlight < g.maxInFlight {
 		// The requests free to go: their aggregates have nothing in
-		// flight and they do not overlap each other.
+		// flight and no earlier request waiting, and they do not overlap
+		// each other (so each aggregate's requests go in arrival order).
 		var ready []int
 		touched := map[events.Ref]bool{}
 		n := 0
 		for i, r := range pending {
 			if overlaps(r.writes, busy) || overlaps(r.writes, touched) {
+				touched = refsOf(r.writes, touched) // later ones on these wait behind it
 				continue
 			}
 			if len(ready) > 0 && n+r.events > g.maxEvents {
