@@ -62,6 +62,7 @@ func BenchmarkAPI(b *testing.B) {
 			b2.Close()
 			eng.Close()
 			fmt.Fprintf(&out, "%-34s %12.0f %12.0f %8.2f\n", fmt.Sprintf("bus.Send in process, %d client(s)", clients), viaBus, ceiling, viaBus/ceiling)
+			b.ReportMetric(viaBus/ceiling, fmt.Sprintf("bus_ratio_%dc", clients))
 
 			dir := b.TempDir()
 			token := createToken(b, dir, "planner", "bench")
