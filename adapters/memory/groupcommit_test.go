@@ -25,6 +25,7 @@ type watched struct {
 	perAgg    map[events.Ref]int // appends inside, by aggregate
 	twice     []events.Ref       // aggregates seen with two appends inside
 	allInside chan struct{}      // closed once want appends are inside together
+	opened    bool               // allInside is closed
 	want      int
 }
 
@@ -38,7 +39,8 @@ func (w *watched) Append(ctx context.Context, writes []domain.Write) (uint64, er
 			w.twice = append(w.twice, wr.Aggregate)
 		}
 	}
-	if w.inside == w.want {
+	if w.inside == w.want && !w.opened {
+		w.opened = true // later appends pass at once
 		close(w.allInside)
 	}
 	w.mu.Unlock()
