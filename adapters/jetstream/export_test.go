@@ -7,3 +7,17 @@ func SetParallelReplay(on bool) (restore func()) {
 	parallelReplay = on
 	return func() { parallelReplay = was }
 }
+
+// Load paths, for the benchmark that compares them.
+const (
+	LoadBackward = loadBackward
+	LoadForward  = loadForward
+	LoadGetBatch = loadGetBatch
+)
+
+// SetLoadPath sets how Load reads an aggregate.
+func SetLoadPath(p int) (restore func()) {
+	was := loadPath
+	loadPath = p
+	return func() { loadPath = was }
+}

@@ -113,6 +113,7 @@ type Store struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	notice string // about the replica count, for the operator
+	gets   *getMux
 	down   outage
 }
 
@@ -134,7 +135,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, nc: nc, js: js}
+	s := &Store{cfg: cfg, nc: nc, js: js, gets: newGetMux(nc, cfg.Stream)}
 	if err := s.ensureStream(ctx); err != nil {
 		return nil, err
 	}
@@ -352,7 +353,9 @@ func classify(err error) (duplicate bool, _ error) {
 // messages", which is how a timed-out batch looks.
 var errIncomplete = errors.New("batched get ended early")
 
-// Load returns the events of one aggregate with batched direct gets.
+// Load returns the events of one aggregate: it walks back from the
+// subject's last message with direct gets by sequence (loadback.go), and
+// reads forward with batched direct gets when the walk cannot tell.
 // Messages on the aggregate's subject that are not events (see decode) are
 // left out of the events but count for the version: the version is the
 // sequence of the last message on the subject, which is what the store's
@@ -372,6 +375,45 @@ func (s *Store) Load(ctx context.Context, ref events.Ref) ([]events.Envelope, ui
 }
 
 func (s *Store) load(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
+	switch loadPath {
+	case loadGetBatch:
+		return s.loadGetBatch(ctx, ref)
+	case loadBackward:
+		out, last, ok, err := s.loadBackward(ctx, ref)
+		if err != nil || ok {
+			return out, last, err
+		}
+	}
+	const batch = 256
+	subject := ref.Subject()
+	var out []events.Envelope
+	next, last := uint64(1), uint64(0)
+	for {
+		pending := uint64(0)
+		err := s.gets.getBatch(ctx, subject, next, batch, func(m rawMsg) error {
+			if e, err := decode(s.cfg.Registry, m.subject, m.seq, m.header, m.data); err == nil {
+				out = append(out, e)
+			} else if _, ok := events.AsQuarantined(err); !ok {
+				return permanent{err}
+			}
+			next, last, pending = m.seq+1, m.seq, m.pending
+			return nil
+		})
+		switch {
+		case errors.Is(err, errNoMessages):
+			return out, last, nil
+		case err != nil:
+			return nil, 0, fmt.Errorf("load %s: %w", subject, err)
+		case pending == 0:
+			return out, last, nil
+		}
+		// More to read: the batch was full or capped.
+	}
+}
+
+// loadGetBatch is load with jetstreamext.GetBatch (a subscription per
+// request), kept for the benchmark that compares the two.
+func (s *Store) loadGetBatch(ctx context.Context, ref events.Ref) ([]events.Envelope, uint64, error) {
 	const batch = 256
 	subject := ref.Subject()
 	var out []events.Envelope
