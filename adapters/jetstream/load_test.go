@@ -26,7 +26,9 @@ func TestLoadEveryPathAgrees(t *testing.T) {
 	ctx := context.Background()
 	st := jetstreamtest.MustStore(t, jetstreamtest.MustConnect(t, jetstreamtest.MustEmbedded(t)))
 	on := events.MustDate("2024-01-02")
-	newRef := func() events.Ref { return events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.Must(uuid.NewV7())} }
+	newRef := func() events.Ref {
+		return events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.Must(uuid.NewV7())}
+	}
 	env := func(ref events.Ref, ev events.Event) events.Envelope {
 		return events.Envelope{ID: uuid.Must(uuid.NewV7()), Type: ev.EventType(), Schema: ev.SchemaVersion(), Aggregate: ref,
 			OccurredOn: on, RecordedAt: time.Now(), Data: ev}
