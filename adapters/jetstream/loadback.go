@@ -2,6 +2,7 @@ package jetstream
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 
@@ -29,6 +30,10 @@ import (
 // longer than maxBackSteps.
 const maxBackSteps = 32
 
+// maxBatchBack bounds how far back in an atomic batch a load reads (the
+// handler's batches are far smaller).
+const maxBatchBack = 100_000
+
 const headerExpectedSeqSubject = "Nats-Expected-Last-Subject-Sequence-Subject"
 
 // loadBackward reads ref's messages from the last back to the first. ok
@@ -44,39 +49,36 @@ func (s *Store) loadBackward(ctx context.Context, ref events.Ref) (out []events.
 	}
 	last = m.seq
 	msgs := []rawMsg{m}
-	for len(msgs) <= maxBackSteps {
-		if m.subject != subject || m.header.Get(headerExpectedSeqSubject) != "" {
-			// Reached without the header, the message before is
-			// another aggregate's: where this one's previous is, the
-			// walk cannot tell (two writes in one batch, a foreign
-			// message). Reached with it: a gap, or a check made on
-			// another subject.
+	for steps := 0; ; steps++ {
+		if steps == maxBackSteps || m.subject != subject || m.header.Get(headerExpectedSeqSubject) != "" {
+			// A long history, or a gap, or a check made on another
+			// subject.
 			return nil, 0, false, nil
 		}
-		prev := m.seq - 1
-		if v := m.header.Get(HeaderExpectedSeq); v != "" {
-			p, err := strconv.ParseUint(v, 10, 64)
-			if err != nil || p >= m.seq {
-				return nil, 0, false, nil
+		v := m.header.Get(HeaderExpectedSeq)
+		if v == "" {
+			// Not the aggregate's first message in its append: the
+			// ones before it in the same atomic batch lie between the
+			// batch's first message and it.
+			before, ok, err := s.sameBatch(ctx, subject, m)
+			if err != nil || !ok {
+				return nil, 0, false, err
 			}
-			if p == 0 {
-				break // the subject's first message
-			}
-			prev = p
-		} else if prev == 0 {
+			msgs = append(msgs, before...)
+			m = msgs[len(msgs)-1]
+			continue
+		}
+		prev, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || prev >= m.seq {
 			return nil, 0, false, nil
 		}
-		m, err = s.gets.getOne(ctx, prev, "")
-		if err == errNoMessages {
-			return nil, 0, false, nil
+		if prev == 0 {
+			break // the subject's first message
 		}
-		if err != nil {
-			return nil, 0, false, err
+		if m, err = s.gets.getOne(ctx, prev, ""); err != nil {
+			return nil, 0, false, nil
 		}
 		msgs = append(msgs, m)
-	}
-	if len(msgs) > maxBackSteps {
-		return nil, 0, false, nil
 	}
 	slices.Reverse(msgs)
 	for _, m := range msgs {
@@ -87,4 +89,34 @@ func (s *Store) loadBackward(ctx context.Context, ref events.Ref) (out []events.
 		}
 	}
 	return out, last, true, nil
+}
+
+// sameBatch returns the messages on subject before m in m's atomic batch,
+// the nearest first: one batched get from the batch's first message (m's
+// Nats-Batch-Sequence says how far back it is), which the server answers by
+// walking at most the batch. What it returns is every message on the
+// subject from there to m, whatever the header said; ok false when it
+// found none before m (m is no engine message) or did not reach m.
+func (s *Store) sameBatch(ctx context.Context, subject string, m rawMsg) ([]rawMsg, bool, error) {
+	pos, err := strconv.ParseUint(m.header.Get("Nats-Batch-Sequence"), 10, 64)
+	if err != nil || pos < 2 || pos > m.seq || pos > maxBatchBack {
+		return nil, false, nil
+	}
+	var found []rawMsg
+	reached := false
+	err = s.gets.getBatch(ctx, subject, m.seq-(pos-1), int(pos), func(r rawMsg) error {
+		if r.seq < m.seq {
+			found = append(found, r)
+		}
+		reached = reached || r.seq == m.seq
+		return nil
+	})
+	if err != nil && !errors.Is(err, errNoMessages) {
+		return nil, false, err
+	}
+	if !reached || len(found) == 0 {
+		return nil, false, nil
+	}
+	slices.Reverse(found)
+	return found, true, nil
 }
