@@ -18,16 +18,17 @@ import (
 // The engine's events say where the previous message of their subject is:
 // the first event of each aggregate in an append carries
 // Nats-Expected-Last-Subject-Sequence, which the server checked against the
-// subject's last sequence before storing it (0: the subject had none), and
-// the other events of a write follow the one before them. So a load asks
-// for the subject's last message and walks back, one direct get by
-// sequence per event, each a lookup in one block.
+// subject's last sequence before storing it (0: the subject had none;
+// mirrors and sources strip the header), and the aggregate's other events
+// in that append follow in the same atomic batch, whose messages keep their
+// place in it (Nats-Batch-Sequence). So a load asks for the subject's last
+// message and walks back: one direct get by sequence per append, a lookup
+// in one block, and one batched get over the batch for the events an
+// append wrote after its first.
 //
 // Anything else ends the walk and the load reads forward as before: a
-// message without the header whose predecessor is not on the subject (two
-// writes to one aggregate in one batch, a message another client
-// published), a header checked against another subject, a gap, or a history
-// longer than maxBackSteps.
+// message with neither header (another client's), a header checked
+// against another subject, a gap, or more than maxBackSteps appends.
 const maxBackSteps = 32
 
 // maxBatchBack bounds how far back in an atomic batch a load reads (the
