@@ -12,14 +12,6 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// Batched direct gets share one subscription. jetstreamext.GetBatch (through
-// natsext.RequestMany) subscribes to a new inbox for every request and
-// unsubscribes after it: two protocol operations, the server's subscription
-// index changed twice, and a channel and a goroutine per load, which cost
-// more than the get itself for an aggregate of a few events. getMux
-// subscribes once to <inbox>.* and tells the replies of concurrent requests
-// apart by the last token of their reply subject, as nats.go does for
-// Request.
 // How Load reads an aggregate; the benchmark compares them.
 const (
 	loadBackward = iota // walk back from the last message (loadBackward), else loadForward
@@ -29,11 +21,19 @@ const (
 
 var loadPath = loadBackward
 
+// getMux sends direct gets whose replies share one subscription.
+// jetstreamext.GetBatch (through natsext.RequestMany) subscribes to a new
+// inbox for every request and unsubscribes after it: two protocol
+// operations, the server's subscription index changed twice, and a channel
+// and a goroutine per load, which cost more than the get itself for an
+// aggregate of a few events. getMux subscribes once to <inbox>.* and tells
+// the replies of concurrent requests apart by the last token of their reply
+// subject, as nats.go does for Request.
 type getMux struct {
 	nc      *nats.Conn
 	api     string // $JS.API.DIRECT.GET.<stream>
-	once    sync.Once
-	initErr error
+	startMu sync.Mutex
+	started bool
 	prefix  string // <inbox>. : a request's reply subject is prefix + token
 	next    atomic.Uint64
 	mu      sync.Mutex
@@ -44,29 +44,34 @@ func newGetMux(nc *nats.Conn, stream string) *getMux {
 	return &getMux{nc: nc, api: "$JS.API.DIRECT.GET." + stream, waiting: map[string]chan *nats.Msg{}}
 }
 
+// start subscribes on first use; a failed subscription is tried again by
+// the next request.
 func (g *getMux) start() error {
-	g.once.Do(func() {
-		g.prefix = g.nc.NewInbox() + "."
-		// The handler runs on the subscription's own goroutine and never
-		// blocks: each request's channel holds a whole batch and its end.
-		_, err := g.nc.Subscribe(g.prefix+"*", func(m *nats.Msg) {
-			token := m.Subject[len(g.prefix):]
-			g.mu.Lock()
-			ch := g.waiting[token]
-			if ch != nil && len(ch) == cap(ch) {
-				ch = nil // more than was asked for: the waiter sees the batch as incomplete
-			}
-			if ch != nil {
-				ch <- m
-			}
-			g.mu.Unlock()
-		})
-		if err != nil {
-			g.initErr = fmt.Errorf("subscribe to the replies of batched gets: %w", err)
-			return
+	g.startMu.Lock()
+	defer g.startMu.Unlock()
+	if g.started {
+		return nil
+	}
+	prefix := g.nc.NewInbox() + "."
+	// The handler runs on the subscription's own goroutine and never
+	// blocks: each request's channel holds a whole batch and its end.
+	_, err := g.nc.Subscribe(prefix+"*", func(m *nats.Msg) {
+		token := m.Subject[len(prefix):]
+		g.mu.Lock()
+		ch := g.waiting[token]
+		if ch != nil && len(ch) == cap(ch) {
+			ch = nil // more than was asked for: the waiter sees the batch as incomplete
 		}
+		if ch != nil {
+			ch <- m
+		}
+		g.mu.Unlock()
 	})
-	return g.initErr
+	if err != nil {
+		return fmt.Errorf("subscribe to the replies of direct gets: %w", err)
+	}
+	g.prefix, g.started = prefix, true
+	return nil
 }
 
 // getBatchRequest is the body of a batched direct get (ADR-31): up to batch
