@@ -155,6 +155,9 @@ func EnginePermissions() *server.Permissions {
 			"lrcmd.>",                    // the command work queue (adapters/bus)
 			"lrreply.>",                  // replies to commands
 			"$JS.API.>",                  // streams, consumers, direct gets, key-value
+			"$JS.*.API.>",                // another JetStream domain's (provincial offices, leaf.go)
+			OutboxPrefix + ".>",          // a provincial office's outbox
+			OutcomePrefix + ".>",         // the national decisions on provincial commands
 			"$KV." + TokensBucket + ".>", // the token bucket's writes
 			"$JS.ACK.>",                  // acknowledgements (the work queue)
 			"$JS.FC.>",                   // flow control (key-value watchers)

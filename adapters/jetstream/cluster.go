@@ -63,6 +63,9 @@ func (s *Store) ensureStream(ctx context.Context) error {
 			}
 		case err != nil:
 			return fmt.Errorf("stream %s: %w", s.cfg.Stream, err)
+		case stream.CachedInfo().Config.Mirror != nil:
+			// A provincial office's copy of the national history
+			// (leaf.go): JetStream keeps it, nothing here changes it.
 		default:
 			have := stream.CachedInfo().Config.Replicas
 			if s.cfg.Replicas == 0 {

@@ -33,6 +33,9 @@ type EmbeddedConfig struct {
 	// acknowledged events. On by default.
 	SyncAlways   bool
 	StartTimeout time.Duration
+	// Leaf makes the server the national hub or a provincial leaf node
+	// (leaf.go); the zero value is a standalone server.
+	Leaf LeafConfig
 }
 
 // DefaultEmbeddedConfig returns the durable defaults for dataDir.
@@ -58,9 +61,10 @@ func (c EmbeddedConfig) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("nats TLS: give both the certificate and the key, or neither"))
 	}
-	if c.TLSCert != "" && c.Listen == "" {
+	if c.TLSCert != "" && c.Listen == "" && c.Leaf.Listen == "" {
 		errs = append(errs, errors.New("nats TLS: applies to a listener only (Listen is empty)"))
 	}
+	errs = append(errs, c.Leaf.validate(c)...)
 	if c.StartTimeout <= 0 {
 		errs = append(errs, errors.New("start timeout: must be positive"))
 	}
@@ -92,6 +96,7 @@ func IsLoopback(host string) bool {
 // Embedded is a running in-process nats-server with JetStream.
 type Embedded struct {
 	srv   *server.Server
+	opts  *server.Options // the server's own: it writes the ports it chose
 	creds Credentials
 }
 
@@ -128,6 +133,9 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		}
 		opts.TLSConfig, opts.TLS, opts.TLSTimeout = tc, true, 2
 	}
+	if err := cfg.Leaf.apply(opts, cfg.DataDir, cfg.TLSCert, cfg.TLSKey); err != nil {
+		return nil, err
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats-server: %w", err)
@@ -138,7 +146,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("embedded nats-server did not start within %s (is %s locked by another landrelease?)", cfg.StartTimeout, opts.StoreDir)
 	}
-	return &Embedded{srv: srv, creds: creds}, nil
+	return &Embedded{srv: srv, opts: opts, creds: creds}, nil
 }
 
 // Connect opens a client connection to the embedded server, in process,
