@@ -173,4 +173,3 @@ func TestLeafMirrorOutboxOutcomesAcrossCut(t *testing.T) {
 		t.Fatalf("national history has %d messages, want 6: the province wrote into it", n)
 	}
 }
-

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/domain/handling"
 	"github.com/landrelease/landrelease/events"
 )
@@ -50,9 +51,17 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		cfg := lrjs.DefaultEmbeddedConfig(g.dataDir)
 		cfg.Listen = g.natsListen
 		cfg.TLSCert, cfg.TLSKey, cfg.InsecureListen = g.nats.tlsCert, g.nats.tlsKey, g.nats.insecureListen
+		if cfg.Leaf, err = g.prov.leafConfig(); err != nil {
+			e.Close()
+			return nil, err
+		}
 		if e.srv, err = lrjs.StartEmbedded(cfg); err != nil {
 			e.Close()
 			return nil, err
+		}
+		if u := e.srv.LeafURL(); u != "" {
+			fmt.Fprintf(stderr, "landrelease: accepting provincial offices as leaf nodes on %s (JetStream domain %s); they authenticate as user %q, password in %s\n",
+				u, g.prov.domain, lrjs.LeafUser, lrjs.PasswordFile(g.dataDir, lrjs.LeafUser))
 		}
 		if u := e.srv.ClientURL(); u != "" {
 			// Never the password itself: start-up output ends up in logs.
@@ -60,6 +69,9 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 				u, lrjs.ReaderUser, lrjs.PasswordFile(g.dataDir, lrjs.ReaderUser))
 		}
 		e.nc, err = e.srv.Connect()
+		if err == nil && g.prov.isProvince() {
+			err = openProvince(ctx, e.nc, &g.prov)
+		}
 	} else {
 		e.nc, e.denied, err = dialNATS(g)
 	}
@@ -86,7 +98,11 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		e.Close()
 		return nil, err
 	}
-	if e.handler, err = handling.NewHandler(e.group, hc); err != nil {
+	var hs domain.EventStore = e.group
+	if g.prov.isProvince() {
+		hs = provinceStore{e.store} // validates on the mirror; the national engine decides
+	}
+	if e.handler, err = handling.NewHandler(hs, hc); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -94,7 +110,7 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		// The next start reads the command index from here and scans only
 		// the history stored after it (docs/security.md, Command IDs).
 		e.handler.UseIndexStore(indexFile{dir: g.dataDir})
-		e.alone = g.natsListen == ""
+		e.alone = g.natsListen == "" && !g.prov.isProvince() && !g.prov.isNational()
 	}
 	return e, nil
 }

@@ -106,7 +106,11 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 		return exitRefused
 	}
 	start := time.Now()
-	stats, err := execStream(ctx, eng.handler, in, a.stdout, opts)
+	run := func() (execStats, error) { return execStream(ctx, eng.handler, in, a.stdout, opts) }
+	if a.g.prov.isProvince() { // a provincial office queues its commands (province_exec.go)
+		run = func() (execStats, error) { return provinceExec(ctx, a, eng, in, a.stdout, opts) }
+	}
+	stats, err := run()
 	if err != nil {
 		fmt.Fprintf(a.stderr, "landrelease exec: reading %s: %v\n", args[0], err)
 		stats.refused++

@@ -21,6 +21,7 @@ type globals struct {
 	replicas   int // 0: let the store choose (3 on a cluster of 3 or more servers, else 1)
 	cacheSize  int // aggregate states the command handler keeps in memory
 	nats       natsFlags
+	prov       provFlags // provincial offices (province.go)
 }
 
 func defaultGlobals() globals {
@@ -38,6 +39,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.db, "db", g.db, "read-model database: a SQLite file `path` or a postgres:// DSN (default: SQLite in the data dir)")
 	fs.StringVar(&g.country, "country", g.country, "ISO 3166-1 alpha-2 `code` of the programme")
 	g.nats.register(fs)
+	g.prov.register(fs)
 	fs.IntVar(&g.cacheSize, "cache-size", g.cacheSize, "aggregate `states` the command handler keeps in memory (about 1 KiB each), the least recently used evicted first and loaded again from the history when needed; the default holds every aggregate of a 10× history (55,000 areas)")
 	fs.IntVar(&g.replicas, "replicas", g.replicas, "replicas of the history stream on a --nats-url cluster (1 to 5); 0 chooses 3 on a cluster of 3 or more servers, else 1, and keeps an existing stream's count; a number changes an existing stream to it")
 }
@@ -55,6 +57,7 @@ func (g *globals) validate() error {
 		errs = append(errs, errors.New("--nats-listen applies to the embedded server only; drop it or --nats-url"))
 	}
 	errs = append(errs, g.nats.validate(g.natsURL, g.natsListen)...)
+	errs = append(errs, g.prov.validate(g)...)
 	if g.cacheSize < 1 {
 		errs = append(errs, fmt.Errorf("--cache-size %d: want at least 1", g.cacheSize))
 	}

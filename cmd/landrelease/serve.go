@@ -117,6 +117,16 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		rm.followHistory(observe, a.stderr)
 	}()
 	defer func() { stopObserve(); <-observed }()
+	// The national engine decides the provincial offices' commands
+	// (decide_offices.go).
+	if offices, _ := a.g.prov.officeList(a.g.country); len(offices) > 0 {
+		decided := make(chan struct{})
+		go func() {
+			defer close(decided)
+			decideOffices(observe, rm.nc, rm.handler, a.g.country, offices, a.stderr)
+		}()
+		defer func() { stopObserve(); <-decided }()
+	}
 	bcfg := bus.DefaultConfig()
 	if opts.bus == "nats" {
 		bcfg.Transport, bcfg.Conn, bcfg.StreamReplicas = bus.TransportNATS, rm.nc, rm.replicas()
