@@ -48,7 +48,10 @@ const (
 )
 
 var composeEnv = []string{"POSTGRES_PASSWORD=s3cret", "LR_NATS_ENGINE_PASSWORD=" + composeEnginePassword,
-	"LR_NATS_READER_PASSWORD=" + composeReaderPassword, "LR_NATS_ROUTE_PASSWORD=" + composeRoutePassword}
+	"LR_NATS_READER_PASSWORD=" + composeReaderPassword, "LR_NATS_ROUTE_PASSWORD=" + composeRoutePassword,
+	"LR_NATS_LEAF_PASSWORD=" + composeLeafPassword}
+
+const composeLeafPassword = "5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"
 
 // loadCompose loads docker-compose.yml as `docker compose` does, from the
 // repository root, with the passwords set so interpolation is checked.
@@ -636,13 +639,14 @@ func checkNATSUsers(t *testing.T, service string, opts *natsserver.Options) {
 	}{
 		lrjs.EngineUser: {composeEnginePassword, lrjs.EnginePermissions()},
 		lrjs.ReaderUser: {composeReaderPassword, lrjs.ReaderPermissions()},
+		lrjs.LeafUser:   {composeLeafPassword, lrjs.LeafPermissions(lrjs.DefaultNationalDomain)},
 	}
 	if opts.NoAuthUser != "" || len(opts.Nkeys) > 0 || opts.Username != "" || opts.Authorization != "" {
 		t.Errorf("service %s: other ways in than the engine and reader users (no_auth_user %q, %d nkeys, user %q, token set %v)",
 			service, opts.NoAuthUser, len(opts.Nkeys), opts.Username, opts.Authorization != "")
 	}
 	if len(opts.Users) != len(want) {
-		t.Errorf("service %s: %d users, want %d (engine, reader)", service, len(opts.Users), len(want))
+		t.Errorf("service %s: %d users, want %d (engine, reader, leaf)", service, len(opts.Users), len(want))
 	}
 	account := ""
 	for _, u := range opts.Users {

@@ -54,8 +54,8 @@ func (p *provFlags) validate(g *globals) []error {
 		}
 		return errs
 	}
-	if g.natsURL != "" {
-		errs = append(errs, errors.New("--leaf, --leaf-listen and --offices apply to the embedded server; drop --nats-url (configure a nats-server cluster's leafnodes in its own configuration, docs/operations.md)"))
+	if g.natsURL != "" && (p.leaf != "" || p.leafListen != "") {
+		errs = append(errs, errors.New("--leaf and --leaf-listen apply to the embedded server; on --nats-url the cluster's own configuration has the leafnode listener (deploy/nats/cluster.conf); --offices works on both"))
 	}
 	if p.isProvince() && p.isNational() {
 		errs = append(errs, errors.New("--leaf (a provincial office) and --leaf-listen or --offices (the national engine) exclude each other"))
