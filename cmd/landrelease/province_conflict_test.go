@@ -138,6 +138,19 @@ var natsListenRE = regexp.MustCompile(`embedded NATS server listening on (nats:/
 // nationalMsgs reads the national history's message count as the reader.
 func nationalMsgs(t *testing.T, n *national) uint64 {
 	t.Helper()
+	nc := readerConn(t, n)
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	s, err := js.Stream(context.Background(), lrjs.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.CachedInfo().State.Msgs
+}
+
+// readerConn connects to the national serve's NATS listener as the reader.
+func readerConn(t testing.TB, n *national) *nats.Conn {
+	t.Helper()
 	m := natsListenRE.FindStringSubmatch(n.serve.stderr.String())
 	if m == nil {
 		t.Fatalf("no NATS listener in serve's output:\n%s", n.serve.stderr)
@@ -150,11 +163,5 @@ func nationalMsgs(t *testing.T, n *national) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	s, err := js.Stream(context.Background(), lrjs.StreamName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.CachedInfo().State.Msgs
+	return nc
 }

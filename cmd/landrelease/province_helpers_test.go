@@ -35,7 +35,7 @@ type office struct {
 	proxy                 *jetstreamtest.Proxy
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,7 +95,7 @@ func (o *office) argv(verb ...string) []string {
 }
 
 // run runs a verb on the office and returns its exit code and output.
-func (o *office) run(t *testing.T, stdin string, verb ...string) (int, string, string) {
+func (o *office) run(t testing.TB, stdin string, verb ...string) (int, string, string) {
 	t.Helper()
 	return run(t, stdin, o.argv(verb...)...)
 }
@@ -233,3 +233,13 @@ func (n *national) globals(t *testing.T) globals {
 }
 
 var _ = filepath.Join
+
+// jsonMap decodes a JSON line into a map (a command for the API).
+func jsonMap(t testing.TB, line string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
