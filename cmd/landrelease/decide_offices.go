@@ -117,7 +117,7 @@ func decideOne(ctx context.Context, js jetstream.JetStream, h *handling.Handler,
 	if err == nil {
 		res, err = h.Handle(ctx, env)
 		var de *domain.Error
-		if err != nil && !errors.As(err, &de) && !errors.Is(err, errForbiddenOffice) {
+		if err != nil && !errors.As(err, &de) {
 			// Not a decision: the national store is unavailable, or the
 			// engine is stopping. Decide it again later.
 			_ = m.NakWithDelay(time.Second)
@@ -139,8 +139,6 @@ func decideOne(ctx context.Context, js jetstream.JetStream, h *handling.Handler,
 		fmt.Fprintf(stderr, "landrelease: office %s: command %s decided, acknowledgement lost (%v): it comes again and meets its command ID\n", o.Domain, id, err)
 	}
 }
-
-var errForbiddenOffice = errors.New("forbidden for this office")
 
 // officeCommand decodes an outbox message into a command acting as the
 // role it carries, refusing a role that is not the office's: the MAPU of

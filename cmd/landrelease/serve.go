@@ -142,6 +142,9 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		return err
 	}
 	backend := newAPIBackend(rm, b, a.g.country)
+	if a.g.prov.isProvince() {
+		backend.office = a.g.prov.domain
+	}
 	backend.handled = &counted.n
 	follow, stopFollow := context.WithCancel(ctx)
 	followed := make(chan struct{})

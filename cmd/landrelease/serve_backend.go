@@ -28,6 +28,7 @@ type apiBackend struct {
 	rm      *readModel
 	bus     *bus.Bus
 	country string
+	office  string // a provincial office's domain: its API takes no commands (province.go)
 
 	projected atomic.Uint64
 	handled   *atomic.Int64 // commands this replica took from the bus
@@ -118,10 +119,20 @@ func (b *apiBackend) Subscribe() (<-chan uint64, func()) {
 }
 
 func (b *apiBackend) Handle(ctx context.Context, env domain.CommandEnvelope) (domain.Result, error) {
+	if b.office != "" {
+		return domain.Result{}, officeAPIRefusal(b.office, env)
+	}
 	return b.bus.Send(ctx, env)
 }
 
 func (b *apiBackend) HandleBatch(ctx context.Context, envs []domain.CommandEnvelope) []domain.Outcome {
+	if b.office != "" {
+		out := make([]domain.Outcome, len(envs))
+		for i, env := range envs {
+			out[i].Err = officeAPIRefusal(b.office, env)
+		}
+		return out
+	}
 	return b.rm.handler.HandleBatch(ctx, envs, nil)
 }
 
