@@ -139,6 +139,9 @@ func TestProvincialOfficesSyncAfterCut(t *testing.T) {
 	if !strings.Contains(natState, "Pailin") {
 		t.Fatalf("national state has no Pailin: %q %s", natState, errOut)
 	}
+	if _, txt, _ := btb.run(t, "", "state"); !strings.Contains(txt, "Provincial office kh-battambang (Battambang)") || !strings.Contains(txt, "3 refused after sync") {
+		t.Errorf("Battambang's state does not show its sync:\n%s", txt)
+	}
 	for _, o := range []*office{btb, pln} {
 		_, st, errOut := o.run(t, "", "state", "--json")
 		if st != natState {

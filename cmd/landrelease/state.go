@@ -79,6 +79,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 		keep, doc.AsRecorded = projections.AsRecorded(t), t.UTC().Format(time.RFC3339)
 	}
 	var fold *projections.National
+	var office string // a provincial office's sync line (text output)
 	if keep != nil {
 		eng, err := openEngine(ctx, a.g, a.stderr)
 		if err != nil {
@@ -95,6 +96,9 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 		}
 		defer rm.Close()
 		fold = rm.runner.Fold()
+		if a.g.prov.isProvince() && !opts.json {
+			office = officeSyncLine(ctx, rm.engine, &a.g.prov)
+		}
 	}
 	doc = queries.StateOf(doc, fold)
 	if opts.json {
@@ -104,6 +108,9 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 		return exitOK
 	}
 	writeState(a.stdout, doc)
+	if office != "" {
+		fmt.Fprintln(a.stdout, "\n"+office)
+	}
 	return exitOK
 }
 

@@ -300,3 +300,18 @@ func writeSyncStatus(w io.Writer, st syncStatus, asJSON bool) {
 		}
 	}
 }
+
+// officeSyncLine is the line 'state' prints on a provincial office: when
+// its mirror last heard from the national history and its commands' state.
+func officeSyncLine(ctx context.Context, eng *engine, p *provFlags) string {
+	st, err := provinceStatus(ctx, eng, p)
+	if err != nil {
+		return fmt.Sprintf("Provincial office %s: sync state unknown (%v)", p.domain, err)
+	}
+	last := "no contact with the national history since this start"
+	if st.LastSync != nil {
+		last = "last sync " + st.LastSync.Format(time.RFC3339)
+	}
+	return fmt.Sprintf("Provincial office %s (%s): mirror of the national history up to event %d, %s; commands: %d pending, %d applied, %d refused after sync ('landrelease sync status')",
+		st.Office, st.Province, st.MirrorLast, last, st.Pending, st.Applied, st.Refused)
+}
