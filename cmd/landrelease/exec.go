@@ -46,7 +46,15 @@ Sizes, counts, money and dates must lie in their plausible ranges
 NATS server's message size limit (max_payload, 1 MiB by default) is refused
 with kind=too_large, naming the largest field: only that line, never retried.
 Give every command a command_id to make re-running a file safe: a command
-already in the history is never applied twice.`,
+already in the history is never applied twice.
+
+On a provincial office (--leaf), each command is checked against the mirror
+of the national history as the office's MAPU and queued for the national
+engine, which decides it when the line allows:
+  LINE pending COMMAND command_id=…                  (in the outbox)
+  LINE applied COMMAND command_id=… seq=…            (decided nationally)
+  LINE refused-after-sync COMMAND command_id=… kind=… reason=…
+Run the file again, or 'landrelease sync status', to see the outcomes.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &execOpts{}
 			fs.BoolVar(&o.json, "json", false, "print one JSON object per result line instead of text")

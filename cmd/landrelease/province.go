@@ -37,7 +37,7 @@ func (p *provFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.leafPassword, "leaf-password-file", p.leafPassword, "provincial office: `file` holding the password of user leaf (the national DATA_DIR/nats/leaf.password), unless the --leaf URL carries user:password")
 	fs.StringVar(&p.leafCA, "leaf-ca", p.leafCA, "provincial office: PEM `file` of the certificate authorities for a tls:// --leaf (default: the system's)")
 	fs.StringVar(&p.nationalDomain, "national-domain", p.nationalDomain, "provincial office: the national engine's JetStream `domain` (default national)")
-	fs.StringVar(&p.province, "province", p.province, "provincial office: its `province` (of the gazetteer); commands given on the command line act as the MAPU of this province")
+	fs.StringVar(&p.province, "office-province", p.province, "provincial office: its `province` (of the gazetteer); commands given on the command line act as the MAPU of this province (not --province, which some verbs take)")
 }
 
 // isProvince: this process is a provincial office.
@@ -50,7 +50,7 @@ func (p *provFlags) validate(g *globals) []error {
 	var errs []error
 	if !p.isProvince() && !p.isNational() {
 		if p.province != "" || p.nationalDomain != "" || p.leafPassword != "" || p.leafCA != "" {
-			errs = append(errs, errors.New("--province, --national-domain, --leaf-password-file and --leaf-ca apply to a provincial office: give --leaf too"))
+			errs = append(errs, errors.New("--office-province, --national-domain, --leaf-password-file and --leaf-ca apply to a provincial office: give --leaf too"))
 		}
 		return errs
 	}
@@ -68,9 +68,9 @@ func (p *provFlags) validate(g *globals) []error {
 			errs = append(errs, errors.New("--leaf needs --jetstream-domain, the office's own domain (e.g. kh-battambang)"))
 		}
 		if p.province == "" {
-			errs = append(errs, errors.New("--leaf needs --province, the office's province (e.g. Battambang)"))
+			errs = append(errs, errors.New("--leaf needs --office-province, the office's province (e.g. Battambang)"))
 		} else if c, ok := domain.CanonicalProvince(g.country, p.province); !ok {
-			errs = append(errs, fmt.Errorf("--province %q: not a province of %s", p.province, g.country))
+			errs = append(errs, fmt.Errorf("--office-province %q: not a province of %s", p.province, g.country))
 		} else {
 			p.province = c
 		}

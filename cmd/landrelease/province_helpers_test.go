@@ -91,7 +91,7 @@ func newOffice(t *testing.T, n *national, domain, province string) *office {
 func (o *office) argv(verb ...string) []string {
 	return append([]string{"--data-dir", o.dir, "--leaf", "nats://" + o.proxy.Addr(),
 		"--leaf-password-file", lrjs.PasswordFile(o.nat.dir, lrjs.LeafUser),
-		"--jetstream-domain", o.domain, "--province", o.province}, verb...)
+		"--jetstream-domain", o.domain, "--office-province", o.province}, verb...)
 }
 
 // run runs a verb on the office and returns its exit code and output.
