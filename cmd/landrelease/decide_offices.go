@@ -84,14 +84,22 @@ func decideOffice(ctx context.Context, nc *nats.Conn, h *handling.Handler, count
 			}
 			reported, wait = false, 200*time.Millisecond
 		}
-		batch, err := cons.Fetch(100, jetstream.FetchMaxWait(2*time.Second))
+		batch, err := cons.Fetch(50, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			cons = nil // the link or the consumer went away: set up again
 			sleepCtx(ctx, wait)
 			continue
 		}
+		// Once an outcome cannot be stored (the office went away), the
+		// rest of the batch is handed back at once instead of each
+		// waiting for its own timeout.
+		away := false
 		for m := range batch.Messages() {
-			decideOne(ctx, js, h, country, o, m, stderr)
+			if away {
+				_ = m.NakWithDelay(time.Second)
+				continue
+			}
+			away = !decideOne(ctx, js, h, country, o, m, stderr)
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
 			cons = nil
@@ -109,8 +117,9 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 // decideOne decides one outbox message and stores its outcome in the
 // office; a failure to decide (store unavailable) or to store the outcome
-// leaves it unacknowledged, to be delivered again.
-func decideOne(ctx context.Context, js jetstream.JetStream, h *handling.Handler, country string, o lrjs.Office, m jetstream.Msg, stderr io.Writer) {
+// hands it back, to be delivered again. It returns false when the outcome
+// could not be stored in the office.
+func decideOne(ctx context.Context, js jetstream.JetStream, h *handling.Handler, country string, o lrjs.Office, m jetstream.Msg, stderr io.Writer) bool {
 	id := m.Subject()[strings.LastIndexByte(m.Subject(), '.')+1:]
 	env, err := officeCommand(m, o, country)
 	var res domain.Result
@@ -121,7 +130,7 @@ func decideOne(ctx context.Context, js jetstream.JetStream, h *handling.Handler,
 			// Not a decision: the national store is unavailable, or the
 			// engine is stopping. Decide it again later.
 			_ = m.NakWithDelay(time.Second)
-			return
+			return true
 		}
 	}
 	rep := domain.Report(0, env, domain.Outcome{Result: res, Err: err})
@@ -129,15 +138,16 @@ func decideOne(ctx context.Context, js jetstream.JetStream, h *handling.Handler,
 		rep.CommandID = id
 	}
 	body, _ := json.Marshal(outcome{CommandReport: rep, Office: o.Domain, DecidedAt: time.Now().UTC()})
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if _, err := js.Publish(pctx, lrjs.OutcomeSubject(o.Domain, id), body); err != nil {
 		_ = m.NakWithDelay(time.Second) // the office is unreachable again: its outcome later
-		return
+		return false
 	}
 	if err := m.DoubleAck(pctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "landrelease: office %s: command %s decided, acknowledgement lost (%v): it comes again and meets its command ID\n", o.Domain, id, err)
 	}
+	return true
 }
 
 // officeCommand decodes an outbox message into a command acting as the
