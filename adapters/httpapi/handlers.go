@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,9 +178,22 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sequence": stored, "projected": s.backend.Projected(),
-		"commands_handled": s.backend.Handled(), "quarantined": s.backend.Quarantined()})
+	doc := map[string]any{"status": "ok", "sequence": stored, "projected": s.backend.Projected(),
+		"commands_handled": s.backend.Handled(), "quarantined": s.backend.Quarantined()}
+	if o, ok := s.backend.(OfficeReporter); ok {
+		if st, ok := o.OfficeStatus(r.Context()); ok {
+			doc["office"] = st // a provincial office: link, last sync, commands pending
+		}
+	}
+	writeJSON(w, http.StatusOK, doc)
 	return nil
+}
+
+// OfficeReporter is what a backend of a provincial office adds: its sync
+// state (docs/operations.md, "Provincial office"), served as "office" in
+// /api/v1/health and shown on every dashboard page. ok is false elsewhere.
+type OfficeReporter interface {
+	OfficeStatus(ctx context.Context) (status any, ok bool)
 }
 
 func (s *Server) whoami(w http.ResponseWriter, _ *http.Request, p *domain.Principal) error {

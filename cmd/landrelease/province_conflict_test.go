@@ -165,3 +165,42 @@ func readerConn(t testing.TB, n *national) *nats.Conn {
 	}
 	return nc
 }
+
+// A provincial office's serve shows its sync state to every dashboard page
+// (/api/v1/health's "office") and refuses commands through its API, saying
+// to queue them with exec.
+func TestProvincialOfficeServeShowsSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two engines and a leaf link")
+	}
+	nat := newNational(t)
+	o := newOffice(t, nat, "kh-battambang", "Battambang")
+	area := uuid.New()
+	if code, _, errOut := run(t, provRegisterLine(area, "Battambang")+"\n", "--data-dir", nat.dir, "exec", "-"); code != exitOK {
+		t.Fatalf("setup: %s", errOut)
+	}
+	nat.start(t, o)
+	o.syncWait(t)
+	nat.stop(t)
+	if r := o.exec(t, mustJSONLine(cancelCmd(uuid.Must(uuid.NewV7()), area, "NTS"))); r[0]["status"] != statusPending {
+		t.Fatal(r)
+	}
+	token := createToken(t, o.dir, "admin", "office-admin")
+	base := startServe(t, o.dir, o.argv()[2:]...)
+	c := newClient(t, base, token)
+	var h struct {
+		Office *syncStatus `json:"office"`
+	}
+	c.getJSON("/api/v1/health", &h)
+	if h.Office == nil || h.Office.Office != "kh-battambang" || h.Office.LinkUp || h.Office.Pending != 1 || h.Office.MirrorLast != 1 {
+		t.Fatalf("health's office: %+v", h.Office)
+	}
+	code, body := c.do("POST", "/api/v1/commands", cancelCmd(uuid.Must(uuid.NewV7()), area, "via the API"))
+	if code != 403 || !strings.Contains(string(body), "landrelease exec") {
+		t.Fatalf("a command through the office's API: %d %s", code, body)
+	}
+	code, body = c.do("GET", "/", nil)
+	if code != 200 || !strings.Contains(string(body), `id="sync"`) {
+		t.Fatalf("the dashboard has no sync box: %d", code)
+	}
+}

@@ -143,7 +143,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	}
 	backend := newAPIBackend(rm, b, a.g.country)
 	if a.g.prov.isProvince() {
-		backend.office = a.g.prov.domain
+		backend.office, backend.prov = a.g.prov.domain, &a.g.prov
 	}
 	backend.handled = &counted.n
 	follow, stopFollow := context.WithCancel(ctx)

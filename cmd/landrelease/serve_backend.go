@@ -28,7 +28,8 @@ type apiBackend struct {
 	rm      *readModel
 	bus     *bus.Bus
 	country string
-	office  string // a provincial office's domain: its API takes no commands (province.go)
+	office  string     // a provincial office's domain: its API takes no commands (province.go)
+	prov    *provFlags // the office's flags, for its sync status
 
 	projected atomic.Uint64
 	handled   *atomic.Int64 // commands this replica took from the bus

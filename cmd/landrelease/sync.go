@@ -315,3 +315,18 @@ func officeSyncLine(ctx context.Context, eng *engine, p *provFlags) string {
 	return fmt.Sprintf("Provincial office %s (%s): mirror of the national history up to event %d, %s; commands: %d pending, %d applied, %d refused after sync ('landrelease sync status')",
 		st.Office, st.Province, st.MirrorLast, last, st.Pending, st.Applied, st.Refused)
 }
+
+// OfficeStatus is the office's sync status for /api/v1/health and the
+// dashboard (httpapi.OfficeReporter).
+func (b *apiBackend) OfficeStatus(ctx context.Context) (any, bool) {
+	if b.office == "" {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	st, err := provinceStatus(ctx, b.rm.engine, b.prov)
+	if err != nil {
+		return map[string]any{"office": b.office, "error": err.Error()}, true
+	}
+	return st, true
+}

@@ -317,9 +317,30 @@ const LR = (() => {
 
   // start runs a page: signed-in bar, live updates, then the page's load
   // function, which is called again (with the new sequence) when events arrive.
+  // A provincial office (docs/operations.md, "Provincial office"): the
+  // time of the last sync and its commands, on every page.
+  async function loadSync() {
+    const box = $("#sync");
+    if (!box) return;
+    try {
+      const h = await fetch("/api/v1/health", { cache: "no-store" }).then((r) => r.json());
+      const o = h.office;
+      if (!o) return;
+      const last = o.last_sync ? new Date(o.last_sync).toLocaleString() : "not since start";
+      const refused = (o.commands || []).filter((c) => c.status !== "pending");
+      box.replaceChildren(el("span", { class: "sync", "data-link": o.link_up ? "up" : "down",
+        title: refused.map((c) => `${c.command} ${c.command_id}: ${c.reason}`).join("\n") },
+        `office ${o.office} · link ${o.link_up ? "up" : "down"} · last sync ${last} · ${o.pending} pending · ${o.applied} applied · ${o.refused_after_sync} refused after sync`), " ");
+    } catch (_) {
+      /* the live indicator says when the server is away */
+    }
+  }
+
   async function start(load) {
     refresh = load;
     markNav();
+    loadSync();
+    setInterval(loadSync, 30000);
     await Promise.all([loadWhoami(), live()]);
     await load(0);
   }
