@@ -695,6 +695,7 @@ func TestComposeNATSPermissionsHoldOnARealServer(t *testing.T) {
 	nodes := natsNodes(t, p, r.nats)
 	o := nodes[0].opts
 	o.Port, o.HTTPPort, o.StoreDir = natsserver.RANDOM_PORT, 0, t.TempDir()
+	o.LeafNode.Port = natsserver.RANDOM_PORT // the leafnode listener for provincial offices: 7422 may be taken
 	o.Cluster, o.Routes = natsserver.ClusterOpts{}, nil
 	o.NoLog, o.NoSigs = true, true
 	srv, err := natsserver.NewServer(o)
