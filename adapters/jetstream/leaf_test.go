@@ -3,6 +3,7 @@ package jetstream_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -172,4 +173,60 @@ func TestLeafMirrorOutboxOutcomesAcrossCut(t *testing.T) {
 	if n := msgs(t, jsN, lrjs.StreamName); n != 6 {
 		t.Fatalf("national history has %d messages, want 6: the province wrote into it", n)
 	}
+}
+
+// An office's very first start can be offline: its streams are created and
+// its outbox takes commands; the mirror fills when the national server
+// appears.
+func TestProvinceFirstStartOffline(t *testing.T) {
+	ctx := context.Background()
+	natDir := t.TempDir()
+	if _, err := lrjs.EnsureCredentials(natDir); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	leafPW := "0123456789abcdef0123456789abcdef"
+	if err := os.WriteFile(lrjs.PasswordFile(natDir, lrjs.LeafUser), []byte(leafPW+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pcfg := lrjs.DefaultEmbeddedConfig(t.TempDir())
+	pcfg.Leaf = lrjs.LeafConfig{Domain: "kh-pailin", Remote: fmt.Sprintf("nats://127.0.0.1:%d", port),
+		RemoteUser: lrjs.LeafUser, RemotePassword: leafPW, Reconnect: 100 * time.Millisecond}
+	prov, err := lrjs.StartEmbedded(pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prov.Close()
+	ncP := jetstreamtest.MustConnect(t, prov)
+	jsP, _ := jetstream.New(ncP)
+	if err := lrjs.EnsureProvinceStreams(ctx, jsP, "kh-pailin", "national"); err != nil {
+		t.Fatalf("offline first start: %v", err)
+	}
+	if _, err := jsP.Publish(ctx, lrjs.OutboxSubject("kh-pailin", "c1"), []byte("c1")); err != nil {
+		t.Fatalf("outbox offline: %v", err)
+	}
+	ncfg := lrjs.DefaultEmbeddedConfig(natDir)
+	ncfg.Leaf = lrjs.LeafConfig{Domain: "national", Listen: fmt.Sprintf("127.0.0.1:%d", port)}
+	nat, err := lrjs.StartEmbedded(ncfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nat.Close()
+	ncN := jetstreamtest.MustConnect(t, nat)
+	jsN, _ := jetstream.New(ncN)
+	jetstreamtest.MustStore(t, ncN)
+	for i := 1; i <= 3; i++ {
+		if _, err := jsN.Publish(ctx, fmt.Sprintf("lr.area.a%d", i), []byte("e")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "mirror filled after a first start offline", func() (bool, string) {
+		n := msgs(t, jsP, lrjs.StreamName)
+		return n == 3, fmt.Sprint(n)
+	})
 }
