@@ -123,8 +123,12 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintf(a.stderr, "landrelease exec: reading %s: %v\n", args[0], err)
 		stats.refused++
 	}
-	fmt.Fprintf(a.stderr, "landrelease exec: %d commands in %s: %d applied, %d already applied (nothing written), %d refused\n",
-		stats.total(), time.Since(start).Round(time.Millisecond), stats.applied, stats.duplicate, stats.refused)
+	pending := ""
+	if stats.pending > 0 {
+		pending = fmt.Sprintf(", %d pending (queued for the national engine)", stats.pending)
+	}
+	fmt.Fprintf(a.stderr, "landrelease exec: %d commands in %s: %d applied, %d already applied (nothing written), %d refused%s\n",
+		stats.total(), time.Since(start).Round(time.Millisecond), stats.applied, stats.duplicate, stats.refused, pending)
 	if stats.refused > 0 {
 		// The server reports a full or read-only disk only as a failed
 		// append ("batch is incomplete"): say what is wrong with the data dir.
@@ -197,14 +201,15 @@ func execStream(ctx context.Context, h *handling.Handler, in io.Reader, w io.Wri
 	return stats, readErr
 }
 
-type execStats struct{ applied, duplicate, refused int }
+type execStats struct{ applied, duplicate, refused, pending int } // pending: a provincial office's queued commands
 
 func (s *execStats) add(o execStats) {
 	s.applied += o.applied
 	s.duplicate += o.duplicate
 	s.refused += o.refused
+	s.pending += o.pending
 }
-func (s execStats) total() int { return s.applied + s.duplicate + s.refused }
+func (s execStats) total() int { return s.applied + s.duplicate + s.refused + s.pending }
 
 // applyChunk decides and stores the decodable lines as one bulk run and
 // prints every line's result in input order.

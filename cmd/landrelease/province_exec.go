@@ -78,7 +78,9 @@ func provinceExec(ctx context.Context, a *app, eng *engine, in io.Reader, w io.W
 			r = domain.Report(n, env, domain.Outcome{Err: err})
 		}
 		switch r.Status {
-		case statusPending, statusApplied, domain.StatusOK, domain.StatusAlreadyApplied:
+		case statusPending:
+			st.pending++
+		case statusApplied, domain.StatusOK, domain.StatusAlreadyApplied:
 			st.applied++
 		default:
 			st.refused++
