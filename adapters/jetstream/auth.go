@@ -161,6 +161,7 @@ func EnginePermissions() *server.Permissions {
 			"$KV." + TokensBucket + ".>", // the token bucket's writes
 			"$JS.ACK.>",                  // acknowledgements (the work queue)
 			"$JS.FC.>",                   // flow control (key-value watchers)
+			"$JS.SNAPSHOT.>",             // stream snapshot acknowledgements and restore chunks (backup, restore)
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			EngineInboxPrefix + ".>",

@@ -31,7 +31,7 @@ type verb struct {
 // verbs is the table of verbs, one per file, built once at start.
 var verbs = func() map[string]verb {
 	m := map[string]verb{}
-	for _, v := range []verb{execVerb(), stateVerb(), statsVerb(), auditVerb(), rebuildVerb(), forecastVerb(), backtestVerb(), article5PlanVerb(), workplanVerb(), scenarioVerb(), demoVerb(), importVerb(), exportVerb(), qualityVerb(), benchVerb(), reportVerb(), serveVerb(), tokenVerb(), natsCredsVerb(), syncVerb()} {
+	for _, v := range []verb{execVerb(), stateVerb(), statsVerb(), auditVerb(), rebuildVerb(), forecastVerb(), backtestVerb(), article5PlanVerb(), workplanVerb(), scenarioVerb(), demoVerb(), importVerb(), exportVerb(), qualityVerb(), benchVerb(), reportVerb(), serveVerb(), tokenVerb(), natsCredsVerb(), syncVerb(), backupVerb(), restoreVerb()} {
 		m[v.name] = v
 	}
 	return m

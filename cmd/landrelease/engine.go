@@ -24,6 +24,7 @@ type engine struct {
 	srv     *lrjs.Embedded // nil with --nats-url
 	nc      *nats.Conn
 	store   *lrjs.Store
+	gate    *appendGate // the store as the handler appends to it: a backup holds appends
 	group   *handling.GroupCommit // concurrent commands share appends
 	handler *handling.Handler
 	lock    *dataLock  // the data dir, while the embedded server runs
@@ -94,7 +95,8 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	hc.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 	gc := handling.DefaultGroupCommitConfig()
 	gc.MaxEvents = hc.MaxBatchEvents
-	if e.group, err = handling.NewGroupCommit(e.store, gc); err != nil {
+	e.gate = &appendGate{Store: e.store}
+	if e.group, err = handling.NewGroupCommit(e.gate, gc); err != nil {
 		e.Close()
 		return nil, err
 	}
