@@ -24,7 +24,7 @@ type engine struct {
 	srv     *lrjs.Embedded // nil with --nats-url
 	nc      *nats.Conn
 	store   *lrjs.Store
-	gate    *appendGate // the store as the handler appends to it: a backup holds appends
+	gate    *appendGate           // the store as the handler appends to it: a backup holds appends
 	group   *handling.GroupCommit // concurrent commands share appends
 	handler *handling.Handler
 	lock    *dataLock  // the data dir, while the embedded server runs
