@@ -185,6 +185,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 			doc["office"] = st // a provincial office: link, last sync, commands pending
 		}
 	}
+	if b, ok := s.backend.(BackupReporter); ok {
+		doc["backup"] = b.BackupStatus()
+	}
 	writeJSON(w, http.StatusOK, doc)
 	return nil
 }
@@ -194,6 +197,13 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 // /api/v1/health and shown on every dashboard page. ok is false elsewhere.
 type OfficeReporter interface {
 	OfficeStatus(ctx context.Context) (status any, ok bool)
+}
+
+// BackupReporter is a Backend that takes scheduled backups: the health
+// document shows their status under "backup" (the last good one, the last
+// failure since, the next one due).
+type BackupReporter interface {
+	BackupStatus() any
 }
 
 func (s *Server) whoami(w http.ResponseWriter, _ *http.Request, p *domain.Principal) error {

@@ -44,6 +44,13 @@ another site cannot make a browser send commands. See docs/security.md.
 Commands go through the command bus: in process by default, or over the
 NATS work queue LANDRELEASE_COMMANDS with --bus nats (the default with
 --nats-url), so that several serve replicas on one cluster share the work.
+--backup-every 24h --backup-dir DIR --backup-keep 14 takes a backup (as
+'landrelease backup DIR') every 24 hours, the first at start unless DIR
+holds one younger than that, and keeps the newest 14; the health endpoint
+(/api/v1/health, "backup") and the dashboard show the last good one and
+any failure since. The history's snapshot holds this server's appends for
+its duration (commands wait, reads go on); see docs/operations.md.
+
 Stop with Ctrl-C: requests in flight finish first.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &serveOpts{}
@@ -51,6 +58,7 @@ Stop with Ctrl-C: requests in flight finish first.`,
 			fs.BoolVar(&o.insecureLocal, "insecure-local", false, "serve without tokens, as admin, on a loopback address only")
 			fs.StringVar(&o.bus, "bus", "", "command bus: `local` (in process) or nats (shared by replicas); default nats with --nats-url, else local")
 			fs.BoolVar(&o.verbose, "verbose", false, "log every request on stderr")
+			o.backup.register(fs)
 			return o
 		},
 		run: runServe,
@@ -62,6 +70,7 @@ type serveOpts struct {
 	insecureLocal bool
 	bus           string
 	verbose       bool
+	backup        backupFlags // scheduled backups (backupschedule.go)
 	// ready, if set (tests), gets the base URL once the server listens.
 	ready func(url string)
 }
@@ -80,6 +89,10 @@ func runServe(ctx context.Context, a *app, o any, args []string) int {
 	}
 	if opts.bus != "local" && opts.bus != "nats" {
 		fmt.Fprintf(a.stderr, "landrelease serve: --bus %q: want local or nats\n", opts.bus)
+		return exitUsage
+	}
+	if err := opts.backup.validate(); err != nil {
+		fmt.Fprintf(a.stderr, "landrelease serve: %v\n", err)
 		return exitUsage
 	}
 	if err := serve(ctx, a, opts); err != nil {
@@ -154,6 +167,22 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	}()
 	defer func() { stopFollow(); <-followed }()
 
+	var api httpapi.Backend = backend
+	if opts.backup.every > 0 {
+		sched, err := newBackupScheduler(opts.backup, rm.nc, rm.gate)
+		if err != nil {
+			return err
+		}
+		api = &backupBackend{apiBackend: backend, sched: sched}
+		backups, stopBackups := context.WithCancel(ctx)
+		backedUp := make(chan struct{})
+		go func() {
+			defer close(backedUp)
+			sched.run(backups, a.stderr)
+		}()
+		defer func() { stopBackups(); <-backedUp }()
+	}
+
 	level := slog.LevelWarn
 	if opts.verbose {
 		level = slog.LevelDebug
@@ -162,7 +191,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		Country:       a.g.country,
 		InsecureLocal: opts.insecureLocal,
 		Log:           slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
-	}, backend, httpapi.NewTokens(bucket, a.g.country), dashboardHandler())
+	}, api, httpapi.NewTokens(bucket, a.g.country), dashboardHandler())
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(a.stderr, "landrelease: serving the API at %s/api/v1/ and the dashboard at %s/ (bus: %s)\n", url, url, opts.bus)
 	if opts.insecureLocal {

@@ -287,9 +287,25 @@ const LR = (() => {
     }
   }
 
+  // showBackup shows the scheduled backups of serve --backup-every: the age
+  // of the last good one, and a warning when the last attempt failed.
+  function showBackup(b) {
+    const box = $("#backup");
+    if (!box || !b) return;
+    box.hidden = false;
+    const good = b.last_good;
+    let text = good ? "last backup " + fmt.instant(good.at) : "no backup yet";
+    if (b.last_error) text += " · last backup FAILED";
+    box.textContent = text;
+    box.dataset.state = b.last_error ? "failed" : good ? "ok" : "none";
+    box.title = (good ? `last good backup ${good.file} at ${good.at}` + (good.events ? `, ${fmt.int(good.events)} events` : "") : "no backup taken yet") +
+      (b.last_error ? `\nlast attempt failed: ${b.last_error}` : "") + `\nnext due ${b.next}`;
+  }
+
   async function pollHealth() {
     try {
       const h = await fetch("/api/v1/health", { cache: "no-store" }).then((r) => r.json());
+      showBackup(h.backup);
       sawSequence(h.projected || h.sequence, "poll");
     } catch (_) {
       setLive("offline");
