@@ -21,8 +21,8 @@ import (
 func exportVerb() verb {
 	return verb{
 		name:    "export",
-		summary: "export areas, statistics or work plans as CSV or GeoJSON",
-		usage:   "export --what areas|stats|workplans [--format csv|geojson] [--year YEAR] [--out FILE]",
+		summary: "export areas, statistics or work plans as CSV or GeoJSON, or the whole history as JSON Lines",
+		usage:   "export --what areas|stats|workplans|history [--format csv|geojson] [--year YEAR] [--out FILE]",
 		help: `Writes the register or figures drawn from it, brought up to date with the
 history:
 
@@ -33,11 +33,17 @@ history:
   stats      the land-release statistics of 'landrelease stats' (CSV).
   workplans  the proposed MAPU work plan of every province for --year
              (default: this year), one row per area (CSV).
+  history    every message of the event history, in order, as JSON Lines:
+             a first line describing the archive, then one line per event
+             with its sequence, subject, headers and body exactly as stored
+             (docs/operations.md). 'landrelease import' of it into an empty
+             data dir gives back the same history: same event IDs, order,
+             recorded times and bodies.
 
 Output goes to --out FILE or stdout.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &exportOpts{}
-			fs.StringVar(&o.what, "what", "", "what to export: `areas`, stats or workplans (required)")
+			fs.StringVar(&o.what, "what", "", "what to export: `areas`, stats, workplans or history (required)")
 			fs.StringVar(&o.format, "format", "csv", "output `format`: csv or geojson (areas only)")
 			fs.StringVar(&o.out, "out", "", "output `file` (default stdout)")
 			fs.IntVar(&o.year, "year", 0, "work-plan `year` (default this year)")
@@ -58,9 +64,12 @@ func runExport(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintln(a.stderr, "landrelease export: takes no arguments\nRun 'landrelease export --help' for usage.")
 		return exitUsage
 	}
+	if opts.what == "history" {
+		return runExportHistory(ctx, a, opts.out) // history.go
+	}
 	switch {
 	case opts.what != "areas" && opts.what != "stats" && opts.what != "workplans":
-		fmt.Fprintf(a.stderr, "landrelease export: --what %q: want areas, stats or workplans\n", opts.what)
+		fmt.Fprintf(a.stderr, "landrelease export: --what %q: want areas, stats, workplans or history\n", opts.what)
 		return exitUsage
 	case opts.format != "csv" && opts.format != "geojson":
 		fmt.Fprintf(a.stderr, "landrelease export: --format %q: want csv or geojson\n", opts.format)

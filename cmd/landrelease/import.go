@@ -51,6 +51,10 @@ running the import again after a fix is safe.
 "error" column, to --rejects (default FILE.rejects.csv), which can be
 corrected and imported again.
 
+A history archive (export --what history) is imported as it is, message by
+message at its own sequence, into an empty data dir (or a --nats-url
+cluster without the history stream); the read model is then rebuilt.
+
 The report lists each refused row: its line (CSV) or feature index
 (GeoJSON, from 0), the column and the reason; then the counts.`,
 		flags: func(fs *flag.FlagSet) any {
@@ -58,7 +62,7 @@ The report lists each refused row: its line (CSV) or feature index
 			fs.BoolVar(&o.dryRun, "dry-run", false, "check every row and write nothing")
 			fs.BoolVar(&o.skipInvalid, "skip-invalid", false, "import the valid rows; write the refused ones to the rejects file")
 			fs.StringVar(&o.rejects, "rejects", "", "rejects `file` for --skip-invalid (default FILE.rejects.csv)")
-			fs.StringVar(&o.format, "format", "auto", "input `format`: auto (by extension: .geojson/.json is GeoJSON), csv or geojson")
+			fs.StringVar(&o.format, "format", "auto", "input `format`: auto (a history archive by its first line, else by extension: .geojson/.json is GeoJSON), csv, geojson or history")
 			fs.IntVar(&o.chunk, "chunk", 5000, "rows applied per round (memory bound for large files)")
 			return o
 		},
@@ -99,6 +103,9 @@ func runImport(ctx context.Context, a *app, o any, args []string) int {
 		return exitUsage
 	}
 	path := args[0]
+	if opts.format == "history" || (opts.format == "auto" && isHistoryArchive(path)) {
+		return runImportHistory(ctx, a, path) // history.go
+	}
 	geo := false
 	switch opts.format {
 	case "auto":
@@ -108,7 +115,7 @@ func runImport(ctx context.Context, a *app, o any, args []string) int {
 		geo = true
 	case "csv":
 	default:
-		fmt.Fprintf(a.stderr, "landrelease import: --format %q: want auto, csv or geojson\n", opts.format)
+		fmt.Fprintf(a.stderr, "landrelease import: --format %q: want auto, csv, geojson or history\n", opts.format)
 		return exitUsage
 	}
 	if opts.rejects != "" && !opts.skipInvalid {
