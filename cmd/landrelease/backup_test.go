@@ -251,7 +251,6 @@ func tempBackups(t *testing.T, dir string) []string {
 	return m
 }
 
-
 // Backups taken while commands arrive restore to a prefix of the history
 // that ends between two appends, with the read model of a rebuild.
 func TestBackupWhileCommandsArrive(t *testing.T) {
@@ -289,7 +288,10 @@ func TestBackupWhileCommandsArrive(t *testing.T) {
 			case <-time.After(5 * time.Millisecond):
 			}
 		}
-		var pause interface{ Lock(); Unlock() } = eng.gate
+		var pause interface {
+			Lock()
+			Unlock()
+		} = eng.gate
 		if i%2 == 1 {
 			pause = nil // as another engine's backup: retried when it cuts an append
 		}
