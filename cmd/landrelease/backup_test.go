@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -376,5 +377,61 @@ func TestExportImportHistory(t *testing.T) {
 	}
 	if _, err := os.Stat(target); !os.IsNotExist(err) {
 		t.Fatal("a refused import created the data dir")
+	}
+}
+
+// serve --backup-every takes a backup at start, keeps the newest
+// --backup-keep, and the health endpoint shows the last good one.
+func TestServeScheduledBackups(t *testing.T) {
+	if testing.Short() {
+		t.Skip("serves")
+	}
+	dir := t.TempDir()
+	file := writeCommands(t, synth.Mixed(synth.DefaultConfig(5, 300)))
+	if code, _, errOut := run(t, "", "--data-dir", dir, "exec", file); code != exitOK && code != exitRefused {
+		t.Fatal(errOut)
+	}
+	events := uint64(len(readHistory(t, dir)))
+	bk := t.TempDir()
+	old := time.Now().Add(-72 * time.Hour)
+	for _, name := range []string{"20000101T000000.000Z", "20000102T000000.000Z"} {
+		path := filepath.Join(bk, backupPrefix+name+backupExt)
+		_ = os.WriteFile(path, []byte("an older backup"), 0o600)
+		_ = os.Chtimes(path, old, old)
+	}
+	if code, _, errOut := run(t, "", "--data-dir", dir, "serve", "--backup-every", "1m"); code != exitUsage || !strings.Contains(errOut, "--backup-dir") {
+		t.Fatalf("--backup-every without --backup-dir: exit %d %s", code, errOut)
+	}
+	base := startServe(t, dir, "--backup-every", "24h", "--backup-dir", bk, "--backup-keep", "2")
+	c := newClient(t, base, "")
+	var health struct {
+		Backup struct {
+			LastGood *backupRecord `json:"last_good"`
+			Next     time.Time     `json:"next"`
+		} `json:"backup"`
+	}
+	for {
+		status, body := c.do("GET", "/api/v1/health", nil)
+		if status != 200 || json.Unmarshal(body, &health) != nil {
+			t.Fatalf("health: %d %s", status, body)
+		}
+		if g := health.Backup.LastGood; g != nil && g.Events > 0 {
+			break
+		}
+		if time.Now().After(waitBound(t)) {
+			t.Fatalf("no scheduled backup shown by the health endpoint: %s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g := health.Backup.LastGood
+	if g.Events != events || g.Sequence != events || !health.Backup.Next.After(time.Now().Add(23*time.Hour)) {
+		t.Fatalf("health shows %+v next %s; want %d events and the next in 24 h", g, health.Backup.Next, events)
+	}
+	if _, err := verifyBackup(filepath.Join(bk, g.File)); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := backupFiles(bk)
+	if len(files) != 2 || filepath.Base(files[1]) != g.File || !strings.Contains(files[0], "20000102") {
+		t.Fatalf("after pruning to 2: %v", files)
 	}
 }
