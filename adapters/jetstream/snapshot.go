@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -105,8 +106,18 @@ func SnapshotStream(ctx context.Context, nc *nats.Conn, stream string, w io.Writ
 		}
 	}
 	// The callback runs in order, one message at a time: the chunks are
-	// written in the order the server sent them.
+	// written in the order the server sent them. Once SnapshotStream has
+	// returned (or a write failed), no chunk is written any more: the
+	// caller may be cutting w back.
+	var mu sync.Mutex
+	stopped := false
+	defer func() { mu.Lock(); stopped = true; mu.Unlock() }()
 	sub, err := nc.Subscribe(inbox, func(m *nats.Msg) {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
 		if len(m.Data) == 0 {
 			status, descr := m.Header.Get("Status"), m.Header.Get("Description")
 			if status == "" || status == "204" {
@@ -117,6 +128,7 @@ func SnapshotStream(ctx context.Context, nc *nats.Conn, stream string, w io.Writ
 			return
 		}
 		if _, err := w.Write(m.Data); err != nil {
+			stopped = true
 			finish(fmt.Errorf("snapshot of stream %s: write: %w", stream, err))
 			return
 		}
