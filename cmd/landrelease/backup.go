@@ -38,6 +38,11 @@ type backupSource struct {
 var backupStreams = []backupSource{
 	{Name: lrjs.StreamName, Role: "history", Required: true, Appends: true},
 	{Name: "KV_" + lrjs.TokensBucket, Role: "tokens"},
+	// A provincial office's commands written offline and the national
+	// decisions on them (docs/operations.md, "Provincial office"): present
+	// on an office only; one message per command, never a batch.
+	{Name: lrjs.OutboxStream, Role: "outbox"},
+	{Name: lrjs.OutcomeStream, Role: "outcomes"},
 }
 
 const indexSnapshotNote = "not included: the command handler rebuilds its index from the history at the first start after a restore"
