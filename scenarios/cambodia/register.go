@@ -9,8 +9,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/scenarios/cambodia/boundaries"
 )
 
 // registration is an area to register, with the error its record may carry.
@@ -168,7 +171,7 @@ func (g *gen) newArea(p *Province, class events.Classification, size int64, on e
 		cmd.Evidence = []events.Evidence{g.evidence(class, events.NewDate(2009, time.June, 1), on)}
 	}
 	if g.chance(b.GeometryShare) {
-		cmd.Geometry = g.square(p.Centre, size)
+		cmd.Geometry = g.square(p, size)
 	}
 	return cmd
 }
@@ -228,18 +231,78 @@ func (g *gen) evidence(class events.Classification, lo, hi events.Date) events.E
 	return events.Evidence{Kind: k.kind, ObservedOn: g.between(lo, hi), Description: k.what[g.rng.IntN(len(k.what))]}
 }
 
-// square returns a GeoJSON square of the given area near a province centre.
-func (g *gen) square(c LonLat, size int64) json.RawMessage {
+// square returns a GeoJSON square of the given area near a province's
+// centre and inside the province's boundary (package boundaries) where it
+// has one. The offset from the centre is drawn as always (two draws, so
+// the rest of the history does not depend on the boundaries) and halved
+// until the square fits; a square that does not fit even at the centre is
+// moved outward, ring by ring of its own size, to the first place that
+// does. A province without a boundary keeps the drawn square.
+func (g *gen) square(p *Province, size int64) json.RawMessage {
 	j := g.spec.Behaviour.GeometryJitterDeg
-	lat := c.Lat + (g.rng.Float64()*2-1)*j
-	lon := c.Lon + (g.rng.Float64()*2-1)*j
+	u, v := g.rng.Float64()*2-1, g.rng.Float64()*2-1
+	c := p.Centre
 	side := math.Sqrt(float64(size))
-	dLat := side / 110574
-	dLon := side / (111320 * math.Cos(lat*math.Pi/180))
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
-	x0, y0, x1, y1 := f(lon), f(lat), f(lon+dLon), f(lat+dLat)
+	at := func(lon, lat float64) [4]orb.Point {
+		dLat := side / 110574
+		dLon := side / (111320 * math.Cos(lat*math.Pi/180))
+		return [4]orb.Point{{lon, lat}, {lon + dLon, lat}, {lon + dLon, lat + dLat}, {lon, lat + dLat}}
+	}
+	sq := at(c.Lon+v*j, c.Lat+u*j)
+	if _, known := boundaries.Contains(p.Name); known {
+		sq = fitSquare(p.Name, c, u, v, j, side, at)
+	}
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
+	x0, y0, x1, y1 := f(sq[0][0]), f(sq[0][1]), f(sq[2][0]), f(sq[2][1])
 	return json.RawMessage(`{"type":"Polygon","coordinates":[[[` + x0 + `,` + y0 + `],[` + x1 + `,` + y0 + `],[` +
 		x1 + `,` + y1 + `],[` + x0 + `,` + y1 + `],[` + x0 + `,` + y0 + `]]]}`)
+}
+
+// fitSquare places a square of side metres inside province: at the drawn
+// offset (u, v) × j from the centre c, halved up to six times, then at the
+// centre, then on rings of squares around it. It answers the last try when
+// none fits (the demo's test then names the province whose centre is off).
+func fitSquare(province string, c LonLat, u, v, j, side float64, at func(lon, lat float64) [4]orb.Point) [4]orb.Point {
+	fits := func(sq [4]orb.Point) bool { in, _ := boundaries.Contains(province, sq[:]...); return in }
+	// Rounded as the GeoJSON will be, so that what is tested is what is written.
+	round := func(sq [4]orb.Point) [4]orb.Point {
+		for i := range sq {
+			sq[i] = orb.Point{math.Round(sq[i][0]*1e6) / 1e6, math.Round(sq[i][1]*1e6) / 1e6}
+		}
+		return sq
+	}
+	for k, s := 0, 1.0; k <= 7; k, s = k+1, s/2 {
+		if k == 7 {
+			s = 0
+		}
+		if sq := round(at(c.Lon+v*j*s, c.Lat+u*j*s)); fits(sq) {
+			return sq
+		}
+	}
+	stepLat := 1.5 * side / 110574
+	stepLon := 1.5 * side / (111320 * math.Cos(c.Lat*math.Pi/180))
+	var last [4]orb.Point
+	for r := 1; r <= 40; r++ {
+		for dx := -r; dx <= r; dx++ {
+			for dy := -r; dy <= r; dy++ {
+				if max(abs(dx), abs(dy)) != r {
+					continue
+				}
+				last = round(at(c.Lon+float64(dx)*stepLon, c.Lat+float64(dy)*stepLat))
+				if fits(last) {
+					return last
+				}
+			}
+		}
+	}
+	return last
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // spreadCasualties gives a province's casualties of the last five years to

@@ -6,8 +6,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paulmach/orb"
+
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
+	"github.com/landrelease/landrelease/scenarios/cambodia/boundaries"
 )
 
 // checker collects problems under YAML paths.
@@ -391,6 +394,8 @@ func (s Spec) checkProvince(c *checker, f string, p Province, gazetteer []string
 	// Cambodia lies within 102.3–107.7 E, 10.4–14.7 N.
 	if p.Centre.Lon < 102.3 || p.Centre.Lon > 107.7 || p.Centre.Lat < 10.4 || p.Centre.Lat > 14.7 {
 		c.add(f+".centre", "[%g, %g] is not in Cambodia", p.Centre.Lon, p.Centre.Lat)
+	} else if in, known := boundaries.Contains(p.Name, orb.Point{p.Centre.Lon, p.Centre.Lat}); known && !in {
+		c.add(f+".centre", "[%g, %g] is outside %s's boundary (package boundaries): demo polygons are placed around it", p.Centre.Lon, p.Centre.Lat, p.Name)
 	}
 	c.shares(f+".hazards", p.Hazards, events.HazardValues)
 	if len(p.Districts) == 0 {
