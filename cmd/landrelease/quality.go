@@ -15,6 +15,7 @@ import (
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
 	"github.com/landrelease/landrelease/queries"
+	"github.com/landrelease/landrelease/scenarios/cambodia/boundaries"
 )
 
 func qualityVerb() verb {
@@ -31,7 +32,10 @@ before it can trust its register (see docs/quality.md):
     of 2, naming the hectares-entered-as-m² error (×10,000) when it is one;
   - overlapping areas, and duplicates (identical polygons or more than 95%
     mutual overlap);
-  - with --boundaries, areas not inside their stated province;
+  - areas not inside their stated province: against the boundaries of
+    Cambodia's provinces that ship with the binary (Natural Earth, public
+    domain) when --country is KH, or those of --boundaries FILE
+    (--boundaries none skips the check);
   - open areas with no activity for --stale-years years before the latest
     activity in the register;
   - areas that released more than their size (cancelled + reduced +
@@ -49,7 +53,7 @@ missing in the operator report, different m².
 Exit status 0 when the report is produced, whatever it finds.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &qualityOpts{cfg: exchange.DefaultQualityConfig()}
-			fs.StringVar(&o.boundaries, "boundaries", "", "GeoJSON FeatureCollection `file` of province boundaries (property \"province\" or \"name\")")
+			fs.StringVar(&o.boundaries, "boundaries", "", "GeoJSON FeatureCollection `file` of province boundaries (property \"province\" or \"name\"); default: Cambodia's, embedded, when --country is KH; none: skip the check")
 			fs.IntVar(&o.cfg.StaleYears, "stale-years", o.cfg.StaleYears, "open areas idle for `N` years are stale (0: skip)")
 			fs.StringVar(&o.operatorReport, "operator-report", "", "operator's monthly outputs CSV `file` to reconcile")
 			fs.StringVar(&o.operator, "operator", "", "the `name` of the operator of --operator-report")
@@ -99,7 +103,14 @@ func runQuality(ctx context.Context, a *app, o any, args []string) int {
 		fmt.Fprintf(a.stderr, "landrelease quality: %v\n", err)
 		return exitUsage
 	}
-	if opts.boundaries != "" {
+	switch {
+	case opts.boundaries == "" && a.g.country == "KH":
+		// Cambodia's province boundaries ship with the binary.
+		var err error
+		if opts.cfg.Boundaries, err = exchange.ReadBoundaries(boundaries.GeoJSON()); err != nil {
+			return fail(a, "quality", fmt.Errorf("the embedded boundaries: %w", err))
+		}
+	case opts.boundaries != "" && opts.boundaries != "none":
 		data, err := os.ReadFile(opts.boundaries)
 		if err != nil {
 			return fail(a, "quality", err)
