@@ -29,6 +29,10 @@ type Config struct {
 	// stream is exempt).
 	RequestTimeout time.Duration
 	Log            *slog.Logger
+	// Boundaries is a GeoJSON FeatureCollection of province boundaries
+	// served at /api/v1/map/boundaries for the map (nil: 404); the map
+	// shows its "attribution" member, if any, as the credit line.
+	Boundaries []byte
 }
 
 func (c *Config) defaults() {
@@ -55,6 +59,7 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []route
 	closing chan struct{} // closed when the server shuts down
+	tiles   mapTiles
 }
 
 // access says who may call a route.
@@ -100,6 +105,8 @@ func New(cfg Config, backend Backend, tokens *Tokens, dashboard http.Handler) *S
 		{method: "GET", path: "/api/v1/scenarios", access: readers, h: s.scenarios},
 		{method: "POST", path: "/api/v1/scenarios/compare", access: planners, h: s.compare},
 		{method: "GET", path: "/api/v1/overview", access: readers, h: s.overview},
+		{method: "GET", path: "/api/v1/map/tiles/{z}/{x}/{y}", access: readers, h: s.mapTile},
+		{method: "GET", path: "/api/v1/map/boundaries", access: readers, h: s.mapBoundaries},
 		{method: "GET", path: "/api/v1/stream", access: readers, h: s.stream, stream: true},
 		{method: "GET", path: "/api/v1/tokens", access: admins, h: s.listTokens},
 		{method: "POST", path: "/api/v1/tokens", access: admins, h: s.createToken},

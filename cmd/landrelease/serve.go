@@ -190,6 +190,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	srv := httpapi.New(httpapi.Config{
 		Country:       a.g.country,
 		InsecureLocal: opts.insecureLocal,
+		Boundaries:    mapBoundaries(a.g.country),
 		Log:           slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
 	}, api, httpapi.NewTokens(bucket, a.g.country), dashboardHandler())
 	url := "http://" + ln.Addr().String()

@@ -28,7 +28,8 @@ var provincesGeoJSON []byte
 
 // GeoJSON returns the boundaries as a GeoJSON FeatureCollection (RFC 7946,
 // WGS84 longitude/latitude), one feature per province with the properties
-// "province" (the gazetteer's name), "name_ne" (Natural Earth's) and "hasc".
+// "province" (the gazetteer's name), "name_ne" (Natural Earth's) and "hasc",
+// and the credit line as the foreign member "attribution" (Attribution).
 // The caller must not modify the bytes.
 func GeoJSON() []byte { return provincesGeoJSON }
 

