@@ -94,6 +94,9 @@ func openBrowser(t *testing.T, chromium, base string) *browser {
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
+		// WebGL for the map (MapLibre GL JS) without a GPU: SwiftShader,
+		// which Chromium no longer falls back to unasked.
+		chromedp.Flag("enable-unsafe-swiftshader", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),

@@ -152,8 +152,9 @@ func checkRestricted(t *testing.T, b *browser, api apiClient, national provinceF
 			withPolygon++
 		}
 	}
-	b.open(t, "/map.html?province="+url.QueryEscape(prov.Province), "svg.area-map, #map p.empty")
-	if got := b.count(t, "#map svg a[data-restricted]"); got != withPolygon {
+	b.open(t, "/map.html?province="+url.QueryEscape(prov.Province), "#map[data-drawn]")
+	b.wait(t, fmt.Sprintf(`document.querySelector("#map").dataset.restrictedDrawn === "%d"`, withPolygon))
+	if got, _ := strconv.Atoi(b.attr(t, "#map", "data-restricted-drawn")); got != withPolygon {
 		t.Errorf("map: %d polygons drawn access-restricted, the API has %d with a polygon", got, withPolygon)
 	}
 	if got := b.text(t, `[data-figure="map-restricted"]`); got != strconv.Itoa(len(areas)) {

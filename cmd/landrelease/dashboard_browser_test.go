@@ -509,28 +509,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.wait(t, `!document.querySelector("#compare-stale").hidden`)
 	})
 
-	t.Run("map", func(t *testing.T) {
-		want := api.withGeometry("Pailin")
-		b.open(t, "/map.html?province=Pailin", "svg.area-map, #map p.empty")
-		if got := b.attr(t, "#map svg", "data-drawn"); got != strconv.Itoa(want) {
-			t.Errorf("Pailin map: %s polygons, want %d", got, want)
-		}
-		if want > 0 {
-			href := b.attr(t, "#map svg a", "href")
-			if !strings.HasPrefix(href, "/area.html?id=") {
-				t.Fatalf("a polygon links to %q, want its area page", href)
-			}
-			b.screenshot(t, "map")
-			// The area page draws that polygon alone.
-			b.open(t, href, `svg.area-map, #map p.empty`)
-			if got := b.attr(t, "#map svg", "data-drawn"); got != "1" {
-				t.Errorf("%s: %s polygons drawn, want its own", href, got)
-			}
-			b.screenshot(t, "area-polygon")
-			return
-		}
-		b.screenshot(t, "map")
-	})
+	t.Run("map", func(t *testing.T) { testInteractiveMap(t, b, api) })
 
 	t.Run("login and roles", func(t *testing.T) {
 		b.open(t, "/login.html", "#whoami .who")

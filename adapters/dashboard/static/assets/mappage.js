@@ -1,43 +1,180 @@
-// Map page: every area with a recorded polygon, by province and status
-// (GET /api/v1/areas?province=&status=), drawn as SVG without map tiles.
-"use strict";
+// Map page: the areas of the register on an interactive map (MapLibre GL
+// JS, vendored under /vendor): the province boundaries
+// (GET /api/v1/map/boundaries), the areas' polygons as vector tiles
+// (GET /api/v1/map/tiles/{z}/{x}/{y}, clusters below zoom 8), filters by
+// province, status, class, hazard and operator, and a popup per area that
+// links to its page. Everything comes from this server.
+import * as maplibregl from "/vendor/maplibre-gl.mjs";
 
-(() => {
-  const { el, fmt, $ } = LR;
+const { el, fmt, $ } = LR;
+const FILL = { SHA: "#e0a526", CHA: "#c0392b", RELEASED: "#2e8b57" };
+const RESTRICTED = "#4a235a";
+const FILTERS = ["status", "class", "hazard", "operator"];
 
-  async function load(seq) {
-    const box = $("#map-error");
-    await LR.guarded(box, async () => {
-      const overview = await LR.api("/api/v1/overview", { minSequence: seq });
-      const province = LR.param("province"), status = LR.param("status");
-      const names = (overview.provinces || []).map((p) => p.province).sort();
-      $("#province-select").replaceChildren(el("option", { value: "" }, "all provinces"), ...names.map((n) => el("option", { value: n, selected: n === province }, n)));
-      $("#status-select").value = status;
-      const q = {};
-      if (province) q.province = province;
-      if (status) q.status = status;
-      const { rows, total } = await AreaMap.loadAreas(q);
-      const drawn = AreaMap.draw($("#map"), rows.map((a) => ({
-        id: a.area_id || a.id, status: a.status, geometry: a.geometry, restricted: AreaMap.restricted(a),
-        label: `${a.province}, ${a.district || ""}: ${a.status}, ${fmt.area(a.remaining_m2)} remaining` +
-          (AreaMap.restricted(a) ? `; access-restricted since ${fmt.date(a.restricted_since)} (${a.restriction_reason})` : ""),
-      })), { title: "hazard areas", empty: "No area matching these filters has a recorded polygon." });
-      const restricted = rows.filter(AreaMap.restricted).length;
-      $("#map-note").replaceChildren(`${fmt.int(drawn)} of ${fmt.int(total)} areas${province ? " in " + province : ""}${status ? " (" + status + ")" : ""} have a recorded polygon; `,
-        el("span", { "data-figure": "map-restricted" }, fmt.int(restricted)), ` of the ${fmt.int(total)} ${restricted === 1 ? "is" : "are"} access-restricted (hatched).`);
-      box.hidden = true;
-    });
+let map, boundaries, seq = -1, province = null;
+
+// areaFilter is the MapLibre filter of the chosen status, class, hazard and
+// operator.
+function areaFilter() {
+  const all = ["all"];
+  for (const f of FILTERS) {
+    const v = LR.param(f);
+    if (v) all.push(["==", ["get", f], v]);
   }
+  return all;
+}
 
-  $("#map-legend").replaceChildren(AreaMap.legend());
-  $("#filters").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const q = new URLSearchParams();
-    if ($("#province-select").value) q.set("province", $("#province-select").value);
-    if ($("#status-select").value) q.set("status", $("#status-select").value);
-    history.pushState(null, "", "/map.html" + (q.toString() ? "?" + q : ""));
-    load(0);
+function tileURL(s, prov) {
+  const q = new URLSearchParams({ v: String(s) });
+  if (prov) q.set("province", prov);
+  return location.origin + "/api/v1/map/tiles/{z}/{x}/{y}?" + q;
+}
+
+// boundsOf answers the [[w, s], [e, n]] of a province's boundary, or of all.
+function boundsOf(name) {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  for (const f of boundaries.features || []) {
+    if (name && f.properties.province !== name) continue;
+    const polys = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
+    for (const p of polys) for (const [x, y] of p[0]) { w = Math.min(w, x); e = Math.max(e, x); s = Math.min(s, y); n = Math.max(n, y); }
+  }
+  return w < e ? [[w, s], [e, n]] : null;
+}
+
+// drawn counts the areas (and the access-restricted ones) in the loaded
+// tiles that the filters keep, for the note and the tests.
+function drawn() {
+  const ids = new Set(), restricted = new Set();
+  for (const f of map.querySourceFeatures("areas", { sourceLayer: "areas", filter: areaFilter() })) {
+    ids.add(f.properties.id);
+    if (f.properties.restricted) restricted.add(f.properties.id);
+  }
+  return { ids, restricted };
+}
+
+function popup(lngLat, p) {
+  const body = el("div", { class: "area-popup" },
+    el("strong", {}, `${p.province}: ${p.status}`), el("br"),
+    `${p.class} · ${p.hazard}${p.operator ? " · " + p.operator : ""}`, el("br"),
+    `${fmt.area(p.remaining_m2)} remaining`, p.restricted ? el("span", { class: "badge" }, " access-restricted") : "", el("br"),
+    el("a", { href: LR.areaHref(p.id), "data-area": p.id }, "Open the area page"));
+  new maplibregl.Popup({ maxWidth: "280px" }).setLngLat(lngLat).setDOMContent(body).addTo(map);
+}
+
+function build(container) {
+  map = new maplibregl.Map({
+    container,
+    style: {
+      version: 8,
+      sources: {
+        boundaries: { type: "geojson", data: boundaries, attribution: boundaries.attribution || "" },
+        areas: { type: "vector", tiles: [tileURL(seq, province)], minzoom: 0, maxzoom: 14 },
+      },
+      layers: [
+        { id: "background", type: "background", paint: { "background-color": "#f4f1ea" } },
+        { id: "province-fill", type: "fill", source: "boundaries", paint: { "fill-color": "#ffffff", "fill-opacity": 0.6 } },
+        { id: "province-line", type: "line", source: "boundaries", paint: { "line-color": "#555", "line-width": 1.2 } },
+        { id: "clusters", type: "circle", source: "areas", "source-layer": "clusters",
+          paint: { "circle-color": "#5b6770", "circle-opacity": 0.7, "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 3, 30, 18] } },
+        { id: "areas-fill", type: "fill", source: "areas", "source-layer": "areas", filter: areaFilter(),
+          paint: { "fill-color": ["match", ["get", "status"], "SHA", FILL.SHA, "CHA", FILL.CHA, "RELEASED", FILL.RELEASED, "#888"], "fill-opacity": 0.6 } },
+        { id: "areas-line", type: "line", source: "areas", "source-layer": "areas", filter: ["all", areaFilter(), ["!=", ["get", "restricted"], true]],
+          paint: { "line-color": ["match", ["get", "status"], "SHA", FILL.SHA, "CHA", FILL.CHA, "RELEASED", FILL.RELEASED, "#888"], "line-width": 1.2 } },
+        { id: "areas-restricted", type: "line", source: "areas", "source-layer": "areas", filter: ["all", areaFilter(), ["==", ["get", "restricted"], true]],
+          paint: { "line-color": RESTRICTED, "line-width": 2, "line-dasharray": [3, 1.5] } },
+      ],
+    },
+    bounds: boundsOf(province) || [[102.3, 10.4], [107.7, 14.7]],
+    fitBoundsOptions: { padding: 20 },
+    attributionControl: { compact: false },
+    // The bearer token goes with every tile and boundary request.
+    transformRequest: (url) => (url.startsWith(location.origin + "/api/") && LR.token() ? { url, headers: { Authorization: "Bearer " + LR.token() } } : { url }),
   });
-  window.addEventListener("popstate", () => load(0));
-  LR.start(load);
-})();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  map.on("click", "areas-fill", (ev) => { if (ev.features && ev.features.length) popup(ev.lngLat, ev.features[0].properties); });
+  map.on("mouseenter", "areas-fill", () => { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "areas-fill", () => { map.getCanvas().style.cursor = ""; });
+  map.on("idle", note);
+  // The canvas follows its box (the page's layout can settle after the map
+  // starts: a style sheet, the legend, a narrower window).
+  new ResizeObserver(() => map.resize()).observe(container);
+  map.on("error", (ev) => { const box = $("#map-error"); box.hidden = false; box.className = "error"; box.textContent = "The map could not load: " + ((ev.error && ev.error.message) || ev.error); });
+  window.LRMap = map; // for the browser tests and the console
+}
+
+let restrictedTotal = 0;
+function note() {
+  const { ids, restricted } = drawn();
+  const c = map.getContainer();
+  c.dataset.drawn = String(ids.size);
+  c.dataset.restrictedDrawn = String(restricted.size);
+  c.dataset.zoom = map.getZoom().toFixed(2);
+  const chosen = FILTERS.map((f) => LR.param(f) && `${f} ${LR.param(f)}`).filter(Boolean).join(", ");
+  $("#map-note").replaceChildren(map.getZoom() < 8
+    ? "Zoom in (or choose a province) to see the areas' polygons; circles count the areas with a polygon. "
+    : `${fmt.int(ids.size)} areas with a polygon${province ? " in " + province : ""}${chosen ? " (" + chosen + ")" : ""} in the loaded tiles, ${fmt.int(restricted.size)} of them access-restricted (outlined dashed); `,
+  el("span", { "data-figure": "map-restricted" }, fmt.int(restrictedTotal)), ` open area${restrictedTotal === 1 ? " is" : "s are"} access-restricted${province ? " in " + province : ""}.`);
+}
+
+function legend() {
+  return el("p", { class: "legend" },
+    Object.keys(FILL).map((k) => el("span", { class: "key key-" + k.toLowerCase() }, k)),
+    el("span", { class: "key key-restricted", title: "RestrictAccess: survey and clearance cannot proceed until the restriction is lifted" }, "access-restricted (dashed outline)"),
+    el("span", { class: "key key-boundary" }, "province boundary"),
+    el("span", { class: "key key-cluster" }, "areas (zoomed out)"));
+}
+
+async function load(s) {
+  const box = $("#map-error");
+  await LR.guarded(box, async () => {
+    const overview = await LR.api("/api/v1/overview", { minSequence: s });
+    const names = (overview.provinces || []).map((p) => p.province).sort();
+    const operators = [...new Set((overview.capacity || []).map((d) => d.operator))].sort();
+    const chosen = LR.param("province");
+    $("#province-select").replaceChildren(el("option", { value: "" }, "all provinces"), ...names.map((n) => el("option", { value: n, selected: n === chosen }, n)));
+    $("#operator-select").replaceChildren(el("option", { value: "" }, "any"), ...operators.map((n) => el("option", { value: n, selected: n === LR.param("operator") }, n)));
+    for (const f of ["status", "class", "hazard"]) $(`#${f}-select`).value = LR.param(f);
+    const figures = chosen ? (overview.provinces || []).find((p) => p.province === chosen) : overview.national;
+    restrictedTotal = (figures && figures.restricted_areas) || 0;
+    if (!boundaries) {
+      try { boundaries = await LR.api("/api/v1/map/boundaries"); } catch (e) {
+        if (!(e instanceof LR.APIError) || e.status !== 404) throw e;
+        boundaries = { type: "FeatureCollection", features: [] };
+      }
+      $("#map-attribution").textContent = boundaries.attribution || "";
+    }
+    const newSeq = overview.sequence;
+    if (!map) {
+      seq = newSeq; province = chosen;
+      build($("#map"));
+    } else {
+      if (newSeq !== seq || chosen !== province) {
+        seq = newSeq;
+        map.getSource("areas").setTiles([tileURL(seq, chosen)]);
+      }
+      if (chosen !== province) {
+        province = chosen;
+        const b = boundsOf(province);
+        if (b) map.fitBounds(b, { padding: 20, duration: 0 });
+      }
+      const f = areaFilter();
+      map.setFilter("areas-fill", f);
+      map.setFilter("areas-line", ["all", f, ["!=", ["get", "restricted"], true]]);
+      map.setFilter("areas-restricted", ["all", f, ["==", ["get", "restricted"], true]]);
+      note();
+    }
+    box.hidden = true;
+  });
+}
+
+$("#map-legend").replaceChildren(legend());
+$("#filters").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const q = new URLSearchParams();
+  for (const f of ["province", ...FILTERS]) if ($(`#${f}-select`).value) q.set(f, $(`#${f}-select`).value);
+  history.pushState(null, "", "/map.html" + (q.toString() ? "?" + q : ""));
+  load(0);
+});
+window.addEventListener("popstate", () => load(0));
+LR.start(load);
