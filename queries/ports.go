@@ -60,3 +60,12 @@ type AuditFilter struct {
 	// report reads a year's entries of three actions this way.
 	Brief bool
 }
+
+// MapRegister is a Register that reads just what a map draws: the areas
+// with a polygon, of a province ("" all), with ID, province, status,
+// classification, hazard, last operator, remaining m², geometry and the
+// restriction's start filled (the rest zero). Reads.MapAreas uses it when
+// the Register has it, and Areas otherwise.
+type MapRegister interface {
+	MapAreas(ctx context.Context, province string) ([]projections.AreaRow, error)
+}

@@ -77,6 +77,9 @@ type Queries interface {
 	Scenarios(ctx context.Context) (queries.ScenarioList, error)
 	CompareScenarios(ctx context.Context, q queries.CompareQuery) (queries.Comparison, error)
 	Overview(ctx context.Context) (queries.Overview, error)
+	// MapAreas answers the areas with a polygon of a province ("" all),
+	// with what the map's tiles draw and filter by.
+	MapAreas(ctx context.Context, province string) ([]queries.Area, error)
 }
 
 // The queries of the API, as package queries declares them.

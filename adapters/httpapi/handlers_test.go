@@ -47,7 +47,10 @@ func (f *fakeBackend) Projected() uint64                           { return f.st
 func (f *fakeBackend) WaitProjected(context.Context, uint64) error { return nil }
 func (f *fakeBackend) Handled() int64                              { return int64(len(f.handled)) }
 func (f *fakeBackend) Quarantined() int                            { return 2 }
-func (f *fakeBackend) Subscribe() (<-chan uint64, func())          { return make(chan uint64), func() {} }
+func (f *fakeBackend) MapAreas(_ context.Context, province string) ([]queries.Area, error) {
+	return nil, f.got(province)
+}
+func (f *fakeBackend) Subscribe() (<-chan uint64, func()) { return make(chan uint64), func() {} }
 
 func (f *fakeBackend) Areas(_ context.Context, q queries.AreaQuery) (queries.AreaPage, error) {
 	return queries.AreaPage{Areas: []queries.Area{{ID: "a1", Province: q.Province}}, Limit: q.Limit, Offset: q.Offset, Total: 7}, f.got(q)

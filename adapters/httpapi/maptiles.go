@@ -16,7 +16,6 @@ import (
 	"github.com/paulmach/orb/simplify"
 
 	"github.com/landrelease/landrelease/domain"
-	"github.com/landrelease/landrelease/queries"
 )
 
 // The map's vector tiles (Mapbox Vector Tile 2.1, gzipped) of the areas
@@ -107,12 +106,12 @@ func (m *mapTiles) keep(seq uint64, key string, b []byte) {
 
 // build reads the areas of province ("" all) with a polygon.
 func (ix *mapIndex) build(ctx context.Context, q Queries, province string) {
-	page, err := q.Areas(ctx, queries.AreaQuery{Province: province})
+	areas, err := q.MapAreas(ctx, province)
 	if err != nil {
 		ix.err = err
 		return
 	}
-	for _, a := range page.Areas {
+	for _, a := range areas {
 		g := parsePolygonal(a.Geometry)
 		if g == nil {
 			continue

@@ -192,6 +192,11 @@ func (r sqlRegister) Areas(ctx context.Context, f queries.AreaFilter) ([]project
 	return r.db.Areas(ctx, sqlstore.AreaFilter(f))
 }
 
+// MapAreas reads what the map draws (queries.MapRegister).
+func (r sqlRegister) MapAreas(ctx context.Context, province string) ([]projections.AreaRow, error) {
+	return r.db.MapAreas(ctx, province)
+}
+
 func (r sqlRegister) Area(ctx context.Context, id uuid.UUID) (projections.AreaRow, error) {
 	return r.db.Area(ctx, id)
 }
