@@ -33,6 +33,9 @@ type Config struct {
 	// served at /api/v1/map/boundaries for the map (nil: 404); the map
 	// shows its "attribution" member, if any, as the credit line.
 	Boundaries []byte
+	// Basemap is the offline basemap served at /api/v1/map/basemap/ (nil:
+	// none; the map shows the boundaries only).
+	Basemap Basemap
 }
 
 func (c *Config) defaults() {
@@ -107,6 +110,8 @@ func New(cfg Config, backend Backend, tokens *Tokens, dashboard http.Handler) *S
 		{method: "GET", path: "/api/v1/overview", access: readers, h: s.overview},
 		{method: "GET", path: "/api/v1/map/tiles/{z}/{x}/{y}", access: readers, h: s.mapTile},
 		{method: "GET", path: "/api/v1/map/boundaries", access: readers, h: s.mapBoundaries},
+		{method: "GET", path: "/api/v1/map", access: readers, h: s.mapInfo},
+		{method: "GET", path: "/api/v1/map/basemap/{z}/{x}/{y}", access: readers, h: s.basemapTile},
 		{method: "GET", path: "/api/v1/stream", access: readers, h: s.stream, stream: true},
 		{method: "GET", path: "/api/v1/tokens", access: admins, h: s.listTokens},
 		{method: "POST", path: "/api/v1/tokens", access: admins, h: s.createToken},

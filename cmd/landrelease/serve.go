@@ -22,7 +22,7 @@ func serveVerb() verb {
 	return verb{
 		name:    "serve",
 		summary: "the HTTP API and the dashboard, with the projections kept live",
-		usage:   "serve [--http ADDR] [--insecure-local] [--bus local|nats]",
+		usage:   "serve [--http ADDR] [--insecure-local] [--bus local|nats] [--basemap FILE.mbtiles]",
 		help: `Serves the HTTP API under /api/v1/ (docs/api.md; the OpenAPI document is at
 /api/v1/openapi.json) and the dashboard at /, from one process. The
 projections follow the event history live: a command accepted through the
@@ -50,6 +50,11 @@ holds one younger than that, and keeps the newest 14; the health endpoint
 (/api/v1/health, "backup") and the dashboard show the last good one and
 any failure since. The history's snapshot holds this server's appends for
 its duration (commands wait, reads go on); see docs/operations.md.
+The map page draws the province boundaries (Cambodia's ship with the
+binary) and the areas; --basemap FILE adds an offline basemap from an
+MBTiles archive you supply (for example one your GIS unit exported), served
+from this machine: nothing is fetched from the internet. PMTiles archives
+are not read (convert one to MBTiles with the pmtiles tool first).
 
 Stop with Ctrl-C: requests in flight finish first.`,
 		flags: func(fs *flag.FlagSet) any {
@@ -59,6 +64,7 @@ Stop with Ctrl-C: requests in flight finish first.`,
 			fs.StringVar(&o.bus, "bus", "", "command bus: `local` (in process) or nats (shared by replicas); default nats with --nats-url, else local")
 			fs.BoolVar(&o.verbose, "verbose", false, "log every request on stderr")
 			o.backup.register(fs)
+			fs.StringVar(&o.basemap, "basemap", "", "an offline basemap for the map page: an MBTiles `file` (raster png/jpg/webp or vector pbf tiles), served at /api/v1/map/basemap/")
 			return o
 		},
 		run: runServe,
@@ -71,6 +77,7 @@ type serveOpts struct {
 	bus           string
 	verbose       bool
 	backup        backupFlags // scheduled backups (backupschedule.go)
+	basemap       string
 	// ready, if set (tests), gets the base URL once the server listens.
 	ready func(url string)
 }
@@ -183,6 +190,15 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		defer func() { stopBackups(); <-backedUp }()
 	}
 
+	var basemap httpapi.Basemap
+	if opts.basemap != "" {
+		m, err := openMBTiles(ctx, opts.basemap)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		basemap = m
+	}
 	level := slog.LevelWarn
 	if opts.verbose {
 		level = slog.LevelDebug
@@ -191,6 +207,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		Country:       a.g.country,
 		InsecureLocal: opts.insecureLocal,
 		Boundaries:    mapBoundaries(a.g.country),
+		Basemap:       basemap,
 		Log:           slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
 	}, api, httpapi.NewTokens(bucket, a.g.country), dashboardHandler())
 	url := "http://" + ln.Addr().String()

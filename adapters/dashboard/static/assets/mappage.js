@@ -11,7 +11,7 @@ const FILL = { SHA: "#e0a526", CHA: "#c0392b", RELEASED: "#2e8b57" };
 const RESTRICTED = "#4a235a";
 const FILTERS = ["status", "class", "hazard", "operator"];
 
-let map, boundaries, seq = -1, province = null;
+let map, boundaries, basemap = null, seq = -1, province = null;
 
 // areaFilter is the MapLibre filter of the chosen status, class, hazard and
 // operator.
@@ -61,18 +61,43 @@ function popup(lngLat, p) {
   new maplibregl.Popup({ maxWidth: "280px" }).setLngLat(lngLat).setDOMContent(body).addTo(map);
 }
 
+// basemapStyle answers the sources and layers of the offline basemap
+// (serve --basemap): a raster archive as it is; a vector one (pbf) drawn
+// with the OpenMapTiles layer names it has (water, landcover, waterway,
+// transportation, boundary), plain.
+function basemapStyle() {
+  if (!basemap) return { sources: {}, layers: [] };
+  const src = { tiles: [location.origin + "/api/v1/map/basemap/{z}/{x}/{y}"], minzoom: basemap.minzoom, maxzoom: basemap.maxzoom, attribution: basemap.attribution || "" };
+  if (basemap.bounds) src.bounds = basemap.bounds;
+  if (basemap.format !== "pbf") {
+    return { sources: { basemap: { type: "raster", tileSize: basemap.tile_size || 256, ...src } }, layers: [{ id: "basemap", type: "raster", source: "basemap" }] };
+  }
+  const has = (l) => !basemap.vector_layers || basemap.vector_layers.includes(l);
+  const layers = [
+    has("landcover") && { id: "bm-landcover", type: "fill", source: "basemap", "source-layer": "landcover", paint: { "fill-color": "#dfe9cf", "fill-opacity": 0.6 } },
+    has("water") && { id: "bm-water", type: "fill", source: "basemap", "source-layer": "water", paint: { "fill-color": "#aad3df" } },
+    has("waterway") && { id: "bm-waterway", type: "line", source: "basemap", "source-layer": "waterway", paint: { "line-color": "#aad3df", "line-width": 1 } },
+    has("transportation") && { id: "bm-roads", type: "line", source: "basemap", "source-layer": "transportation", paint: { "line-color": "#b9b2a5", "line-width": 1 } },
+    has("boundary") && { id: "bm-boundary", type: "line", source: "basemap", "source-layer": "boundary", paint: { "line-color": "#9e9cab", "line-width": 1, "line-dasharray": [3, 2] } },
+  ].filter(Boolean);
+  return { sources: { basemap: { type: "vector", ...src } }, layers };
+}
+
 function build(container) {
+  const bm = basemapStyle();
   map = new maplibregl.Map({
     container,
     style: {
       version: 8,
       sources: {
+        ...bm.sources,
         boundaries: { type: "geojson", data: boundaries, attribution: boundaries.attribution || "" },
         areas: { type: "vector", tiles: [tileURL(seq, province)], minzoom: 0, maxzoom: 14 },
       },
       layers: [
         { id: "background", type: "background", paint: { "background-color": "#f4f1ea" } },
-        { id: "province-fill", type: "fill", source: "boundaries", paint: { "fill-color": "#ffffff", "fill-opacity": 0.6 } },
+        ...bm.layers,
+        { id: "province-fill", type: "fill", source: "boundaries", paint: { "fill-color": "#ffffff", "fill-opacity": basemap ? 0.1 : 0.6 } },
         { id: "province-line", type: "line", source: "boundaries", paint: { "line-color": "#555", "line-width": 1.2 } },
         { id: "clusters", type: "circle", source: "areas", "source-layer": "clusters",
           paint: { "circle-color": "#5b6770", "circle-opacity": 0.7, "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 3, 30, 18] } },
@@ -99,7 +124,14 @@ function build(container) {
   // The canvas follows its box (the page's layout can settle after the map
   // starts: a style sheet, the legend, a narrower window).
   new ResizeObserver(() => map.resize()).observe(container);
-  map.on("error", (ev) => { const box = $("#map-error"); box.hidden = false; box.className = "error"; box.textContent = "The map could not load: " + ((ev.error && ev.error.message) || ev.error); });
+  map.on("error", (ev) => {
+    // A basemap archive with holes is not an error of the map.
+    if (ev.sourceId === "basemap") { console.warn("basemap:", ev.error && ev.error.message); return; }
+    const box = $("#map-error");
+    box.hidden = false;
+    box.className = "error";
+    box.textContent = "The map could not load: " + ((ev.error && ev.error.message) || ev.error);
+  });
   window.LRMap = map; // for the browser tests and the console
 }
 
@@ -138,6 +170,7 @@ async function load(s) {
     const figures = chosen ? (overview.provinces || []).find((p) => p.province === chosen) : overview.national;
     restrictedTotal = (figures && figures.restricted_areas) || 0;
     if (!boundaries) {
+      basemap = (await LR.api("/api/v1/map")).basemap;
       try { boundaries = await LR.api("/api/v1/map/boundaries"); } catch (e) {
         if (!(e instanceof LR.APIError) || e.status !== 404) throw e;
         boundaries = { type: "FeatureCollection", features: [] };
