@@ -108,7 +108,9 @@ func Handler() http.Handler {
 		h.Set("Cache-Control", "no-cache")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		if strings.HasSuffix(name, ".html") {
+		// Pages, and scripts too: a worker (the map's) runs under the
+		// policy sent with its own script, not its page's.
+		if strings.HasSuffix(name, ".html") || strings.HasSuffix(name, ".js") || strings.HasSuffix(name, ".mjs") {
 			h.Set("Content-Security-Policy", contentSecurityPolicy)
 		}
 		if page, ok := rendered[name]; ok {

@@ -87,7 +87,7 @@ func TestAssetsAreEmbeddedAndServed(t *testing.T) {
 		if len(body) < 100 {
 			t.Errorf("GET %s: %d bytes, want the embedded file", path, len(body))
 		}
-		if ctype == "text/html" && !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+		if (ctype == "text/html" || ctype == "text/javascript") && !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'self'") {
 			t.Errorf("GET %s: no same-origin Content-Security-Policy", path)
 		}
 	}

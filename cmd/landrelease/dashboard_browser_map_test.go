@@ -96,6 +96,9 @@ func testInteractiveMap(t *testing.T, b *browser, api apiClient) {
 	if got := b.attr(t, ".maplibregl-popup a[data-area]", "data-area"); got != clicked {
 		t.Logf("clicked near %s, the popup is of %s (overlapping polygons)", clicked, got)
 	}
+	if foreign := evaluate[[]string](t, b, `performance.getEntriesByType("resource").map((e) => e.name).filter((u) => !u.startsWith(location.origin + "/"))`); len(foreign) > 0 {
+		t.Errorf("the map loaded from elsewhere: %v", foreign)
+	}
 	b.screenshot(t, "map-popup")
 	b.noProblems(t, "map")
 	b.do(t, chromedp.Click(".maplibregl-popup a[data-area]"))
