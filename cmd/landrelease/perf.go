@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	osexec "os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -123,7 +124,13 @@ func runBench(ctx context.Context, a *app, o any, args []string) int {
 		}
 	}
 	start := time.Now()
-	rep, err := perf.Run(ctx, opts.cfg, benchHost{}, a.stderr)
+	// exec runs as a child process of this binary, so that its peak RSS
+	// is the verb's alone, as a user sees it.
+	bin, err := os.Executable()
+	if err != nil {
+		return fail(a, "bench", fmt.Errorf("find the landrelease binary to run exec: %w", err))
+	}
+	rep, err := perf.Run(ctx, opts.cfg, benchHost{bin: bin}, a.stderr)
 	if err != nil {
 		return fail(a, "bench", err)
 	}
@@ -145,8 +152,10 @@ func runBench(ctx context.Context, a *app, o any, args []string) int {
 }
 
 // benchHost gives the bench harness (internal/perf) the engine and the
-// verbs of this command.
-type benchHost struct{}
+// verbs of this command. With bin (the landrelease binary) exec runs as a
+// child process and reports its own peak RSS; without (the go test
+// benchmarks, whose binary is the test's) it runs in the harness's process.
+type benchHost struct{ bin string }
 
 func (benchHost) OpenEngine(ctx context.Context, dir string) (perf.Engine, error) {
 	g := defaultGlobals()
@@ -158,8 +167,21 @@ func (benchHost) OpenEngine(ctx context.Context, dir string) (perf.Engine, error
 	return perf.Engine{Store: e.store, Handler: e.handler, Close: e.Close}, nil
 }
 
-func (benchHost) Exec(ctx context.Context, dataDir, history string) error {
-	return runVerbIn(ctx, execVerb(), dataDir, history)
+func (h benchHost) Exec(ctx context.Context, dataDir, history string) (float64, error) {
+	if h.bin == "" {
+		return 0, runVerbIn(ctx, execVerb(), dataDir, history)
+	}
+	cmd := osexec.CommandContext(ctx, h.bin, "--data-dir", dataDir, "exec", history) // stdout: one line a command, discarded
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 2000 {
+			msg = "…" + msg[len(msg)-2000:]
+		}
+		return 0, fmt.Errorf("%s exec: %w: %s", h.bin, err, msg)
+	}
+	return maxRSSMiB(cmd.ProcessState), nil
 }
 
 func (benchHost) Import(ctx context.Context, dataDir, csv string) error {

@@ -22,6 +22,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	pg := os.Getenv("LANDRELEASE_TEST_PG")
+	t.Setenv(testAsCLI, "1") // bench runs exec as a child of this binary
 	code, out, errOut := run(t, "", "bench", "--scales", "0.01,0.02", "--quick", "--json", "--dir", filepath.Join(dir, "scratch"),
 		"--markdown", doc, "--pg", pg)
 	if code != exitOK {
@@ -55,6 +56,9 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 			}
 			if p.PeakRSSMiB <= 0 {
 				t.Errorf("%s: %s has no peak RSS", perf.ScaleName(s.Scale), p.Key)
+			}
+			if p.Child != (p.Key == "exec") {
+				t.Errorf("%s: %s ran in a child process: %v; want exec alone there (its peak is the verb's own)", perf.ScaleName(s.Scale), p.Key, p.Child)
 			}
 		}
 		for _, key := range perf.PhaseKeys() {

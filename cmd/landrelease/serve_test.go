@@ -134,12 +134,20 @@ var (
 
 // TestMain removes the shared demo data dir after the tests.
 func TestMain(m *testing.M) {
+	// A test that runs this binary as the landrelease command (bench runs
+	// exec as a child of os.Executable()) sets testAsCLI for its children.
+	if os.Getenv(testAsCLI) == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	code := m.Run()
 	if demoDir != "" {
 		os.RemoveAll(demoDir)
 	}
 	os.Exit(code)
 }
+
+// testAsCLI makes the test binary run as 'landrelease' (see TestMain).
+const testAsCLI = "LANDRELEASE_TEST_AS_CLI"
 
 // client calls the API with a token ("" sends none). A request waits for
 // its answer as long as the server works on it, until the test's deadline

@@ -113,8 +113,11 @@ type Engine struct {
 type Host interface {
 	// OpenEngine opens the engine of the data dir dir.
 	OpenEngine(ctx context.Context, dir string) (Engine, error)
-	// Exec runs 'landrelease --data-dir dataDir exec history'.
-	Exec(ctx context.Context, dataDir, history string) error
+	// Exec runs 'landrelease --data-dir dataDir exec history'. A host that
+	// runs it as a child process of the landrelease binary returns the
+	// child's peak RSS in MiB (its rusage, what a user running the verb
+	// sees); one that runs it in the harness's own process returns 0.
+	Exec(ctx context.Context, dataDir, history string) (peakMiB float64, err error)
 	// Import runs 'landrelease --data-dir dataDir import csv'.
 	Import(ctx context.Context, dataDir, csv string) error
 	// Projections is the projection runner's configuration the read model
@@ -232,11 +235,16 @@ func rawEventMsg(i int) *nats.Msg {
 }
 
 // exec runs 'landrelease exec' of the history into a fresh data dir and
-// returns the events it stored.
+// returns the events it stored. When the host runs it as a child process,
+// the phase's peak RSS is the child's: the harness's own memory (the
+// scratch stores of the ceilings, what earlier phases left) stays out of
+// the figure.
 func (b *bencher) exec(ctx context.Context, store, history string) (float64, error) {
-	if err := b.host.Exec(ctx, store, history); err != nil {
+	peak, err := b.host.Exec(ctx, store, history)
+	if err != nil {
 		return 0, err
 	}
+	b.childPeakMiB = peak
 	eng, err := b.host.OpenEngine(ctx, store)
 	if err != nil {
 		return 0, err

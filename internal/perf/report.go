@@ -39,8 +39,11 @@ func benchTables(rep Report) []benchTable {
 				ratio = fmt.Sprintf("%.2f of %s", p.Ratio, phaseSpecs[p.Ceiling].name)
 			}
 			target := p.Target
-			t.rows = append(t.rows, []string{p.Name, formatCount(p.Units, p.Unit), formatSeconds(p.Seconds), formatRate(p), ratio, target,
-				fmt.Sprintf("%.0f MiB", p.PeakRSSMiB)})
+			peak := fmt.Sprintf("%.0f MiB", p.PeakRSSMiB)
+			if p.Child {
+				peak += " (own process)"
+			}
+			t.rows = append(t.rows, []string{p.Name, formatCount(p.Units, p.Unit), formatSeconds(p.Seconds), formatRate(p), ratio, target, peak})
 		}
 		out = append(out, t)
 	}

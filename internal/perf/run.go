@@ -98,7 +98,11 @@ type Phase struct {
 	Target     string  `json:"target,omitempty"`
 	Met        *bool   `json:"met,omitempty"`
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
-	Skipped    string  `json:"skipped,omitempty"`
+	// Child: the work ran in a child process (the landrelease binary
+	// running the verb) and PeakRSSMiB is that process's peak (rusage),
+	// not the harness's.
+	Child   bool   `json:"child,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // GrowthRow is how a phase's cost per unit grows with the scale.
@@ -180,6 +184,9 @@ type bencher struct {
 	scale    float64
 	progress io.Writer
 	res      Scale
+	// childPeakMiB is set by a phase whose work ran in a child process:
+	// its peak RSS replaces the harness's own.
+	childPeakMiB float64
 }
 
 func (b *bencher) logf(format string, args ...any) {
@@ -195,6 +202,7 @@ func (b *bencher) measure(key string, fn func() (float64, error)) error {
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
+	b.childPeakMiB = 0
 	start := time.Now()
 	units, err := fn()
 	d := time.Since(start)
@@ -203,6 +211,9 @@ func (b *bencher) measure(key string, fn func() (float64, error)) error {
 	}
 	p := Phase{Key: key, Group: spec.group, Name: spec.name, Unit: spec.unit, Units: units, Seconds: d.Seconds(),
 		Rate: units / d.Seconds(), PeakRSSMiB: peakRSSMiB()}
+	if b.childPeakMiB > 0 {
+		p.PeakRSSMiB, p.Child = b.childPeakMiB, true
+	}
 	b.judge(&p, spec)
 	b.res.Phases = append(b.res.Phases, p)
 	b.logf("%s: %s in %s (%s)", spec.name, formatCount(units, spec.unit), formatSeconds(p.Seconds), formatRate(p))
