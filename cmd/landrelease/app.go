@@ -115,6 +115,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "landrelease %s: %v\n", name, err)
 		return exitUsage
 	}
+	applyMemoryLimit(a.g.memLimit)
 	return v.run(ctx, a, opts, fs.Args())
 }
 

@@ -20,6 +20,7 @@ type globals struct {
 	country    string
 	replicas   int // 0: let the store choose (3 on a cluster of 3 or more servers, else 1)
 	cacheSize  int // aggregate states the command handler keeps in memory
+	memLimit   int // soft limit of the Go runtime's memory, MiB (0: none)
 	nats       natsFlags
 	prov       provFlags // provincial offices (province.go)
 }
@@ -29,7 +30,11 @@ func defaultGlobals() globals {
 	if n, ok := handling.CacheSizeFrom(os.Getenv); ok { // LANDRELEASE_CACHE_SIZE
 		cache = n
 	}
-	return globals{dataDir: "./landrelease-data", country: "KH", cacheSize: cache}
+	memLimit := defaultMemoryLimitMiB
+	if n, ok := memoryLimitFrom(os.Getenv); ok { // LANDRELEASE_MEMORY_LIMIT
+		memLimit = n
+	}
+	return globals{dataDir: "./landrelease-data", country: "KH", cacheSize: cache, memLimit: memLimit}
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -41,6 +46,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	g.nats.register(fs)
 	g.prov.register(fs)
 	fs.IntVar(&g.cacheSize, "cache-size", g.cacheSize, "aggregate `states` the command handler keeps in memory (about 1 KiB each), the least recently used evicted first and loaded again from the history when needed; the default holds every aggregate of a 10× history (55,000 areas)")
+	fs.IntVar(&g.memLimit, "memory-limit", g.memLimit, "soft limit of the process's Go memory in `MiB`: near it the garbage collector runs more often instead of letting the heap grow to twice its live size (never a failure: above it the collector only works harder); 0 for none; GOMEMLIMIT, when set, wins; LANDRELEASE_MEMORY_LIMIT sets the default")
 	fs.IntVar(&g.replicas, "replicas", g.replicas, "replicas of the history stream on a --nats-url cluster (1 to 5); 0 chooses 3 on a cluster of 3 or more servers, else 1, and keeps an existing stream's count; a number changes an existing stream to it")
 }
 
@@ -60,6 +66,9 @@ func (g *globals) validate() error {
 	errs = append(errs, g.prov.validate(g)...)
 	if g.cacheSize < 1 {
 		errs = append(errs, fmt.Errorf("--cache-size %d: want at least 1", g.cacheSize))
+	}
+	if err := validMemoryLimit(g.memLimit); err != nil {
+		errs = append(errs, err)
 	}
 	if g.replicas < 0 || g.replicas > 5 {
 		errs = append(errs, fmt.Errorf("--replicas %d: want 1 to 5, or 0 to choose", g.replicas))
