@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -137,7 +139,10 @@ func TestMain(m *testing.M) {
 	// A test that runs this binary as the landrelease command (bench runs
 	// exec as a child of os.Executable()) sets testAsCLI for its children.
 	if os.Getenv(testAsCLI) == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM) // as main
+		code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	code := m.Run()
 	if demoDir != "" {

@@ -91,6 +91,9 @@ func (b *bencher) run(ctx context.Context, dir string) error {
 		if err := b.coldStart(ctx, store); err != nil {
 			return err
 		}
+		if err := b.serveStart(ctx, store); err != nil {
+			return err
+		}
 	}
 	// A fresh engine for the reads, as a separate command would have.
 	eng, err := b.host.OpenEngine(ctx, store)
