@@ -86,6 +86,7 @@ func runState(ctx context.Context, a *app, o any, args []string) int {
 			return fail(a, "state", err)
 		}
 		defer eng.Close()
+		defer replayGCPercent()()
 		if fold, err = queries.ReplayState(ctx, eng.store, keep); err != nil {
 			return fail(a, "state", err)
 		}
