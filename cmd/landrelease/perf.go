@@ -36,9 +36,11 @@ same machine:
   replay   raw ordered-consumer read + JSON decode against a rebuild of
            every projection into SQLite and into PostgreSQL, and
            state --as-of in the middle of the history
-  query    loading one aggregate (against a raw last-message get), one
-           work plan, a deterministic forecast, Monte Carlo forecasts of
-           1,000 and 10,000 trials
+  query    cold start of an engine to its first accepted command, and of
+           'landrelease serve' (a child process) to its first dashboard
+           page and first command; loading one aggregate (against a raw
+           last-message get), one work plan, a deterministic forecast,
+           Monte Carlo forecasts of 1,000 and 10,000 trials
 
 The replays of a history of 100,000 events or more start once the
 store's dedupe window (2 minutes) has passed since it was loaded, as a
@@ -46,9 +48,12 @@ rebuild usually does: a server restarted within it first rebuilds the map
 of every message ID written since, which at 100× is hundreds of MB.
 
 Every phase reports its time, its rate, its ratio to its ceiling, its
-target (✔ met, ✘ missed) and its peak RSS: the whole process (the
-embedded NATS server included), with the kernel's high-water mark reset
-before the phase (Linux: /proc/self/clear_refs). With several scales, the
+target (✔ met, ✘ missed) and its peak RSS. exec and serve run as child
+processes of this binary, as a user runs them, and their peak RSS is the
+child's own (rusage, "(own process)"); the other phases run in the bench
+process and their peak is the whole process's (the embedded NATS server
+included), with the kernel's high-water mark reset before the phase
+(Linux: /proc/self/clear_refs). With several scales, the
 growth column gives each phase's cost per unit of work at that scale
 divided by its cost at the smallest scale: 1 is linear, above 1 worse
 than linear.
