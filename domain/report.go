@@ -59,6 +59,13 @@ const (
 	StatusOK             = "ok"
 	StatusAlreadyApplied = "already-applied"
 	StatusRefused        = "refused"
+
+	// A provincial office's commands (docs/operations.md, "Provincial
+	// office"): validated on its mirror of the national history and held in
+	// its outbox until the national engine decides them.
+	StatusPending          = "pending"            // in the outbox, not decided yet
+	StatusApplied          = "applied"            // decided nationally: applied, with its sequence
+	StatusRefusedAfterSync = "refused-after-sync" // decided nationally: refused, with the reason
 )
 
 // CommandReport is what happened to one command, in the one shape every face
@@ -68,7 +75,7 @@ type CommandReport struct {
 	Line      int          `json:"line"`
 	Command   string       `json:"command,omitempty"`
 	CommandID string       `json:"command_id,omitempty"`
-	Status    string       `json:"status"` // ok, already-applied or refused
+	Status    string       `json:"status"` // ok, already-applied or refused; on a provincial office pending, applied or refused-after-sync
 	Sequence  uint64       `json:"sequence,omitempty"`
 	EventIDs  []string     `json:"event_ids,omitempty"`
 	Error     *ErrorReport `json:"error,omitempty"`

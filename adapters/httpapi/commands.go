@@ -3,6 +3,8 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,6 +22,19 @@ type commandsAnswer struct {
 	Applied  int                    `json:"applied"`
 	Already  int                    `json:"already_applied"`
 	Refused  int                    `json:"refused"`
+	Pending  int                    `json:"pending,omitempty"` // a provincial office: queued in its outbox, decided nationally later
+}
+
+// Queuer is what a backend of a provincial office adds: its commands are not
+// applied there but validated on its mirror of the national history and held
+// in the office's outbox until the national engine decides them
+// (docs/operations.md, "Provincial office"). Queue answers a report with
+// status pending, or the national outcome once known (applied,
+// refused-after-sync), or the local refusal as an error. Queues is false on
+// a backend that applies commands itself.
+type Queuer interface {
+	Queues() bool
+	Queue(ctx context.Context, env domain.CommandEnvelope) (domain.CommandReport, error)
 }
 
 // maxBatchCommands bounds one JSON Lines request.
@@ -50,6 +65,19 @@ func (s *Server) commands(w http.ResponseWriter, r *http.Request, p *domain.Prin
 			return commandDecodeError(err)
 		}
 		env.Principal = p
+		if q, ok := s.backend.(Queuer); ok && q.Queues() {
+			rep, err := q.Queue(r.Context(), env)
+			if err != nil {
+				return err
+			}
+			rep.Line = 1
+			status := http.StatusOK
+			if rep.Status == domain.StatusPending {
+				status = http.StatusAccepted
+			}
+			writeJSON(w, status, answerOf([]domain.CommandReport{rep}))
+			return nil
+		}
 		res, err := s.backend.Handle(r.Context(), env)
 		if err != nil {
 			return err
@@ -90,6 +118,18 @@ func (s *Server) commands(w http.ResponseWriter, r *http.Request, p *domain.Prin
 	if len(decodeErrs) > 0 {
 		firstErr = commandDecodeError(decodeErrs[0])
 	}
+	if q, ok := s.backend.(Queuer); ok && q.Queues() {
+		for i, env := range envs {
+			rep, err := q.Queue(r.Context(), env)
+			if err != nil {
+				firstErr = cmp.Or(firstErr, err)
+				rep = domain.Report(0, env, domain.Outcome{Err: err})
+			}
+			rep.Line = lines[i]
+			results = append(results, rep)
+		}
+		envs = nil
+	}
 	outcomes := s.backend.HandleBatch(r.Context(), envs)
 	for i, o := range outcomes {
 		if o.Err != nil && firstErr == nil {
@@ -126,10 +166,12 @@ func answerOf(results []domain.CommandReport) commandsAnswer {
 	a := commandsAnswer{Results: results}
 	for _, r := range results {
 		switch r.Status {
-		case domain.StatusOK:
+		case domain.StatusOK, domain.StatusApplied:
 			a.Applied++
 		case domain.StatusAlreadyApplied:
 			a.Already++
+		case domain.StatusPending:
+			a.Pending++
 		default:
 			a.Refused++
 		}

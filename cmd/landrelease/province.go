@@ -169,14 +169,3 @@ type provinceStore struct{ *lrjs.Store }
 func (provinceStore) Append(context.Context, []domain.Write) (uint64, error) {
 	return 0, errQueued
 }
-
-// officeAPIRefusal answers a command sent to a provincial office's HTTP
-// API: not queued there yet (docs/operations.md, "Provincial office").
-func officeAPIRefusal(office string, env domain.CommandEnvelope) error {
-	op := "command"
-	if env.Command != nil {
-		op = env.Command.CommandName()
-	}
-	return &domain.Error{Op: op, Kind: domain.ErrForbidden, Problems: []domain.Problem{{Reason: fmt.Sprintf(
-		"this is the provincial office %s: its API does not take commands yet; queue them with 'landrelease exec' on the office (they are decided nationally when the line allows; docs/operations.md, \"Provincial office\")", office)}}}
-}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -167,8 +168,9 @@ func readerConn(t testing.TB, n *national) *nats.Conn {
 }
 
 // A provincial office's serve shows its sync state to every dashboard page
-// (/api/v1/health's "office") and refuses commands through its API, saying
-// to queue them with exec.
+// (/api/v1/health's "office") and queues commands sent to its API in the
+// outbox, as exec does: pending (202), with the role of the caller's token,
+// refusing a role the national engine would refuse.
 func TestProvincialOfficeServeShowsSync(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two engines and a leaf link")
@@ -186,6 +188,8 @@ func TestProvincialOfficeServeShowsSync(t *testing.T) {
 		t.Fatal(r)
 	}
 	token := createToken(t, o.dir, "admin", "office-admin")
+	mapuToken := createToken(t, o.dir, "mapu:Battambang", "battambang-mapu")
+	pailinToken := createToken(t, o.dir, "mapu:Pailin", "pailin-mapu")
 	base := startServe(t, o.dir, o.argv()[2:]...)
 	c := newClient(t, base, token)
 	var h struct {
@@ -195,9 +199,50 @@ func TestProvincialOfficeServeShowsSync(t *testing.T) {
 	if h.Office == nil || h.Office.Office != "kh-battambang" || h.Office.LinkUp || h.Office.Pending != 1 || h.Office.MirrorLast != 1 {
 		t.Fatalf("health's office: %+v", h.Office)
 	}
-	code, body := c.do("POST", "/api/v1/commands", cancelCmd(uuid.Must(uuid.NewV7()), area, "via the API"))
-	if code != 403 || !strings.Contains(string(body), "landrelease exec") {
+	// A second area registered through the office's API, as its MAPU.
+	mapu := newClient(t, base, mapuToken)
+	area2 := uuid.New()
+	id := uuid.Must(uuid.NewV7())
+	code, body := mapu.do("POST", "/api/v1/commands", json.RawMessage(provRegisterLineWithID(area2, "Battambang", id)))
+	var ans struct {
+		Pending int `json:"pending"`
+		Results []struct {
+			Status    string `json:"status"`
+			CommandID string `json:"command_id"`
+		} `json:"results"`
+	}
+	if code != 202 || json.Unmarshal(body, &ans) != nil || ans.Pending != 1 || ans.Results[0].Status != statusPending || ans.Results[0].CommandID != id.String() {
 		t.Fatalf("a command through the office's API: %d %s", code, body)
+	}
+	// The same command again is the same pending command, not a second one.
+	if code, body = mapu.do("POST", "/api/v1/commands", json.RawMessage(provRegisterLineWithID(area2, "Battambang", id))); code != 202 {
+		t.Fatalf("the same command again: %d %s", code, body)
+	}
+	c.getJSON("/api/v1/health", &h)
+	if h.Office.Pending != 2 {
+		t.Fatalf("after the API's command, %d pending, want 2 (exec's and the API's)", h.Office.Pending)
+	}
+	// Pailin's MAPU may not use Battambang's office; a command that breaks
+	// a rule is refused at once, not queued.
+	pailin := newClient(t, base, pailinToken)
+	if code, body = pailin.do("POST", "/api/v1/commands", cancelCmd(uuid.Must(uuid.NewV7()), area, "from Pailin")); code != 403 || !strings.Contains(string(body), "mapu:Battambang") {
+		t.Fatalf("Pailin's MAPU through Battambang's office: %d %s", code, body)
+	}
+	early := cancelCmd(uuid.Must(uuid.NewV7()), area, "before it was registered")
+	early["data"].(map[string]any)["on"] = "2023-01-01"
+	if code, body = mapu.do("POST", "/api/v1/commands", early); code != 422 || !strings.Contains(string(body), `"field": "on"`) {
+		t.Fatalf("a cancellation dated before the area's registration: %d %s", code, body)
+	}
+	// A batch: one line queued, one refused (an area in Pailin).
+	batch := provRegisterLine(uuid.New(), "Battambang") + "\n" + provRegisterLine(uuid.New(), "Pailin") + "\n"
+	ans.Pending = 0
+	if code, body = mapu.do("POST", "/api/v1/commands", batch); code != 200 || json.Unmarshal(body, &ans) != nil || ans.Pending != 1 ||
+		ans.Results[0].Status != statusPending || ans.Results[1].Status != "refused" {
+		t.Fatalf("a batch through the office's API: %d %s", code, body)
+	}
+	c.getJSON("/api/v1/health", &h)
+	if h.Office.Pending != 3 {
+		t.Fatalf("refused commands were queued: %d pending, want 3", h.Office.Pending)
 	}
 	code, body = c.do("GET", "/", nil)
 	if code != 200 || !strings.Contains(string(body), `id="sync"`) {

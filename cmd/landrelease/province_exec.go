@@ -17,13 +17,14 @@ import (
 
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/domain"
+	"github.com/landrelease/landrelease/domain/handling"
 )
 
-// Statuses of a provincial office's command (exec, sync status).
+// Statuses of a provincial office's command (exec, sync status, the API).
 const (
-	statusPending          = "pending"            // in the outbox, not decided yet
-	statusApplied          = "applied"            // decided nationally: applied, with its sequence
-	statusRefusedAfterSync = "refused-after-sync" // decided nationally: refused, with the reason
+	statusPending          = domain.StatusPending
+	statusApplied          = domain.StatusApplied
+	statusRefusedAfterSync = domain.StatusRefusedAfterSync
 )
 
 // provinceExec is exec on a provincial office: each command is decided
@@ -71,7 +72,7 @@ func provinceExec(ctx context.Context, a *app, eng *engine, in io.Reader, w io.W
 				env.ID = uuid.Must(uuid.NewV7())
 			}
 			env.Principal = &domain.Principal{Name: env.Actor, Role: role}
-			r, err = queueCommand(ctx, js, eng, p.domain, role, env)
+			r, err = queueCommand(ctx, js, eng.handler, p.domain, role, env)
 			r.Line = n
 		}
 		if err != nil {
@@ -96,14 +97,14 @@ func provinceExec(ctx context.Context, a *app, eng *engine, in io.Reader, w io.W
 
 // queueCommand validates env on the mirror and puts it in the outbox, or
 // reports the outcome it already has.
-func queueCommand(ctx context.Context, js jetstream.JetStream, eng *engine, office string, role domain.Role, env domain.CommandEnvelope) (domain.CommandReport, error) {
+func queueCommand(ctx context.Context, js jetstream.JetStream, h *handling.Handler, office string, role domain.Role, env domain.CommandEnvelope) (domain.CommandReport, error) {
 	id := env.ID.String()
 	if o, ok, err := readOutcome(ctx, js, office, id); err != nil {
 		return domain.CommandReport{}, err
 	} else if ok {
 		return o.report(), nil
 	}
-	res, err := eng.handler.Handle(ctx, env)
+	res, err := h.Handle(ctx, env)
 	switch {
 	case err == nil:
 		// Already in the mirrored national history (its ID is known).

@@ -142,6 +142,13 @@ func provRegisterLine(id uuid.UUID, province string) string {
 			"registered_on": "2024-01-10", "source": "BLS", "classification": "CHA"}})
 }
 
+// provRegisterLineWithID is provRegisterLine with a given command ID.
+func provRegisterLineWithID(id uuid.UUID, province string, cmdID uuid.UUID) string {
+	return mustJSONLine(map[string]any{"command": "RegisterSuspectedArea", "command_id": cmdID,
+		"data": map[string]any{"area_id": id, "province": province, "hazard": "AP", "size_m2": 100_000,
+			"registered_on": "2024-01-10", "source": "BLS", "classification": "CHA"}})
+}
+
 func cancelCmd(cmdID, area uuid.UUID, reason string) map[string]any {
 	return map[string]any{"command": "CancelArea", "command_id": cmdID, "data": map[string]any{
 		"area_id": area, "on": "2024-03-12", "method": "NTS", "reason": reason}}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -28,7 +29,7 @@ type apiBackend struct {
 	rm      *readModel
 	bus     *bus.Bus
 	country string
-	office  string     // a provincial office's domain: its API takes no commands (province.go)
+	office  string     // a provincial office's domain: its API queues commands in the outbox (Queue)
 	prov    *provFlags // the office's flags, for its sync status
 
 	projected atomic.Uint64
@@ -120,21 +121,61 @@ func (b *apiBackend) Subscribe() (<-chan uint64, func()) {
 }
 
 func (b *apiBackend) Handle(ctx context.Context, env domain.CommandEnvelope) (domain.Result, error) {
-	if b.office != "" {
-		return domain.Result{}, officeAPIRefusal(b.office, env)
+	if b.office != "" { // the API queues them (Queue); not reached
+		return domain.Result{}, errors.New("a provincial office queues its commands")
 	}
 	return b.bus.Send(ctx, env)
 }
 
 func (b *apiBackend) HandleBatch(ctx context.Context, envs []domain.CommandEnvelope) []domain.Outcome {
-	if b.office != "" {
+	if b.office != "" && len(envs) > 0 {
 		out := make([]domain.Outcome, len(envs))
-		for i, env := range envs {
-			out[i].Err = officeAPIRefusal(b.office, env)
+		for i := range out {
+			out[i].Err = errors.New("a provincial office queues its commands")
 		}
 		return out
 	}
 	return b.rm.handler.HandleBatch(ctx, envs, nil)
+}
+
+// Queues says whether this is a provincial office, whose API queues its
+// commands in the outbox (httpapi.Queuer).
+func (b *apiBackend) Queues() bool { return b.office != "" }
+
+// Queue validates env on the office's mirror and holds it in the outbox, as
+// exec on the office does, acting as the role of the caller's token: the
+// MAPU of the office's province or an operator (what the national engine
+// accepts from an office); an administrator of the office acts as its MAPU,
+// as its command line does. Any other role is refused here, before it waits
+// in the outbox for a refusal.
+func (b *apiBackend) Queue(ctx context.Context, env domain.CommandEnvelope) (domain.CommandReport, error) {
+	role := b.prov.officeRole()
+	if p := env.Principal; p != nil {
+		switch {
+		case p.Role.Kind == domain.RoleMAPU && p.Role.Scope == b.prov.province, p.Role.Kind == domain.RoleOperator:
+			role = p.Role
+		case p.Role.Kind == domain.RoleAdmin:
+			env.Principal = &domain.Principal{Name: p.Name, Role: role}
+		default:
+			op := "command"
+			if env.Command != nil {
+				op = env.Command.CommandName()
+			}
+			return domain.CommandReport{}, &domain.Error{Op: op, Kind: domain.ErrForbidden, Problems: []domain.Problem{{Field: "role", Reason: fmt.Sprintf(
+				"the provincial office %s of %s takes commands as mapu:%s or an operator only, not as %s (the national engine would refuse them)", b.office, b.prov.province, b.prov.province, p.Role)}}}
+		}
+	}
+	if env.Actor == "" && env.Principal != nil {
+		env.Actor = env.Principal.Name
+	}
+	if env.ID == uuid.Nil {
+		env.ID = uuid.Must(uuid.NewV7())
+	}
+	js, err := jsOf(b.rm.nc)
+	if err != nil {
+		return domain.CommandReport{}, err
+	}
+	return queueCommand(ctx, js, b.rm.handler, b.office, role, env)
 }
 
 // RenderWorkPlan renders a plan as the workplan verb does.
