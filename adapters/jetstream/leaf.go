@@ -263,6 +263,17 @@ func (e *Embedded) LeafConnected() int { return e.srv.NumLeafNodes() }
 // projections and every read verb open it as the history), the outbox and
 // the outcome stream. Existing streams are kept. It works offline:
 // JetStream starts mirroring when the link comes up.
+//
+// The mirror is written with JetStream's asynchronous persist mode (no fsync
+// per message, even on a server run with SyncAlways): everything in it can
+// be fetched again from the national stream, and after a crash that loses
+// its tail the mirror resumes from its own last sequence, so the messages
+// come back with the same sequences (a read model ahead of it for a while
+// skips them). With an fsync per mirrored message a new office's catch-up
+// ran at about 0.03 of a raw ordered read of the same stream. The outbox
+// and the outcomes, which exist nowhere else until the other side has them,
+// keep the server's SyncAlways. A mirror created by an earlier version
+// keeps its mode (JetStream cannot change it on an existing stream).
 func EnsureProvinceStreams(ctx context.Context, js jetstream.JetStream, domain, national string) error {
 	mirror := jetstream.StreamConfig{
 		Name:        StreamName,
@@ -271,6 +282,7 @@ func EnsureProvinceStreams(ctx context.Context, js jetstream.JetStream, domain, 
 		Mirror:      &jetstream.StreamSource{Name: StreamName, Domain: national},
 		AllowDirect: true, MirrorDirect: false,
 		DenyDelete: true, DenyPurge: true,
+		PersistMode: jetstream.AsyncPersistMode,
 	}
 	outbox := jetstream.StreamConfig{
 		Name:              OutboxStream,
