@@ -24,6 +24,15 @@ import (
 func (h *Handler) HandleBatch(ctx context.Context, envs []domain.CommandEnvelope, progress func(done int)) []domain.Outcome {
 	out := make([]domain.Outcome, len(envs))
 	b := batch{h: h, overlay: make(map[events.Ref]*snapshot), out: out, envs: envs}
+	if len(envs) > 1 {
+		ids := make([]uuid.UUID, 0, len(envs))
+		for _, env := range envs {
+			if env.ID != uuid.Nil {
+				ids = append(ids, env.ID)
+			}
+		}
+		b.stored = h.index.prefetch(ctx, ids)
+	}
 	for i := range envs {
 		if err := ctx.Err(); err != nil {
 			out[i].Err = err
@@ -54,6 +63,7 @@ type batch struct {
 	owners  []int // command index of each write
 	events  int
 	claims  map[uuid.UUID]commandUse // command IDs claimed for the pending writes
+	stored  map[uuid.UUID]commandUse // stored uses of the batch's command IDs, read ahead (prefetch)
 }
 
 func (b *batch) decide(ctx context.Context, i int) {
@@ -82,25 +92,34 @@ func (b *batch) decideOn(ctx context.Context, i int, c domain.Context, ref event
 	h, env := b.h, &b.envs[i]
 	o := &b.out[i]
 	op := env.Command.CommandName()
+	digest := domain.CommandDigest(env.Command)
+	use := newUse(ref, op, digest)
+	// A stored use read ahead (prefetch) is final: answered before any
+	// state is read. Otherwise the index is asked after the state is
+	// loaded, so that a use stored in between is either seen there or
+	// conflicts with the version loaded.
+	prior, known := b.stored[env.ID]
 	seen := consulted{}
-	s, pending := b.overlay[ref]
-	if pending {
-		seen[ref] = b.base[ref].version
-	} else {
-		loaded, err := h.load(ctx, ref, fresh)
-		if err != nil {
+	var s *snapshot
+	var pending bool
+	if !known {
+		s, pending = b.overlay[ref]
+		if pending {
+			seen[ref] = b.base[ref].version
+		} else {
+			loaded, err := h.load(ctx, ref, fresh)
+			if err != nil {
+				o.Err = err
+				return
+			}
+			s = &loaded
+			seen[ref] = s.version
+		}
+		var err error
+		if prior, known, err = h.index.get(ctx, env.ID); err != nil {
 			o.Err = err
 			return
 		}
-		s = &loaded
-		seen[ref] = s.version
-	}
-	digest := domain.CommandDigest(env.Command)
-	use := newUse(ref, op, digest)
-	prior, known, err := h.index.get(ctx, env.ID)
-	if err != nil {
-		o.Err = err
-		return
 	}
 	if known {
 		// Known: a retry (a duplicate; sequence 0 for a repeat inside this

@@ -310,6 +310,74 @@ func (x *commandIndex) lookup(ctx context.Context, id uuid.UUID, claims bool) (c
 	}
 }
 
+// prefetchReads bounds the reads of prefetch in flight at once.
+const prefetchReads = 16
+
+// prefetch reads back, up to prefetchReads at a time, the stored uses of
+// those of ids the index knows, so that a batch of retries (a file run
+// again, the demo loaded twice) does not wait for one read after the other.
+// What it cannot read, or an ID it does not know, is looked up the usual way
+// (get); while the scan of the history runs it reads nothing.
+func (x *commandIndex) prefetch(ctx context.Context, ids []uuid.UUID) map[uuid.UUID]commandUse {
+	if x.fetch == nil || len(ids) < 2 {
+		return nil
+	}
+	type job struct {
+		id   uuid.UUID
+		seqs []uint64
+	}
+	var jobs []job
+	x.mu.Lock()
+	if x.scanning != nil {
+		select {
+		case <-x.scanning:
+		default:
+			x.mu.Unlock()
+			return nil
+		}
+	}
+	for _, id := range ids {
+		if _, ok := x.claims[id]; ok {
+			continue
+		}
+		if seqs := x.seqsLocked(x.key.id(id)); len(seqs) > 0 {
+			jobs = append(jobs, job{id, seqs})
+		}
+	}
+	x.mu.Unlock()
+	if len(jobs) < 2 {
+		return nil
+	}
+	out := make(map[uuid.UUID]commandUse, len(jobs))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, prefetchReads)
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			for _, seq := range j.seqs { // the first use of the ID is its use
+				u, ok, err := x.resolve(ctx, j.id, seq)
+				if err != nil {
+					return
+				}
+				if ok {
+					mu.Lock()
+					out[j.id] = u
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // resolve reads the event at seq and tells whether it is id's.
 func (x *commandIndex) resolve(ctx context.Context, id uuid.UUID, seq uint64) (commandUse, bool, error) {
 	if x.fetch == nil {
