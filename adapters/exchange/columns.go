@@ -35,6 +35,7 @@ var AreaColumns = []string{
 	"last_activity_on", "geometry", "entered_on", "reopened_area",
 	"ap_mines_destroyed", "at_mines_destroyed", "erw_destroyed",
 	"access_restricted_since", "access_expected_until", "access_restriction_reason",
+	"crs",
 }
 
 // RequiredAreaColumns must be in the header of an areas file.

@@ -316,6 +316,9 @@ func (c *Converter) registration(a *areaRecord, area uuid.UUID, p *rowProblems) 
 	}
 	a.priority(&reg, p)
 	a.evidence(&reg, p)
+	if s := get("crs"); s != "" && !domain.IsWGS84(s) {
+		p.add("crs", "%q: landrelease takes WGS84 longitude/latitude (EPSG:4326); reproject the data to WGS84 first (e.g. ogr2ogr -t_srs EPSG:4326)", s)
+	}
 	if s := get("geometry"); s != "" {
 		if !json.Valid([]byte(s)) {
 			p.add("geometry", "not JSON: the geometry column holds a GeoJSON Polygon or MultiPolygon")

@@ -61,7 +61,7 @@ func (c *Converter) Changes(row Row, cur projections.AreaRow) ([]domain.CommandE
 		s := reg.SizeM2
 		fix.SizeM2, changed = &s, append(changed, "estimated_area")
 	}
-	if len(reg.Geometry) > 0 && !sameJSON(reg.Geometry, cur.Geometry) {
+	if len(reg.Geometry) > 0 && !SameGeometry(reg.Geometry, cur.Geometry) {
 		fix.Geometry, changed = reg.Geometry, append(changed, "geometry")
 	}
 	var out []domain.CommandEnvelope

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -14,7 +15,8 @@ import (
 )
 
 // AreaRecord returns the areas-file values of a register row, in the order
-// of AreaColumns, in m². local_id is the area's UUID, so that importing the
+// of AreaColumns, in m²; the geometry in RFC 7946 order (RFC7946Geometry)
+// and crs EPSG:4326. local_id is the area's UUID, so that importing the
 // export gives back the same IDs. The read model keeps how much evidence an
 // area has, direct or not, but not its kinds: direct evidence is written as
 // DEVICE_FOUND and indirect as OTHER, which keeps the counts and the split.
@@ -34,7 +36,7 @@ func AreaRecord(a projections.AreaRow) []string {
 	}
 	geom := ""
 	if len(a.Geometry) > 0 && string(a.Geometry) != "null" {
-		geom = string(a.Geometry)
+		geom = string(RFC7946Geometry(a.Geometry))
 	}
 	var since, until, why string
 	if a.Restricted() && a.RemainingM2 > 0 { // a restriction of released land is moot
@@ -54,7 +56,7 @@ func AreaRecord(a projections.AreaRow) []string {
 		i64(a.CancelledNTSM2), i64(a.CancelledDeskM2), i64(a.ReducedM2), i64(a.ClearedM2),
 		last, geom, enteredOn(a), i64(a.ReopenedM2),
 		strconv.Itoa(a.APMinesDestroyed), strconv.Itoa(a.ATMinesDestroyed), strconv.Itoa(a.ERWDestroyed),
-		since, until, why,
+		since, until, why, CSVCRS,
 	}
 }
 
@@ -147,20 +149,48 @@ func (c *AreaCSVWriter) Flush() error {
 	return c.w.Error()
 }
 
-// AreaGeoJSONWriter writes areas as a GeoJSON FeatureCollection, one
-// feature per line: properties are the areas-file columns with sizes as
-// numbers, geometry the area's polygon (null when it has none). Call Close
-// at the end.
+// GeoJSONColumns are the properties of every feature of an areas GeoJSON
+// export, in this order: the areas-file columns but geometry (the
+// feature's geometry) and crs (RFC 7946 GeoJSON is WGS84 longitude/latitude;
+// the collection's "coordinate_system" member says so).
+var GeoJSONColumns = geoJSONColumns()
+
+func geoJSONColumns() []string {
+	var out []string
+	for _, c := range AreaColumns {
+		if c != "geometry" && c != "crs" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// numberColumn says whether an areas column holds a whole number (sizes in
+// m², casualties, devices): a JSON number in GeoJSON, INTEGER in a
+// GeoPackage.
+func numberColumn(col string) bool {
+	return strings.HasSuffix(col, "_area") || col == "casualties_last_5y" || strings.HasSuffix(col, "_destroyed")
+}
+
+// AreaGeoJSONWriter writes areas as an RFC 7946 GeoJSON FeatureCollection,
+// one feature per line: "id" the area ID, properties the GeoJSONColumns in
+// that order, every one in every feature (null when the area has no value;
+// sizes, casualties and devices as numbers, community_request a boolean),
+// geometry the area's polygon with exterior rings counter-clockwise and
+// holes clockwise (null when it has none). The collection carries a
+// foreign member "coordinate_system": CRS84, and no "crs" member. Call
+// Close at the end.
 type AreaGeoJSONWriter struct {
 	w   *bufio.Writer
 	n   int
 	err error
+	buf bytes.Buffer
 }
 
 // NewAreaGeoJSONWriter starts the collection on w.
 func NewAreaGeoJSONWriter(w io.Writer) *AreaGeoJSONWriter {
 	g := &AreaGeoJSONWriter{w: bufio.NewWriterSize(w, 64<<10)}
-	_, g.err = g.w.WriteString(`{"type":"FeatureCollection","features":[` + "\n")
+	_, g.err = g.w.WriteString(`{"type":"FeatureCollection","coordinate_system":"` + CRS84 + `","features":[` + "\n")
 	return g
 }
 
@@ -170,40 +200,57 @@ func (g *AreaGeoJSONWriter) Write(a projections.AreaRow) error {
 		return g.err
 	}
 	vals := AreaRecord(a)
-	props := make(map[string]any, len(AreaColumns))
+	b := &g.buf
+	b.Reset()
+	b.WriteString(`{"type":"Feature","id":"` + a.ID.String() + `","properties":{`)
 	for i, col := range AreaColumns {
+		if col == "geometry" || col == "crs" {
+			continue
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(col)
+		b.Write(name)
+		b.WriteByte(':')
 		v := vals[i]
 		switch {
-		case col == "geometry" || v == "":
-		case strings.HasSuffix(col, "_area") || col == "casualties_last_5y":
+		case v == "":
+			b.WriteString("null")
+		case numberColumn(col):
 			n, _ := strconv.ParseInt(v, 10, 64)
-			props[col] = n
+			b.WriteString(strconv.FormatInt(n, 10))
 		case col == "community_request":
-			props[col] = v == "true"
+			b.WriteString(strconv.FormatBool(v == "true"))
 		default:
-			props[col] = v
+			s, _ := json.Marshal(v)
+			b.Write(s)
 		}
 	}
-	f := struct {
-		Type       string          `json:"type"`
-		ID         string          `json:"id"`
-		Properties map[string]any  `json:"properties"`
-		Geometry   json.RawMessage `json:"geometry"`
-	}{"Feature", a.ID.String(), props, json.RawMessage("null")}
-	if len(a.Geometry) > 0 {
-		f.Geometry = a.Geometry
+	b.WriteString(`},"geometry":`)
+	if geom := vals[geometryIndex]; geom != "" {
+		b.WriteString(geom)
+	} else {
+		b.WriteString("null")
 	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		g.err = err
-		return err
-	}
+	b.WriteByte('}')
 	if g.n > 0 {
 		g.w.WriteString(",\n")
 	}
 	g.n++
-	_, g.err = g.w.Write(b)
+	_, g.err = g.w.Write(b.Bytes())
 	return g.err
+}
+
+var geometryIndex = indexOf(AreaColumns, "geometry")
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // Close ends the collection and flushes.

@@ -21,15 +21,18 @@ import (
 func exportVerb() verb {
 	return verb{
 		name:    "export",
-		summary: "export areas, statistics or work plans as CSV or GeoJSON, or the whole history as JSON Lines",
-		usage:   "export --what areas|stats|workplans|history [--format csv|geojson] [--year YEAR] [--out FILE]",
+		summary: "export areas, statistics or work plans as CSV, GeoJSON or GeoPackage, or the whole history as JSON Lines",
+		usage:   "export --what areas|stats|workplans|history [--format csv|geojson|gpkg] [--year YEAR] [--out FILE]",
 		help: `Writes the register or figures drawn from it, brought up to date with the
 history:
 
   areas      every hazard area in the columns of an areas import file
              (docs/exchange.md), local_id = the area's ID, sizes in m²;
-             CSV, or GeoJSON with each area's polygon. Importing the export
-             into an empty data dir gives back the same register.
+             CSV, GeoJSON (RFC 7946) with each area's polygon, or a
+             GeoPackage (--format gpkg --out FILE.gpkg) that QGIS, ArcGIS and
+             GDAL open as a layer "areas", with the release history as
+             attributes. Importing the export into an empty data dir gives
+             back the same register.
   stats      the land-release statistics of 'landrelease stats' (CSV).
   workplans  the proposed MAPU work plan of every province for --year
              (default: this year), one row per area (CSV).
@@ -40,11 +43,16 @@ history:
              data dir gives back the same history: same event IDs, order,
              recorded times and bodies.
 
-Output goes to --out FILE or stdout.`,
+Output goes to --out FILE or stdout; a GeoPackage needs --out FILE.gpkg
+(SQLite cannot write to stdout). Every export states its coordinate
+system, WGS 84 longitude/latitude: CSV in its crs column (EPSG:4326),
+GeoJSON by RFC 7946 and its "coordinate_system" member, a GeoPackage by
+srs_id 4326. A work plan of one province as a GeoPackage:
+'landrelease workplan --format gpkg --out FILE.gpkg'.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &exportOpts{}
 			fs.StringVar(&o.what, "what", "", "what to export: `areas`, stats, workplans or history (required)")
-			fs.StringVar(&o.format, "format", "csv", "output `format`: csv or geojson (areas only)")
+			fs.StringVar(&o.format, "format", "csv", "output `format`: csv, geojson or gpkg (GeoJSON and GeoPackage: areas only)")
 			fs.StringVar(&o.out, "out", "", "output `file` (default stdout)")
 			fs.IntVar(&o.year, "year", 0, "work-plan `year` (default this year)")
 			return o
@@ -71,18 +79,32 @@ func runExport(ctx context.Context, a *app, o any, args []string) int {
 	case opts.what != "areas" && opts.what != "stats" && opts.what != "workplans":
 		fmt.Fprintf(a.stderr, "landrelease export: --what %q: want areas, stats, workplans or history\n", opts.what)
 		return exitUsage
-	case opts.format != "csv" && opts.format != "geojson":
-		fmt.Fprintf(a.stderr, "landrelease export: --format %q: want csv or geojson\n", opts.format)
+	case opts.format != "csv" && opts.format != "geojson" && opts.format != "gpkg":
+		fmt.Fprintf(a.stderr, "landrelease export: --format %q: want csv, geojson or gpkg\n", opts.format)
 		return exitUsage
-	case opts.format == "geojson" && opts.what != "areas":
-		fmt.Fprintln(a.stderr, "landrelease export: --format geojson is for --what areas only")
+	case opts.format != "csv" && opts.what != "areas":
+		fmt.Fprintf(a.stderr, "landrelease export: --format %s is for --what areas only (a province's work plan: workplan --format gpkg)\n", opts.format)
 		return exitUsage
+	}
+	if opts.format == "gpkg" {
+		if err := gpkgOut(opts.out); err != nil {
+			fmt.Fprintf(a.stderr, "landrelease export: %v\n", err)
+			return exitUsage
+		}
 	}
 	rm, err := openReadModel(ctx, a)
 	if err != nil {
 		return fail(a, "export", err)
 	}
 	defer rm.Close()
+	if opts.format == "gpkg" {
+		n, err := exportAreasGeoPackage(ctx, rm.db, opts.out)
+		if err != nil {
+			return fail(a, "export", err)
+		}
+		fmt.Fprintf(a.stderr, "landrelease export: %d areas written to %s (GeoPackage, layer %q, EPSG:4326)\n", n, opts.out, exchange.AreaGeoPackageTable)
+		return exitOK
+	}
 	out := a.stdout
 	var file *os.File
 	if opts.out != "" && opts.out != "-" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,13 +24,16 @@ import (
 func importVerb() verb {
 	return verb{
 		name:    "import",
-		summary: "import hazard areas or land-release activities from IMSMA-style CSV or GeoJSON",
-		usage:   "import [--dry-run] [--skip-invalid] [--rejects FILE] [--format auto|csv|geojson] FILE",
+		summary: "import hazard areas or land-release activities from IMSMA-style CSV, GeoJSON or GeoPackage",
+		usage:   "import [--dry-run] [--skip-invalid] [--rejects FILE] [--format auto|csv|geojson|gpkg] FILE",
 		help: `Imports an exchange file (columns in docs/exchange.md): an areas file (one
 hazard area per row: local_id, province, ..., estimated_area, remaining_area,
 area_unit, ...) or an activities file (one cancellation, reduction or
 clearance per row: local_id, activity, on, area, area_unit, operator, reason),
-as CSV or as a GeoJSON FeatureCollection whose properties are the columns.
+as CSV, as a GeoJSON FeatureCollection whose properties are the columns, or
+as a GeoPackage (an export --format gpkg, or a layer saved from QGIS/GDAL):
+its table "areas" (or its one table), the attributes as the columns and
+the geometry, in WGS 84 (EPSG:4326), as the geometry column.
 
 Each row becomes commands (RegisterSuspectedArea, then CancelArea,
 ReduceArea, ClearArea for what was released before the import) that go
@@ -56,13 +60,14 @@ message at its own sequence, into an empty data dir (or a --nats-url
 cluster without the history stream); the read model is then rebuilt.
 
 The report lists each refused row: its line (CSV) or feature index
-(GeoJSON, from 0), the column and the reason; then the counts.`,
+(GeoJSON, from 0; GeoPackage: its fid), the column and the reason; then
+the counts.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &importOpts{}
 			fs.BoolVar(&o.dryRun, "dry-run", false, "check every row and write nothing")
 			fs.BoolVar(&o.skipInvalid, "skip-invalid", false, "import the valid rows; write the refused ones to the rejects file")
 			fs.StringVar(&o.rejects, "rejects", "", "rejects `file` for --skip-invalid (default FILE.rejects.csv)")
-			fs.StringVar(&o.format, "format", "auto", "input `format`: auto (a history archive by its first line, else by extension: .geojson/.json is GeoJSON), csv, geojson or history")
+			fs.StringVar(&o.format, "format", "auto", "input `format`: auto (a history archive by its first line, a GeoPackage by its SQLite header, else by extension: .geojson/.json is GeoJSON), csv, geojson, gpkg or history")
 			fs.IntVar(&o.chunk, "chunk", 5000, "rows applied per round (memory bound for large files)")
 			return o
 		},
@@ -106,16 +111,21 @@ func runImport(ctx context.Context, a *app, o any, args []string) int {
 	if opts.format == "history" || (opts.format == "auto" && isHistoryArchive(path)) {
 		return runImportHistory(ctx, a, path) // history.go
 	}
-	geo := false
-	switch opts.format {
+	format := opts.format
+	switch format {
 	case "auto":
 		ext := strings.ToLower(filepath.Ext(path))
-		geo = ext == ".geojson" || ext == ".json"
-	case "geojson":
-		geo = true
-	case "csv":
+		switch {
+		case ext == ".gpkg" || isGeoPackage(path):
+			format = "gpkg"
+		case ext == ".geojson" || ext == ".json":
+			format = "geojson"
+		default:
+			format = "csv"
+		}
+	case "geojson", "csv", "gpkg":
 	default:
-		fmt.Fprintf(a.stderr, "landrelease import: --format %q: want auto, csv, geojson or history\n", opts.format)
+		fmt.Fprintf(a.stderr, "landrelease import: --format %q: want auto, csv, geojson, gpkg or history\n", opts.format)
 		return exitUsage
 	}
 	if opts.rejects != "" && !opts.skipInvalid {
@@ -127,11 +137,13 @@ func runImport(ctx context.Context, a *app, o any, args []string) int {
 		return fail(a, "import", err)
 	}
 	defer f.Close()
+	src := &exchangeSource{ctx: ctx, f: f, path: path, format: format}
+	defer src.close()
 	conv := &exchange.Converter{Country: a.g.country}
-	rep := &importReport{geojson: geo, refused: map[int][]exchange.Problem{}, shown: map[int]bool{}, stopped: -1}
+	rep := &importReport{geojson: format != "csv", refused: map[int][]exchange.Problem{}, shown: map[int]bool{}, stopped: -1}
 
 	// Pass 1: check every row; write nothing.
-	rd, err := openExchange(f, geo)
+	rd, err := src.open()
 	if err != nil {
 		return importFileRefused(a, path, err)
 	}
@@ -148,10 +160,7 @@ func runImport(ctx context.Context, a *app, o any, args []string) int {
 	}
 
 	// Pass 2: apply the rows that passed, chunk by chunk.
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fail(a, "import", err)
-	}
-	if rd, err = openExchange(f, geo); err != nil {
+	if rd, err = src.open(); err != nil {
 		return importFileRefused(a, path, err)
 	}
 	var rejects *rejectsFile
@@ -204,11 +213,52 @@ func runImport(ctx context.Context, a *app, o any, args []string) int {
 	return importSummary(a, path, kind, rep, note)
 }
 
-func openExchange(f io.Reader, geo bool) (exchange.Reader, error) {
-	if geo {
-		return exchange.NewGeoJSONReader(f)
+// exchangeSource is the file an import reads, opened once per pass.
+type exchangeSource struct {
+	ctx          context.Context
+	f            *os.File
+	path, format string
+	db           *sql.DB                    // gpkg
+	gp           *exchange.GeoPackageReader // gpkg: the pass's reader
+}
+
+// open starts a pass over the file.
+func (s *exchangeSource) open() (exchange.Reader, error) {
+	switch s.format {
+	case "gpkg":
+		if s.gp != nil {
+			s.gp.Close()
+		}
+		if s.db == nil {
+			db, err := openGeoPackage(s.path)
+			if err != nil {
+				return nil, err
+			}
+			s.db = db
+		}
+		gp, err := exchange.NewGeoPackageReader(s.ctx, s.db)
+		if err != nil {
+			return nil, err
+		}
+		s.gp = gp
+		return gp, nil
 	}
-	return exchange.NewCSVReader(f)
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if s.format == "geojson" {
+		return exchange.NewGeoJSONReader(s.f)
+	}
+	return exchange.NewCSVReader(s.f)
+}
+
+func (s *exchangeSource) close() {
+	if s.gp != nil {
+		s.gp.Close()
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
 }
 
 func (r *importReport) posWord() string {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"strconv"
+	"os"
 	"text/tabwriter"
 
 	"github.com/google/uuid"
@@ -22,8 +22,8 @@ import (
 func workplanVerb() verb {
 	return verb{
 		name:    "workplan",
-		summary: "a MAPU annual work plan for a province (table, JSON, CSV or printable HTML)",
-		usage:   "workplan --province NAME --year YEAR [--format table|json|csv|html] [--criteria FILE] [--approve BY] [--actual]",
+		summary: "a MAPU annual work plan for a province (table, JSON, CSV, printable HTML or GeoPackage)",
+		usage:   "workplan --province NAME --year YEAR [--format table|json|csv|html|gpkg] [--out FILE] [--criteria FILE] [--approve BY] [--actual]",
 		help: `Proposes the province's work plan for the year in land-release order
 (IMAS 07.11; docs/workplan.md): SHAs are planned for non-technical survey
 first, within the SHA area the province's history surveyed per year, with
@@ -46,6 +46,10 @@ proportion to their cost) and the gap.
 the areas planned for NTS and for clearance); endorse it nationally with
 an EndorseWorkPlan command through exec.
 --actual compares the approved plan with what was released that year.
+--format gpkg writes the plan as a GeoPackage (--out FILE.gpkg required:
+SQLite cannot write to stdout) that QGIS, ArcGIS and GDAL open as a layer
+"work_plan": one feature per area (list plan, nts or left_out) with the
+CSV's columns and the area's polygon, WGS 84 longitude/latitude (EPSG:4326).
 
 Refused, naming the field: a province with nothing recorded, a year
 outside the history (its first year to the year after its last), and a
@@ -54,7 +58,8 @@ criteria file with an unknown field.`,
 			o := &workplanOpts{}
 			fs.StringVar(&o.province, "province", "", "the `province` (required)")
 			fs.IntVar(&o.year, "year", 0, "the plan's `year` (required)")
-			fs.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or html")
+			fs.StringVar(&o.format, "format", "table", "output `format`: table, json, csv, html or gpkg")
+			fs.StringVar(&o.out, "out", "", "output `file` (default stdout; required for gpkg, a .gpkg file)")
 			fs.StringVar(&o.criteria, "criteria", "", "ranking criteria YAML `file` (default: the shipped scenarios/criteria.yaml)")
 			fs.StringVar(&o.approve, "approve", "", "record the proposed plan as approved by `name`")
 			fs.BoolVar(&o.actual, "actual", false, "compare the approved plan with what was released that year")
@@ -65,7 +70,7 @@ criteria file with an unknown field.`,
 }
 
 type workplanOpts struct {
-	province, format, criteria, approve string
+	province, format, criteria, approve, out string
 	year                                int
 	actual                              bool
 }
@@ -78,8 +83,17 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 	}
 	switch opts.format {
 	case "table", "json", "csv", "html":
+	case "gpkg":
+		if opts.actual {
+			fmt.Fprintln(a.stderr, "landrelease workplan: --actual writes a table or JSON, not a GeoPackage: leave out --format gpkg")
+			return exitUsage
+		}
+		if err := gpkgOut(opts.out); err != nil {
+			fmt.Fprintf(a.stderr, "landrelease workplan: %v\n", err)
+			return exitUsage
+		}
 	default:
-		fmt.Fprintf(a.stderr, "landrelease workplan: --format %q: want table, json, csv or html\n", opts.format)
+		fmt.Fprintf(a.stderr, "landrelease workplan: --format %q: want table, json, csv, html or gpkg\n", opts.format)
 		return exitUsage
 	}
 	if list := domain.Provinces(a.g.country); list != nil && !events.Contains(list, opts.province) {
@@ -93,11 +107,21 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 	if err != nil {
 		return fail(a, "workplan", err)
 	}
-	eng, err := openEngine(ctx, a.g, a.stderr)
-	if err != nil {
-		return fail(a, "workplan", err)
+	// A GeoPackage takes the areas' polygons from the read model.
+	var eng *engine
+	var rm *readModel
+	if opts.format == "gpkg" {
+		if rm, err = openReadModel(ctx, a); err != nil {
+			return fail(a, "workplan", err)
+		}
+		defer rm.Close()
+		eng = rm.engine
+	} else {
+		if eng, err = openEngine(ctx, a.g, a.stderr); err != nil {
+			return fail(a, "workplan", err)
+		}
+		defer eng.Close()
 	}
-	defer eng.Close()
 	fold, err := projections.Replay(ctx, eng.store, nil)
 	if err != nil {
 		return fail(a, "workplan", err)
@@ -127,15 +151,30 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 		}
 		fmt.Fprintf(a.stderr, "landrelease workplan: recorded ApproveWorkPlan for %s %d (%d areas) at sequence %d\n", opts.province, opts.year, len(ids), res.Sequence)
 	}
+	if opts.format == "gpkg" {
+		n, err := writePlanGeoPackage(ctx, rm.db, plan, opts.out)
+		if err != nil {
+			return fail(a, "workplan", err)
+		}
+		fmt.Fprintf(a.stderr, "landrelease workplan: %d areas written to %s (GeoPackage, layer \"work_plan\", EPSG:4326)\n", n, opts.out)
+		return exitOK
+	}
+	out, closeOut, err := outputFile(a, opts.out)
+	if err != nil {
+		return fail(a, "workplan", err)
+	}
 	switch opts.format {
 	case "json":
-		err = writeJSON(a.stdout, plan)
+		err = writeJSON(out, plan)
 	case "csv":
-		err = writePlanCSV(a.stdout, plan)
+		err = writePlanCSV(out, plan)
 	case "html":
-		err = planHTML.Execute(a.stdout, plan)
+		err = planHTML.Execute(out, plan)
 	default:
-		writePlanTable(a.stdout, plan)
+		writePlanTable(out, plan)
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return fail(a, "workplan", err)
@@ -200,24 +239,8 @@ func writePlanTable(w io.Writer, p queries.WorkPlan) {
 
 func writePlanCSV(w io.Writer, p queries.WorkPlan) error {
 	cw := exchange.NewCSVWriter(w)
-	cw.Write([]string{"list", "rank", "area_id", "province", "district", "village", "classification", "hazard", "land_use",
-		"remaining_m2", "to_clear_m2", "casualties_last_5y", "community_request", "evidence_count", "operator", "method", "cost_usd", "score",
-		"stage", "planned_m2", "carried_to_next_year_m2", "expected_cancelled_m2", "expected_cha_m2", "reason"})
-	row := func(list string, a projections.PlannedArea) {
-		cw.Write([]string{list, strconv.Itoa(a.Rank), a.AreaID.String(), p.Province, a.District, a.Village, a.Class, a.Hazard, a.LandUse,
-			i64(a.RemainingM2), i64(a.ToClearM2), strconv.Itoa(a.Casualties), strconv.FormatBool(a.Community), strconv.Itoa(a.EvidenceCount),
-			a.Operator, a.Method, i64(a.CostUSD), strconv.FormatFloat(a.Score, 'f', 2, 64),
-			a.Stage, i64(a.PlannedM2), i64(a.CarriedM2), i64(a.ExpectCancel), i64(a.ExpectCHA), a.Reason})
-	}
-	for _, a := range p.Areas {
-		row("plan", a)
-	}
-	for _, a := range p.ForNTS {
-		row("nts", a)
-	}
-	for _, a := range p.LeftOut {
-		row("left_out", a)
-	}
+	cw.Write(planColumns)
+	eachPlanned(p, func(list string, a projections.PlannedArea) error { return cw.Write(planRecord(p, list, a)) })
 	cw.Flush()
 	return cw.Error()
 }
@@ -326,4 +349,17 @@ func planVsActual(ctx context.Context, a *app, eng *engine, fold *projections.Na
 	fmt.Fprintf(a.stdout, "  planned areas: %d, of which worked: %d, releasing %s m²\n", inPlan, worked, m2(inPlanM2))
 	fmt.Fprintf(a.stdout, "  areas worked outside the plan: %d, releasing %s m²\n", outside, m2(outsideM2))
 	return exitOK
+}
+
+// outputFile is --out FILE created (or stdout for "" and "-"), and the
+// function that closes it.
+func outputFile(a *app, path string) (io.Writer, func() error, error) {
+	if path == "" || path == "-" {
+		return a.stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.Close, nil
 }
