@@ -203,7 +203,7 @@ func planGeometry(row projections.AreaRow) (orb.Geometry, error) {
 
 // openGeoPackage opens a GeoPackage for reading only.
 func openGeoPackage(path string) (*sql.DB, error) {
-	return sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=query_only(1)")
+	return sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=query_only(1)&_pragma=trusted_schema(0)")
 }
 
 // isGeoPackage says whether path is an SQLite file (a GeoPackage is one).
