@@ -71,8 +71,8 @@ criteria file with an unknown field.`,
 
 type workplanOpts struct {
 	province, format, criteria, approve, out string
-	year                                int
-	actual                              bool
+	year                                     int
+	actual                                   bool
 }
 
 func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
