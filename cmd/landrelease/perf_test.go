@@ -57,6 +57,9 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 			if p.PeakRSSMiB <= 0 {
 				t.Errorf("%s: %s has no peak RSS", perf.ScaleName(s.Scale), p.Key)
 			}
+			if (p.Key == "raw_snapshot" || p.Key == "backup") && (p.Bytes <= 0 || p.OfStore <= 0 || (p.Key == "backup") != (p.SizeRatio > 0)) {
+				t.Errorf("%s: %s has no size, share of the store or ratio to the raw snapshot's: %+v", perf.ScaleName(s.Scale), p.Key, p)
+			}
 			if p.Child != (p.Key == "exec" || p.Key == "serve_start") {
 				t.Errorf("%s: %s ran in a child process: %v; want exec and serve alone there (their peak is the verb's own)", perf.ScaleName(s.Scale), p.Key, p.Child)
 			}
@@ -74,7 +77,7 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Hand-written method.", "## After\n\nMore prose.\n", "| rebuild into SQLite |", "**Growth:", perf.MarkdownEnd} {
+	for _, want := range []string{"Hand-written method.", "## After\n\nMore prose.\n", "| rebuild into SQLite |", "| backup |", " of the store, ", "**Growth:", perf.MarkdownEnd} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("the Markdown lacks %q:\n%s", want, md)
 		}
@@ -85,9 +88,38 @@ func TestBenchMeasuresEveryPhase(t *testing.T) {
 }
 
 func TestBenchRefusesBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"bench", "--scales", "0"}, {"bench", "--only", "everything"}, {"bench", "extra"}} {
+	for _, args := range [][]string{{"bench", "--scales", "0"}, {"bench", "--only", "everything"}, {"bench", "--only", "backups"}, {"bench", "extra"}} {
 		if code, _, _ := run(t, "", args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+}
+
+// bench --only backup,restore measures the history's exec and the backup
+// and restore phases and nothing else (how the 100× figures are taken
+// alone), the backup and the restores next to their raw ceilings.
+func TestBenchOnlyBackupRestore(t *testing.T) {
+	t.Setenv(testAsCLI, "1")
+	code, out, errOut := run(t, "", "bench", "--scales", "0.01", "--quick", "--only", "backup,restore", "--json", "--dir", t.TempDir())
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep perf.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	var keys []string
+	for _, p := range rep.Scales[0].Phases {
+		keys = append(keys, p.Key)
+		if p.Skipped != "" || p.Units <= 0 || p.Seconds <= 0 {
+			t.Errorf("%s: no figure: %+v", p.Key, p)
+		}
+		if p.Key != "exec" && p.Ceiling != "" && p.Ratio <= 0 { // exec's ceiling is in the append group
+			t.Errorf("%s: no ratio to %s", p.Key, p.Ceiling)
+		}
+	}
+	want := "exec raw_snapshot backup raw_restore restore restore_rebuild"
+	if got := strings.Join(keys, " "); got != want {
+		t.Errorf("phases %q, want %q", got, want)
 	}
 }

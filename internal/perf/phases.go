@@ -70,7 +70,8 @@ func (b *bencher) run(ctx context.Context, dir string) error {
 			return err
 		}
 	}
-	if !b.cfg.wants("replay") && !b.cfg.wants("query") {
+	backups := b.cfg.wants("backup") || b.cfg.wants("restore")
+	if !b.cfg.wants("replay") && !b.cfg.wants("query") && !backups {
 		return nil
 	}
 	// A server started within its dedupe window of a write rebuilds the
@@ -78,13 +79,23 @@ func (b *bencher) run(ctx context.Context, dir string) error {
 	// hundreds of MB that it then expires while the replays run. The
 	// replays are measured on a settled store, as a rebuild usually runs.
 	// Below settleEvents the map is too small to matter and the wait
-	// would dominate the run.
+	// would dominate the run. The backups wait too: a daily backup runs on
+	// a settled store, and a restore within the window of the original
+	// writes would rebuild the same map.
 	if wait := lrjs.DefaultConfig().DuplicateWindow - time.Since(loaded); b.cfg.Settle && b.res.Events >= settleEvents && wait > 0 {
 		b.logf("waiting %s for the store's dedupe window to pass", wait.Round(time.Second))
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+	}
+	if backups {
+		if err := b.backupRestore(ctx, store, dir); err != nil {
+			return err
+		}
+		if !b.cfg.wants("replay") && !b.cfg.wants("query") {
+			return nil
 		}
 	}
 	if b.cfg.wants("query") {

@@ -24,9 +24,21 @@ func benchTables(rep Report) []benchTable {
 			rows:  [][]string{{"phase", "work", "time", "rate", "ratio to ceiling", "target", "peak RSS"}},
 			right: []bool{false, true, true, true, false, false, true},
 		}
+		sized := false
+		for _, p := range s.Phases {
+			sized = sized || p.Bytes > 0
+		}
+		if sized {
+			t.rows[0] = append(t.rows[0], "size")
+			t.right = append(t.right, false)
+		}
 		for _, p := range s.Phases {
 			if p.Skipped != "" {
-				t.rows = append(t.rows, []string{p.Name, "", "", "", "skipped: " + p.Skipped, "", ""})
+				row := []string{p.Name, "", "", "", "skipped: " + p.Skipped, "", ""}
+				if sized {
+					row = append(row, "")
+				}
+				t.rows = append(t.rows, row)
 				continue
 			}
 			ratio := ""
@@ -43,7 +55,11 @@ func benchTables(rep Report) []benchTable {
 			if p.Child {
 				peak += " (own process)"
 			}
-			t.rows = append(t.rows, []string{p.Name, formatCount(p.Units, p.Unit), formatSeconds(p.Seconds), formatRate(p), ratio, target, peak})
+			row := []string{p.Name, formatCount(p.Units, p.Unit), formatSeconds(p.Seconds), formatRate(p), ratio, target, peak}
+			if sized {
+				row = append(row, formatSize(p))
+			}
+			t.rows = append(t.rows, row)
 		}
 		out = append(out, t)
 	}
@@ -133,6 +149,22 @@ func writeMarkdown(w io.Writer, rep Report) {
 			}
 		}
 	}
+}
+
+// formatSize is a phase's output size: MiB, the share of the store and
+// the ratio to the ceiling's.
+func formatSize(p Phase) string {
+	if p.Bytes == 0 {
+		return ""
+	}
+	out := formatMiB(p.Bytes)
+	if p.OfStore > 0 {
+		out += fmt.Sprintf(", %.2f of the store", p.OfStore)
+	}
+	if p.SizeRatio > 0 {
+		out += fmt.Sprintf(", %.4f of the ceiling's", p.SizeRatio)
+	}
+	return out
 }
 
 func formatSeconds(s float64) string {

@@ -32,7 +32,7 @@ type Config struct {
 }
 
 // benchGroups are the phase groups, in the order they run.
-var benchGroups = []string{"append", "import", "replay", "query"}
+var benchGroups = []string{"append", "import", "backup", "restore", "replay", "query"}
 
 func DefaultConfig() Config {
 	return Config{Scales: []float64{1}, PG: os.Getenv("LANDRELEASE_TEST_PG"), Trials: 10_000, Settle: true,
@@ -103,6 +103,12 @@ type Phase struct {
 	// not the harness's.
 	Child   bool   `json:"child,omitempty"`
 	Skipped string `json:"skipped,omitempty"`
+	// Bytes is the size of what the phase wrote (the backup phases: the
+	// file); OfStore is it ÷ the store's size on disk, SizeRatio it ÷ the
+	// ceiling's.
+	Bytes     int64   `json:"bytes,omitempty"`
+	OfStore   float64 `json:"of_store,omitempty"`
+	SizeRatio float64 `json:"size_ratio,omitempty"`
 }
 
 // GrowthRow is how a phase's cost per unit grows with the scale.
