@@ -381,7 +381,8 @@ func TestExportImportHistory(t *testing.T) {
 }
 
 // serve --backup-every takes a backup at start, keeps the newest
-// --backup-keep, and the health endpoint shows the last good one.
+// --backup-keep, and the health endpoint and the dashboard's status bar
+// show the last good one (dashboard_browser_backup_test.go).
 func TestServeScheduledBackups(t *testing.T) {
 	if testing.Short() {
 		t.Skip("serves")
@@ -402,7 +403,7 @@ func TestServeScheduledBackups(t *testing.T) {
 	if code, _, errOut := run(t, "", "--data-dir", dir, "serve", "--backup-every", "1m"); code != exitUsage || !strings.Contains(errOut, "--backup-dir") {
 		t.Fatalf("--backup-every without --backup-dir: exit %d %s", code, errOut)
 	}
-	base := startServe(t, dir, "--backup-every", "24h", "--backup-dir", bk, "--backup-keep", "2")
+	base := startServe(t, dir, "--insecure-local", "--backup-every", "24h", "--backup-dir", bk, "--backup-keep", "2")
 	c := newClient(t, base, "")
 	var health struct {
 		Backup struct {
@@ -434,6 +435,7 @@ func TestServeScheduledBackups(t *testing.T) {
 	if len(files) != 2 || filepath.Base(files[1]) != g.File || !strings.Contains(files[0], "20000102") {
 		t.Fatalf("after pruning to 2: %v", files)
 	}
+	t.Run("dashboard", func(t *testing.T) { dashboardShowsBackup(t, base, *g) })
 }
 
 // restore --nats-url restores onto a server reached over the network (as a

@@ -315,6 +315,13 @@ const LR = (() => {
   async function live() {
     setLive("connecting");
     await pollHealth(); // the baseline, before the page loads its data
+    // A scheduled backup writes no event: while the stream is up nothing
+    // else would refresh the backup status of a page left open.
+    setInterval(async () => {
+      try {
+        showBackup((await fetch("/api/v1/health", { cache: "no-store" }).then((r) => r.json())).backup);
+      } catch (_) { /* the stream's loop reports the server offline */ }
+    }, 60000);
     (async () => {
       for (;;) {
         try {
