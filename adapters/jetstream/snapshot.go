@@ -97,6 +97,17 @@ const SnapshotChunkSize = 128 << 10
 // to publish to $JS.API.STREAM.SNAPSHOT.<stream> and $JS.SNAPSHOT.> (the
 // engine's identity is).
 func SnapshotStream(ctx context.Context, nc *nats.Conn, stream string, w io.Writer) (SnapshotInfo, error) {
+	return snapshotStream(ctx, nc, stream, w, false)
+}
+
+// SnapshotStreamAndConsumers is SnapshotStream with the stream's consumers
+// and their state (what each has delivered and had acknowledged), which a
+// restore brings back with the stream.
+func SnapshotStreamAndConsumers(ctx context.Context, nc *nats.Conn, stream string, w io.Writer) (SnapshotInfo, error) {
+	return snapshotStream(ctx, nc, stream, w, true)
+}
+
+func snapshotStream(ctx context.Context, nc *nats.Conn, stream string, w io.Writer, consumers bool) (SnapshotInfo, error) {
 	inbox := nc.NewInbox()
 	done := make(chan error, 1)
 	finish := func(err error) {
@@ -144,7 +155,7 @@ func SnapshotStream(ctx context.Context, nc *nats.Conn, stream string, w io.Writ
 	defer sub.Unsubscribe()
 	_ = sub.SetPendingLimits(-1, -1)
 	var info SnapshotInfo
-	req := map[string]any{"deliver_subject": inbox, "no_consumers": true, "chunk_size": SnapshotChunkSize}
+	req := map[string]any{"deliver_subject": inbox, "no_consumers": !consumers, "chunk_size": SnapshotChunkSize}
 	if err := apiRequest(ctx, nc, "$JS.API.STREAM.SNAPSHOT."+stream, req, &info); err != nil {
 		return SnapshotInfo{}, fmt.Errorf("snapshot of stream %s: %w", stream, err)
 	}

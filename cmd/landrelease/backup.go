@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,8 +27,13 @@ type backupSource struct {
 	// left out and the manifest says so by not listing it).
 	Required bool
 	// Appends: the stream takes the engine's atomic appends, so the
-	// snapshot must end between two of them (see takeBackup).
+	// snapshot must end between two of them (see takeBackup). A mirror
+	// (a provincial office's history) is exempt: JetStream fills it, and
+	// it resumes after its last message whatever that is.
 	Appends bool
+	// Consumers: the snapshot holds the stream's consumers and their
+	// acknowledgement state.
+	Consumers bool
 }
 
 // backupStreams are the streams a backup holds, in the order they are
@@ -40,8 +46,13 @@ var backupStreams = []backupSource{
 	{Name: "KV_" + lrjs.TokensBucket, Role: "tokens"},
 	// A provincial office's commands written offline and the national
 	// decisions on them (docs/operations.md, "Provincial office"): present
-	// on an office only; one message per command, never a batch.
-	{Name: lrjs.OutboxStream, Role: "outbox"},
+	// on an office only; one message per command, never a batch. The
+	// outbox keeps its consumer: the national engine's durable consumer
+	// (landrelease-decide, in the office's domain), whose acknowledgements
+	// say which commands were decided; without it a restored office would
+	// have every command of its outbox decided again, and one refused
+	// long ago might then be applied.
+	{Name: lrjs.OutboxStream, Role: "outbox", Consumers: true},
 	{Name: lrjs.OutcomeStream, Role: "outcomes"},
 }
 
@@ -125,6 +136,9 @@ func describeManifest(m backupManifest) string {
 		}
 		s += "\n"
 	}
+	if m.Office != "" {
+		s += fmt.Sprintf("  of the provincial office %s: its mirror of the national history, its outbox with the national engine's consumer, its outcomes\n", m.Office)
+	}
 	return s + fmt.Sprintf("  engine %s, nats-server %s, format %s %d\n", m.EngineVersion, m.NATSServerVersion, m.Format, m.FormatVersion)
 }
 
@@ -146,7 +160,7 @@ func connectForBackup(ctx context.Context, g globals, stderr io.Writer) (*nats.C
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w; or take backups from the running server with 'serve --backup-every 24h --backup-dir DIR'", err)
 	}
-	srv, err := lrjs.StartEmbedded(lrjs.DefaultEmbeddedConfig(g.dataDir))
+	srv, err := lrjs.StartEmbedded(backupServerConfig(g, lrjs.DefaultEmbeddedConfig(g.dataDir)))
 	if err != nil {
 		lock.release()
 		return nil, nil, err
@@ -209,6 +223,9 @@ func takeBackup(ctx context.Context, nc *nats.Conn, pause sync.Locker, dest stri
 		}
 		if present {
 			m.Streams = append(m.Streams, bs)
+			if bs.office != "" {
+				m.Office = bs.office
+			}
 		}
 	}
 	if err := aw.writeManifest(m); err != nil {
@@ -263,11 +280,15 @@ func backupOne(ctx context.Context, nc *nats.Conn, aw *archiveWriter, src backup
 		var err error
 		part, err = aw.entry(streamSnapshotPath(src.Name), func(w io.Writer) error {
 			var err error
-			info, err = lrjs.SnapshotStream(ctx, nc, src.Name, w)
+			if src.Consumers {
+				info, err = lrjs.SnapshotStreamAndConsumers(ctx, nc, src.Name, w)
+			} else {
+				info, err = lrjs.SnapshotStream(ctx, nc, src.Name, w)
+			}
 			return err
 		})
 		clean := true
-		if err == nil && src.Appends {
+		if err == nil && src.Appends && !isMirror(info.Config) {
 			clean, err = cleanCut(ctx, nc, src.Name, info.State.LastSeq)
 		}
 		if pause != nil && src.Appends {
@@ -285,6 +306,9 @@ func backupOne(ctx context.Context, nc *nats.Conn, aw *archiveWriter, src backup
 	}
 	bs.Sequence, bs.Messages = info.State.LastSeq, info.State.Msgs
 	bs.Parts = append(bs.Parts, part)
+	if src.Name == lrjs.OutboxStream {
+		bs.office = outboxDomain(info.Config)
+	}
 	desc, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return bs, false, err
@@ -307,6 +331,31 @@ func backupOne(ctx context.Context, nc *nats.Conn, aw *archiveWriter, src backup
 		}
 	}
 	return bs, true, nil
+}
+
+// isMirror reports whether a stream's configuration (as the snapshot API
+// gave it) makes it a mirror.
+func isMirror(config json.RawMessage) bool {
+	var c struct {
+		Mirror json.RawMessage `json:"mirror"`
+	}
+	return json.Unmarshal(config, &c) == nil && len(c.Mirror) > 0 && string(c.Mirror) != "null"
+}
+
+// outboxDomain is the JetStream domain of the provincial office whose
+// outbox has the configuration config (its subjects are lrprov.<domain>.*).
+func outboxDomain(config json.RawMessage) string {
+	var c struct {
+		Subjects []string `json:"subjects"`
+	}
+	if json.Unmarshal(config, &c) != nil || len(c.Subjects) != 1 {
+		return ""
+	}
+	parts := strings.Split(c.Subjects[0], ".")
+	if len(parts) != 3 || parts[0] != lrjs.OutboxPrefix {
+		return ""
+	}
+	return parts[1]
 }
 
 // cleanCut reports whether a snapshot whose state said last sequence s0
@@ -347,3 +396,15 @@ func (g *appendGate) Append(ctx context.Context, writes []domain.Write) (uint64,
 // Lock and Unlock hold and release appends (sync.Locker).
 func (g *appendGate) Lock()   { g.mu.Lock() }
 func (g *appendGate) Unlock() { g.mu.Unlock() }
+
+// backupServerConfig is cfg in the data dir's JetStream domain (a
+// provincial office's, or the national one) without its leaf link: a
+// backup or a restore works on the local streams only, offline; an
+// office's mirror resumes from the national history when its engine next
+// starts with --leaf.
+func backupServerConfig(g globals, cfg lrjs.EmbeddedConfig) lrjs.EmbeddedConfig {
+	if g.prov.domain != "" {
+		cfg.Leaf = lrjs.LeafConfig{Domain: g.prov.domain}
+	}
+	return cfg
+}

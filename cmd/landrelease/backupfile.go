@@ -49,6 +49,10 @@ type backupManifest struct {
 	// IndexSnapshot says why the command handler's index file is not in
 	// the backup: it is rebuilt from the history.
 	IndexSnapshot string `json:"index_snapshot"`
+	// Office is the JetStream domain of the provincial office backed up
+	// (its outbox's), empty for a national engine's backup: restore puts
+	// an office's backup back only with that office's flags.
+	Office string `json:"office,omitempty"`
 }
 
 // backupStream is one stream in the manifest.
@@ -65,6 +69,7 @@ type backupStream struct {
 	FirstRecordedAt string       `json:"first_recorded_at,omitempty"`
 	LastRecordedAt  string       `json:"last_recorded_at,omitempty"`
 	Parts           []backupPart `json:"parts"`
+	office          string       // an outbox's: its office's domain
 }
 
 // backupPart is one file of the archive with its checksum.

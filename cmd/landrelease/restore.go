@@ -79,6 +79,12 @@ func runRestore(ctx context.Context, a *app, _ any, args []string) int {
 
 // restoreStreams restores every stream of the verified backup at path.
 func restoreStreams(ctx context.Context, g globals, path string, m backupManifest, stderr io.Writer) error {
+	switch {
+	case m.Office != "" && g.prov.domain != m.Office:
+		return fmt.Errorf("%s is a backup of the provincial office %s: restore it with that office's flags (--leaf URL --leaf-password-file FILE --jetstream-domain %s --office-province PROVINCE), as the office runs", path, m.Office, m.Office)
+	case m.Office == "" && g.prov.isProvince():
+		return fmt.Errorf("%s is a backup of a national engine, not of the provincial office %s: restore it without --leaf (a new office starts empty and mirrors the national history)", path, g.prov.domain)
+	}
 	nc, closeNATS, err := connectForRestore(ctx, g)
 	if err != nil {
 		return err
@@ -208,7 +214,7 @@ func connectForRestore(ctx context.Context, g globals) (*nats.Conn, func(), erro
 	// JetStream restores a snapshot message by message: syncing each one
 	// (SyncAlways) made the demo's restore take 40 s instead of 1. The
 	// files are synced once, after the server has stopped.
-	cfg := lrjs.DefaultEmbeddedConfig(g.dataDir)
+	cfg := backupServerConfig(g, lrjs.DefaultEmbeddedConfig(g.dataDir))
 	cfg.SyncAlways = false
 	srv, err := lrjs.StartEmbedded(cfg)
 	if err != nil {
