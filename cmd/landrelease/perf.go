@@ -45,7 +45,8 @@ same machine:
   restore  a raw JetStream restore of that snapshot into a fresh server
            (SyncAlways off, as restore runs it) against restore's verify,
            restore of every stream, check and sync, and against
-           'landrelease restore' with its rebuild of the read model
+           'landrelease restore' with its rebuild of the read model;
+           each pair in 3 rounds, taking turns, each its fastest
   query    cold start of an engine to its first accepted command, and of
            'landrelease serve' (a child process) to its first dashboard
            page and first command; loading one aggregate (against a raw
@@ -95,7 +96,7 @@ exec, then only those phases; about 15 minutes):
 			fs.StringVar(&o.cfg.Dir, "dir", "", "scratch `directory` for the histories (default: a new temporary directory, removed at the end)")
 			fs.BoolVar(&o.cfg.Keep, "keep", false, "keep each scale's history (DIR/scale-N/store) and SQLite read model, to profile a phase again with e.g. 'landrelease --data-dir DIR/scale-N/store rebuild' (needs --dir)")
 			fs.IntVar(&o.cfg.Trials, "trials", o.cfg.Trials, "Monte Carlo `trials` of the large forecast")
-			fs.BoolVar(&o.quick, "quick", false, "shrink the fixed-size phases (100 publishes, 2 batches, 100 commands, 20 loads, 1,000 trials) and do not wait for the store to settle: a smoke test of the harness, not a measurement")
+			fs.BoolVar(&o.quick, "quick", false, "shrink the fixed-size phases (100 publishes, 2 batches, 100 commands, 20 loads, 1,000 trials, one round of the backups) and do not wait for the store to settle: a smoke test of the harness, not a measurement")
 			fs.BoolVar(&o.json, "json", false, "print the results as JSON")
 			fs.StringVar(&o.markdown, "markdown", "", "rewrite the generated section of this Markdown `file` with the results")
 			return o
@@ -131,6 +132,7 @@ func runBench(ctx context.Context, a *app, o any, args []string) int {
 	}
 	if opts.quick {
 		opts.cfg.SyncMsgs, opts.cfg.Batches, opts.cfg.CommandPath, opts.cfg.Loads, opts.cfg.Trials = 100, 2, 100, 20, 1_000
+		opts.cfg.Rounds = 1
 		opts.cfg.Settle = false
 	}
 	if err := opts.cfg.Validate(); err != nil {

@@ -29,6 +29,9 @@ type Config struct {
 	Batches     int // raw atomic batches of 1,000 events
 	CommandPath int // commands handled one at a time
 	Loads       int // aggregates loaded
+	// Rounds of the backup and restore phases and their ceilings, taking
+	// turns; each keeps its fastest.
+	Rounds int
 }
 
 // benchGroups are the phase groups, in the order they run.
@@ -36,7 +39,7 @@ var benchGroups = []string{"append", "import", "backup", "restore", "replay", "q
 
 func DefaultConfig() Config {
 	return Config{Scales: []float64{1}, PG: os.Getenv("LANDRELEASE_TEST_PG"), Trials: 10_000, Settle: true,
-		SyncMsgs: 1_000, Batches: 20, CommandPath: 1_000, Loads: 200}
+		SyncMsgs: 1_000, Batches: 20, CommandPath: 1_000, Loads: 200, Rounds: 3}
 }
 
 // Validate reports every problem at once.
@@ -56,7 +59,7 @@ func (c Config) Validate() error {
 	if c.Trials < 1 || c.Trials > 1_000_000 {
 		errs = append(errs, errors.New("--trials: want 1 to 1,000,000"))
 	}
-	if c.SyncMsgs < 1 || c.Batches < 1 || c.CommandPath < 1 || c.Loads < 1 {
+	if c.SyncMsgs < 1 || c.Batches < 1 || c.CommandPath < 1 || c.Loads < 1 || c.Rounds < 1 {
 		errs = append(errs, errors.New("phase sizes must be at least 1"))
 	}
 	return errors.Join(errs...)
