@@ -76,6 +76,12 @@ version), then the manifest's own SHA-256. It is written to a temporary
 file, synced and renamed: a backup that is killed leaves no file that
 --verify accepts, and earlier backups untouched.
 
+On a provincial office (run with the office's --leaf, --jetstream-domain
+and --office-province flags) the backup also holds its outbox, with the
+national engine's consumer on it (which commands were decided), and its
+outcomes; its history is its mirror of the national one, taken as
+JetStream filled it. The manifest names the office.
+
 With the embedded server, run it while no other landrelease uses the data
 dir, or let 'serve --backup-every' take backups while it serves. On a
 cluster (--nats-url), it runs while the engines keep serving; it needs the

@@ -57,3 +57,9 @@ func benchHarness(b *testing.B, groups ...string) {
 //
 //	go test -run '^$' -bench Spine -benchtime 1x ./cmd/landrelease/
 func BenchmarkSpine(b *testing.B) { benchHarness(b, "append") }
+
+// BenchmarkBackups measures backup and restore against a raw JetStream
+// stream snapshot and restore (the bench's backup and restore groups).
+//
+//	go test -run '^$' -bench Backups -benchtime 1x ./cmd/landrelease/
+func BenchmarkBackups(b *testing.B) { benchHarness(b, "backup", "restore") }

@@ -42,6 +42,12 @@ func restoreVerb() verb {
  4. rebuilds the read model (--db, or the data dir's SQLite) from the
     restored history.
 
+A provincial office's backup (the manifest names the office) is restored
+only with that office's flags (--leaf ... --jetstream-domain DOMAIN
+--office-province PROVINCE), and a national one only without --leaf; the
+office's pending commands are in its restored outbox and sync once the
+link is back.
+
 The restored data dir gets new NATS passwords; API tokens keep working
 (the token bucket is restored). See docs/operations.md for the restore
 drill.`,
