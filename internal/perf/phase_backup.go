@@ -117,12 +117,11 @@ func (b *bencher) backupRestore(ctx context.Context, store, dir string) error {
 	}
 	events := float64(info.State.Msgs)
 	backupDir := filepath.Join(work, "backups")
-	var file string
+	if err := os.MkdirAll(backupDir, 0o755); err != nil {
+		return err
+	}
+	var file string // the latest backup (each round writes a new dated file)
 	backup := func() (float64, error) {
-		os.RemoveAll(backupDir)
-		if err := os.MkdirAll(backupDir, 0o755); err != nil {
-			return 0, err
-		}
 		var err error
 		file, err = bh.Backup(ctx, nc, backupDir)
 		return events, err
@@ -131,7 +130,14 @@ func (b *bencher) backupRestore(ctx context.Context, store, dir string) error {
 		err := b.rounds("raw_snapshot", snapshot, "backup", backup, func() {
 			b.sized("raw_snapshot", raw, storeBytes, 0)
 			b.sized("backup", file, storeBytes, b.phase("raw_snapshot").Bytes)
-		}, nil)
+		}, func() { // the earlier rounds' backups
+			ents, _ := os.ReadDir(backupDir)
+			for _, e := range ents {
+				if p := filepath.Join(backupDir, e.Name()); p != file {
+					os.Remove(p)
+				}
+			}
+		})
 		if err != nil {
 			return err
 		}
