@@ -63,14 +63,17 @@ var shipped = map[string]string{
 	"/vendor/maplibre-gl-worker.mjs":  "text/javascript",
 	"/vendor/maplibre-gl.css":         "text/css",
 	"/vendor/maplibre-gl.LICENSE.txt": "text/plain",
-	"/assets/overview.js":             "text/javascript",
-	"/assets/province.js":             "text/javascript",
-	"/assets/area.js":                 "text/javascript",
-	"/assets/audit.js":                "text/javascript",
-	"/assets/scenarios.js":            "text/javascript",
-	"/assets/forecast.js":             "text/javascript",
-	"/assets/mappage.js":              "text/javascript",
-	"/assets/login.js":                "text/javascript",
+	"/vendor/noto-sans-khmer/noto-sans-khmer.css":                    "text/css",
+	"/vendor/noto-sans-khmer/noto-sans-khmer-khmer-400-normal.woff2": "font/woff2",
+	"/vendor/noto-sans-khmer/LICENSE.txt":                            "text/plain",
+	"/assets/overview.js":                                            "text/javascript",
+	"/assets/province.js":                                            "text/javascript",
+	"/assets/area.js":                                                "text/javascript",
+	"/assets/audit.js":                                               "text/javascript",
+	"/assets/scenarios.js":                                           "text/javascript",
+	"/assets/forecast.js":                                            "text/javascript",
+	"/assets/mappage.js":                                             "text/javascript",
+	"/assets/login.js":                                               "text/javascript",
 }
 
 func TestAssetsAreEmbeddedAndServed(t *testing.T) {
@@ -255,6 +258,8 @@ var vendoredURLs = []struct{ url, why string }{
 	{"https://maplibre.invalid/", "a dummy base for parsing relative URLs (.invalid never resolves)"},
 	{"https://github.com/d3/d3-color", "a credit in MapLibre's licence text"},
 	{"https://maplibre.org/", "the href of the MapLibre logo link (a link, never loaded; the logo is off)"},
+	{"https://github.com/notofonts/khmer", "the font's copyright line in its licence text (noto-sans-khmer/LICENSE.txt)"},
+	{"http://scripts.sil.org/OFL", "where the OFL is published, in the font's licence text"},
 }
 
 // Mounted at /, the dashboard must never answer for the API or for a path it

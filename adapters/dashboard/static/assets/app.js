@@ -77,11 +77,33 @@ const LR = (() => {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
+  // ---- language ---------------------------------------------------------------
+
+  // The page's language (html lang, chosen by the server) and the "js."
+  // entries of its catalogue (adapters/dashboard/i18n), which the server
+  // puts in the page as JSON. t(KEY, {n: 5}) answers the text with
+  // {n} replaced; a missing key shows itself (a test keeps that from
+  // happening).
+  const LANG = document.documentElement.lang || "en";
+  const CATALOGUE = (() => {
+    try { return JSON.parse(document.getElementById("i18n").textContent); } catch (_) { return {}; }
+  })();
+  function t(key, vars) {
+    let s = CATALOGUE[key];
+    if (s == null) return "⟦" + key + "⟧";
+    for (const [k, v] of Object.entries(vars || {})) s = s.split("{" + k + "}").join(String(v));
+    return s;
+  }
+
   // ---- formatting -----------------------------------------------------------
 
-  const int = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
-  const dec = (d) => new Intl.NumberFormat("en-GB", { minimumFractionDigits: d, maximumFractionDigits: d });
-  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  // Numbers as CLDR writes them for the language (km: 1.234.567 and 12,5),
+  // with Western digits, as the printed outputs (i18n's package comment).
+  const LOCALE = LANG === "km" ? "km" : "en-GB";
+  const int = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
+  const dec = (d) => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: d, maximumFractionDigits: d });
+  const MONTHS = LANG === "en" ? ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    : Array.from({ length: 12 }, (_, i) => t("month." + (i + 1)));
 
   const fmt = {
     int: (n) => (n == null ? "–" : int.format(n)),
@@ -233,7 +255,7 @@ const LR = (() => {
     if (!box) return;
     box.dataset.state = state;
     box.dataset.sequence = String(seq || lastSequence);
-    box.textContent = { stream: "live", poll: "live (polling)", offline: "offline", connecting: "connecting" }[state] + (lastSequence ? ` · event ${fmt.int(lastSequence)}` : "");
+    box.textContent = { stream: t("js.live.stream"), poll: t("js.live.poll"), offline: t("js.live.offline"), connecting: t("js.live.connecting") }[state] + (lastSequence ? " · " + t("js.live.event", { n: fmt.int(lastSequence) }) : "");
   }
 
   function sawSequence(seq, state) {
@@ -373,6 +395,12 @@ const LR = (() => {
     for (const a of $$("nav.top a")) {
       if (a.dataset.page === page) a.setAttribute("aria-current", "page");
     }
+    // The language switch keeps the page's query (province, year, ...).
+    for (const a of $$("nav.lang a")) {
+      const q = new URLSearchParams(location.search);
+      q.set("lang", a.hreflang);
+      a.href = location.pathname + "?" + q.toString();
+    }
   }
 
   // Charts are drawn for the screen: redraw them at paper size when printing,
@@ -390,7 +418,7 @@ const LR = (() => {
   });
 
   return {
-    APIError, api, send, uuid4, token, setToken, fmt, fractionalYear,
+    APIError, api, send, uuid4, token, setToken, fmt, fractionalYear, t, lang: LANG,
     $, $$, el, figure, table, link, areaHref, provinceHref, showError, guarded, param,
     start, loadWhoami, get whoami() { return whoami; }, get sequence() { return lastSequence; },
   };

@@ -5,6 +5,7 @@
 "use strict";
 
 const Charts = (() => {
+  const t = LR.t;
   const COLOURS = {
     sha: "#e0a526", cha: "#c0392b", released: "#2e8b57",
     nts: "#4e79a7", desk: "#9ecae9", reduced: "#f28e2b", cleared: "#59a14f", reopened: "#b07aa1",
@@ -26,7 +27,7 @@ const Charts = (() => {
   // label} as a vertical line on a category x axis of whole years (each
   // label standing for the end of that year).
   const deadlinePlugin = {
-    id: "deadline",
+    id: t("js.chart.deadline"),
     afterDatasetsDraw(chart, _args, opts) {
       if (!opts || opts.year == null) return;
       const x = chart.scales.x, area = chart.chartArea;
@@ -55,7 +56,7 @@ const Charts = (() => {
       ctx.fillStyle = COLOURS.deadline;
       ctx.font = "bold 12px " + Chart.defaults.font.family;
       ctx.textAlign = px > (area.left + area.right) / 2 ? "right" : "left";
-      const label = area.right - area.left < 420 ? "deadline" : opts.label || "deadline";
+      const label = area.right - area.left < 420 ? t("js.chart.deadline") : opts.label || t("js.chart.deadline");
       ctx.fillText(label, px + (ctx.textAlign === "right" ? -6 : 6), area.top + 14);
       ctx.restore();
     },
@@ -101,21 +102,21 @@ const Charts = (() => {
       data: {
         labels,
         datasets: [
-          { label: "Forecast P10–P90 (low)", data: at(b.forecast, all("low_m2")), borderWidth: 0, pointRadius: 0, fill: false },
-          { label: "Forecast P10–P90", data: at(b.forecast, all("high_m2")), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
-          { label: "Forecast median", data: at(b.forecast, all("median_m2")), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
-          { label: "Deterministic forecast", data: at(b.forecast, all("deterministic_m2")), borderColor: COLOURS.actual, borderDash: [2, 3], pointRadius: 0 },
-          { label: "of which Article 5 (deterministic)", data: at(b.forecast, (p) => p.deterministic_m2), borderColor: COLOURS.cha, borderDash: [2, 3], pointRadius: 0, borderWidth: 1.5 },
-          { label: "Recorded", data: at(b.actual, (p) => p.remaining_m2), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 3 },
+          { label: t("js.chart.forecast_band_low"), data: at(b.forecast, all("low_m2")), borderWidth: 0, pointRadius: 0, fill: false },
+          { label: t("js.chart.forecast_band"), data: at(b.forecast, all("high_m2")), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
+          { label: t("js.chart.forecast_median"), data: at(b.forecast, all("median_m2")), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
+          { label: t("js.chart.deterministic"), data: at(b.forecast, all("deterministic_m2")), borderColor: COLOURS.actual, borderDash: [2, 3], pointRadius: 0 },
+          { label: t("js.chart.of_which_a5"), data: at(b.forecast, (p) => p.deterministic_m2), borderColor: COLOURS.cha, borderDash: [2, 3], pointRadius: 0, borderWidth: 1.5 },
+          { label: t("js.chart.recorded"), data: at(b.actual, (p) => p.remaining_m2), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 3 },
         ],
       },
       options: {
         spanGaps: false,
-        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end, every hazard" } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: t("js.chart.y_remaining_all") } } },
         plugins: {
-          legend: { labels: { filter: (item) => !item.text.endsWith("(low)") } },
+          legend: { labels: { filter: (item) => !item.text.endsWith(t("js.chart.low")) } },
           tooltip: { callbacks: { label: km2Tooltip } },
-          deadline: b.deadline ? { year: LR.fractionalYear(b.deadline), label: "Article 5 deadline " + LR.fmt.date(b.deadline) } : {},
+          deadline: b.deadline ? { year: LR.fractionalYear(b.deadline), label: t("js.chart.a5_deadline", { date: LR.fmt.date(b.deadline) }) } : {},
         },
       },
       plugins: [deadlinePlugin],
@@ -135,19 +136,19 @@ const Charts = (() => {
       data: {
         labels,
         datasets: [
-          { label: "Article 5 P10–P90 (low)", data: fromBand("low_m2"), borderWidth: 0, pointRadius: 0, fill: false },
-          { label: "Article 5 P10–P90", data: fromBand("high_m2"), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
-          { label: "Article 5 median", data: fromBand("median_m2"), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
-          { label: "Article 5 (deterministic)", data: rows.map((r) => km2(r.remaining_m2)), borderColor: COLOURS.cha, backgroundColor: COLOURS.cha, borderWidth: 2.5, pointRadius: 2 },
-          { label: "AT/ERW-only (deterministic)", data: rows.map((r) => km2(r.other_m2)), borderColor: COLOURS.sha, backgroundColor: COLOURS.sha, borderWidth: 2, pointRadius: 2 },
+          { label: t("js.chart.a5_band_low"), data: fromBand("low_m2"), borderWidth: 0, pointRadius: 0, fill: false },
+          { label: t("js.chart.a5_band"), data: fromBand("high_m2"), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
+          { label: t("js.chart.a5_median"), data: fromBand("median_m2"), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 2 },
+          { label: t("js.chart.a5_deterministic"), data: rows.map((r) => km2(r.remaining_m2)), borderColor: COLOURS.cha, backgroundColor: COLOURS.cha, borderWidth: 2.5, pointRadius: 2 },
+          { label: t("js.chart.other_deterministic"), data: rows.map((r) => km2(r.other_m2)), borderColor: COLOURS.sha, backgroundColor: COLOURS.sha, borderWidth: 2, pointRadius: 2 },
         ],
       },
       options: {
-        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end" } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: t("js.chart.y_remaining") } } },
         plugins: {
-          legend: { labels: { filter: (item) => !item.text.endsWith("(low)") } },
+          legend: { labels: { filter: (item) => !item.text.endsWith(t("js.chart.low")) } },
           tooltip: { callbacks: { label: km2Tooltip } },
-          deadline: f.deadline ? { year: LR.fractionalYear(f.deadline), label: "Article 5 deadline " + LR.fmt.date(f.deadline) } : {},
+          deadline: f.deadline ? { year: LR.fractionalYear(f.deadline), label: t("js.chart.a5_deadline", { date: LR.fmt.date(f.deadline) }) } : {},
         },
       },
       plugins: [deadlinePlugin],
@@ -166,9 +167,9 @@ const Charts = (() => {
       data: {
         labels: years.map((g) => g.year),
         datasets: [
-          { label: "Forecast cost", data: years.map((g) => usdM(g.cost_usd)), backgroundColor: COLOURS.forecast },
-          { label: "Pledged", data: years.map((g) => usdM(g.pledged_usd)), backgroundColor: COLOURS.released },
-          { type: "line", label: "Gap (cost − pledged)", data: years.map((g) => usdM(g.gap_usd)), borderColor: COLOURS.deadline, backgroundColor: COLOURS.deadline, pointRadius: 2 },
+          { label: t("js.chart.forecast_cost"), data: years.map((g) => usdM(g.cost_usd)), backgroundColor: COLOURS.forecast },
+          { label: t("js.chart.pledged"), data: years.map((g) => usdM(g.pledged_usd)), backgroundColor: COLOURS.released },
+          { type: "line", label: t("js.chart.gap"), data: years.map((g) => usdM(g.gap_usd)), borderColor: COLOURS.deadline, backgroundColor: COLOURS.deadline, pointRadius: 2 },
         ],
       },
       options: {
@@ -186,15 +187,15 @@ const Charts = (() => {
       data: {
         labels: years.map((y) => y.year),
         datasets: [
-          { label: "P10–P90 (low)", data: years.map((y) => km2(y.p10_remaining_m2)), borderWidth: 0, pointRadius: 0, fill: false },
-          { label: "P10–P90", data: years.map((y) => km2(y.p90_remaining_m2)), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
-          { label: "Forecast a year ahead", data: years.map((y) => km2(y.forecast_remaining_m2)), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 4 },
-          { label: "Recorded", data: years.map((y) => km2(y.actual_remaining_m2)), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 4 },
+          { label: t("js.chart.band_low"), data: years.map((y) => km2(y.p10_remaining_m2)), borderWidth: 0, pointRadius: 0, fill: false },
+          { label: t("js.chart.band"), data: years.map((y) => km2(y.p90_remaining_m2)), borderWidth: 0, pointRadius: 0, backgroundColor: COLOURS.band, fill: "-1" },
+          { label: t("js.chart.year_ahead"), data: years.map((y) => km2(y.forecast_remaining_m2)), borderColor: COLOURS.forecast, borderDash: [6, 4], pointRadius: 4 },
+          { label: t("js.chart.recorded"), data: years.map((y) => km2(y.actual_remaining_m2)), borderColor: COLOURS.actual, backgroundColor: COLOURS.actual, borderWidth: 3, pointRadius: 4 },
         ],
       },
       options: {
-        scales: { y: { ticks: { callback: km2Tick }, title: { display: true, text: "Article 5 area left at year end" } } },
-        plugins: { legend: { labels: { filter: (item) => !item.text.endsWith("(low)") } }, tooltip: { callbacks: { label: km2Tooltip } } },
+        scales: { y: { ticks: { callback: km2Tick }, title: { display: true, text: t("js.chart.y_a5_left") } } },
+        plugins: { legend: { labels: { filter: (item) => !item.text.endsWith(t("js.chart.low")) } }, tooltip: { callbacks: { label: km2Tooltip } } },
       },
     });
   }
@@ -208,16 +209,16 @@ const Charts = (() => {
       data: {
         labels: years.map((y) => y.year),
         datasets: [
-          ds("Forecast: cancelled", "forecast_cancelled_m2", "forecast", COLOURS.nts + "88"),
-          ds("Forecast: reduced", "forecast_reduced_m2", "forecast", COLOURS.reduced + "88"),
-          ds("Forecast: cleared", "forecast_cleared_m2", "forecast", COLOURS.cleared + "88"),
-          ds("Recorded: cancelled", "actual_cancelled_m2", "recorded", COLOURS.nts),
-          ds("Recorded: reduced", "actual_reduced_m2", "recorded", COLOURS.reduced),
-          ds("Recorded: cleared", "actual_cleared_m2", "recorded", COLOURS.cleared),
+          ds(t("js.chart.f_cancelled"), "forecast_cancelled_m2", "forecast", COLOURS.nts + "88"),
+          ds(t("js.chart.f_reduced"), "forecast_reduced_m2", "forecast", COLOURS.reduced + "88"),
+          ds(t("js.chart.f_cleared"), "forecast_cleared_m2", "forecast", COLOURS.cleared + "88"),
+          ds(t("js.chart.r_cancelled"), "actual_cancelled_m2", "recorded", COLOURS.nts),
+          ds(t("js.chart.r_reduced"), "actual_reduced_m2", "recorded", COLOURS.reduced),
+          ds(t("js.chart.r_cleared"), "actual_cleared_m2", "recorded", COLOURS.cleared),
         ],
       },
       options: {
-        scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: km2Tick }, title: { display: true, text: "released in the year (forecast | recorded)" } } },
+        scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: km2Tick }, title: { display: true, text: t("js.chart.y_released") } } },
         plugins: { tooltip: { callbacks: { label: km2Tooltip } } },
       },
     });
@@ -231,8 +232,8 @@ const Charts = (() => {
       data: {
         labels: rows.map((p) => p.province),
         datasets: [
-          { label: "CHA (confirmed)", data: rows.map((p) => km2(p.remaining_cha_m2)), backgroundColor: COLOURS.cha },
-          { label: "SHA (suspected)", data: rows.map((p) => km2(p.remaining_sha_m2)), backgroundColor: COLOURS.sha },
+          { label: t("js.chart.cha"), data: rows.map((p) => km2(p.remaining_cha_m2)), backgroundColor: COLOURS.cha },
+          { label: t("js.chart.sha"), data: rows.map((p) => km2(p.remaining_sha_m2)), backgroundColor: COLOURS.sha },
         ],
       },
       options: {
@@ -252,11 +253,11 @@ const Charts = (() => {
       data: {
         labels: rows.map((r) => r.year),
         datasets: [
-          ds("Cancelled by NTS", "cancelled_nts_m2", COLOURS.nts),
-          ds("Cancelled by desk analysis", "cancelled_desk_m2", COLOURS.desk),
-          ds("Reduced by TS", "reduced_m2", COLOURS.reduced),
-          ds("Cleared", "cleared_m2", COLOURS.cleared),
-          { label: "Reopened", data: rows.map((r) => km2(r.reopened_m2)), backgroundColor: COLOURS.reopened, stack: "reopened" },
+          ds(t("js.chart.cancelled_nts"), "cancelled_nts_m2", COLOURS.nts),
+          ds(t("js.chart.cancelled_desk"), "cancelled_desk_m2", COLOURS.desk),
+          ds(t("js.chart.reduced_ts"), "reduced_m2", COLOURS.reduced),
+          ds(t("js.chart.cleared"), "cleared_m2", COLOURS.cleared),
+          { label: t("js.chart.reopened"), data: rows.map((r) => km2(r.reopened_m2)), backgroundColor: COLOURS.reopened, stack: "reopened" },
         ],
       },
       options: {
@@ -282,10 +283,10 @@ const Charts = (() => {
         })),
       },
       options: {
-        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: "remaining at year end (deterministic)" } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: km2Tick }, title: { display: true, text: t("js.chart.y_remaining_det") } } },
         plugins: {
           tooltip: { callbacks: { label: km2Tooltip } },
-          deadline: deadline ? { year: LR.fractionalYear(deadline), label: "deadline " + LR.fmt.date(deadline) } : {},
+          deadline: deadline ? { year: LR.fractionalYear(deadline), label: t("js.chart.deadline_on", { date: LR.fmt.date(deadline) }) } : {},
         },
       },
       plugins: [deadlinePlugin],
@@ -309,8 +310,8 @@ const Charts = (() => {
       data: {
         labels: scenarios.map((s) => s.name),
         datasets: [
-          { type: "bar", label: "P10–P90 completion", data: range, backgroundColor: scenarios.map((_, i) => SERIES[i % SERIES.length] + "99") },
-          { type: "line", label: "P50 completion", data: scenarios.map((s) => (s.forecast.completion && s.forecast.completion.p50 ? fy(s.forecast.completion.p50) : null)), showLine: false, pointRadius: 6, pointStyle: "rectRot", borderColor: "#000", backgroundColor: "#000" },
+          { type: "bar", label: t("js.chart.completion_band"), data: range, backgroundColor: scenarios.map((_, i) => SERIES[i % SERIES.length] + "99") },
+          { type: "line", label: t("js.chart.completion_p50"), data: scenarios.map((s) => (s.forecast.completion && s.forecast.completion.p50 ? fy(s.forecast.completion.p50) : null)), showLine: false, pointRadius: 6, pointStyle: "rectRot", borderColor: "#000", backgroundColor: "#000" },
         ],
       },
       options: {
@@ -319,7 +320,7 @@ const Charts = (() => {
           x: {
             min: values.length ? Math.floor(Math.min(...values)) - 1 : undefined,
             max: values.length ? Math.ceil(Math.max(...values)) + 1 : undefined,
-            ticks: { stepSize: 1, callback: (v) => String(Math.floor(v)) }, title: { display: true, text: "year of completion" },
+            ticks: { stepSize: 1, callback: (v) => String(Math.floor(v)) }, title: { display: true, text: t("js.chart.y_completion") },
           },
         },
         plugins: {
@@ -327,12 +328,12 @@ const Charts = (() => {
             callbacks: {
               label: (ctx) => {
                 const c = scenarios[ctx.dataIndex].forecast.completion || {};
-                const p90 = c.p90 ? LR.fmt.date(c.p90) : "after " + LR.fmt.date(scenarios[ctx.dataIndex].forecast.horizon);
+                const p90 = c.p90 ? LR.fmt.date(c.p90) : t("js.chart.after", { date: LR.fmt.date(scenarios[ctx.dataIndex].forecast.horizon) });
                 return ctx.datasetIndex === 0 ? `P10 ${LR.fmt.date(c.p10)} – P90 ${p90}` : `P50 ${LR.fmt.date(c.p50)}`;
               },
             },
           },
-          deadline: deadline ? { year: fy(deadline), label: "deadline" } : {},
+          deadline: deadline ? { year: fy(deadline), label: t("js.chart.deadline") } : {},
         },
       },
       plugins: [deadlinePlugin],
