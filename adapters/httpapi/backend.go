@@ -58,8 +58,9 @@ type Queries interface {
 	Audit(ctx context.Context, q queries.AuditQuery) (queries.Audit, error)
 	WorkPlan(ctx context.Context, q queries.WorkPlanQuery) (queries.WorkPlan, error)
 	// RenderWorkPlan renders a plan as "csv" or "html" (as the workplan
-	// verb does): the content type and the bytes.
-	RenderWorkPlan(plan queries.WorkPlan, format string) (contentType string, body []byte, err error)
+	// verb does), the html in lang ("en", "km"; "" English): the content
+	// type and the bytes.
+	RenderWorkPlan(plan queries.WorkPlan, format, lang string) (contentType string, body []byte, err error)
 	// Article5Plan is the extension request's costed work plan (as
 	// 'landrelease article5-plan --format json').
 	Article5Plan(ctx context.Context, q queries.Article5PlanQuery) (queries.Article5Plan, error)
@@ -70,8 +71,9 @@ type Queries interface {
 	// --format json').
 	Report(ctx context.Context, q queries.ReportQuery) (queries.Report, error)
 	// RenderReport renders a report as "csv" or "html" (as the report verb
-	// does): the content type and the bytes.
-	RenderReport(report queries.Report, format string) (contentType string, body []byte, err error)
+	// does), the html in lang ("en", "km"; "" English): the content type
+	// and the bytes.
+	RenderReport(report queries.Report, format, lang string) (contentType string, body []byte, err error)
 	Forecast(ctx context.Context, q queries.ForecastQuery) (queries.Forecast, error)
 	Backtest(ctx context.Context, q queries.BacktestQuery) (queries.Backtest, error)
 	Scenarios(ctx context.Context) (queries.ScenarioList, error)

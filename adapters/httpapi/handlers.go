@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/adapters/dashboard/i18n"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
@@ -290,8 +291,9 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 }
 
 func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
-	q := newQuery(r, "format")
+	q := newQuery(r, "format", "lang")
 	format := q.format()
+	lang := q.lowerOneOf("lang", i18n.Languages...)
 	var wq WorkPlanQuery
 	wq.Province = q.province(s.cfg.Country, "province", r.PathValue("province"))
 	wq.Year = q.pathYear(r)
@@ -302,7 +304,7 @@ func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Prin
 	if err != nil || format == "" {
 		return answer(w, plan, err)
 	}
-	ctype, body, err := s.backend.RenderWorkPlan(plan, format)
+	ctype, body, err := s.backend.RenderWorkPlan(plan, format, lang)
 	if err != nil {
 		return err
 	}
@@ -369,8 +371,9 @@ func (s *Server) article5Plan(w http.ResponseWriter, r *http.Request, _ *domain.
 }
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
-	q := newQuery(r, "province", "format")
+	q := newQuery(r, "province", "format", "lang")
 	format := q.format()
+	lang := q.lowerOneOf("lang", i18n.Languages...)
 	rq := ReportQuery{Year: q.pathYear(r), Province: q.province(s.cfg.Country, "province", q.str("province"))}
 	if q.err != nil {
 		return q.err
@@ -379,7 +382,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 	if err != nil || format == "" {
 		return answer(w, doc, err)
 	}
-	ctype, body, err := s.backend.RenderReport(doc, format)
+	ctype, body, err := s.backend.RenderReport(doc, format, lang)
 	if err != nil {
 		return err
 	}
@@ -391,9 +394,9 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 }
 
 // workPlanCSP lets the printable documents (work plan, Article 5 plan,
-// annual report) use their inline style sheet and load or run nothing at
-// all.
-const workPlanCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+// annual report) use their inline style sheet and the font inlined in a
+// Khmer one, and load or run nothing at all.
+const workPlanCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; font-src data:"
 
 func (s *Server) forecast(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "as_of", "trials", "seed", "redeploy", "funding")

@@ -70,7 +70,7 @@ func (f *fakeBackend) Audit(_ context.Context, q queries.AuditQuery) (queries.Au
 func (f *fakeBackend) WorkPlan(_ context.Context, q queries.WorkPlanQuery) (queries.WorkPlan, error) {
 	return queries.WorkPlan{Province: q.Province, Year: q.Year}, f.got(q)
 }
-func (f *fakeBackend) RenderWorkPlan(plan queries.WorkPlan, format string) (string, []byte, error) {
+func (f *fakeBackend) RenderWorkPlan(plan queries.WorkPlan, format, _ string) (string, []byte, error) {
 	f.queries = append(f.queries, format)
 	return "text/" + format + "; charset=utf-8", []byte(format + " of " + plan.Province), nil
 }
@@ -84,7 +84,7 @@ func (f *fakeBackend) RenderArticle5Plan(plan queries.Article5Plan, format strin
 func (f *fakeBackend) Report(_ context.Context, q queries.ReportQuery) (queries.Report, error) {
 	return queries.Report{Year: q.Year, Province: q.Province}, f.got(q)
 }
-func (f *fakeBackend) RenderReport(r queries.Report, format string) (string, []byte, error) {
+func (f *fakeBackend) RenderReport(r queries.Report, format, _ string) (string, []byte, error) {
 	f.queries = append(f.queries, format)
 	return "text/" + format + "; charset=utf-8", []byte(format + " of " + strconv.Itoa(r.Year)), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"html/template"
 	"io"
 	"strconv"
 	"strings"
@@ -19,7 +18,7 @@ func reportVerb() verb {
 	return verb{
 		name:    "report",
 		summary: "the annual progress report of a year (Article 5): contamination, release, indicators",
-		usage:   "report --year YEAR [--province NAME] [--format table|json|csv|html]",
+		usage:   "report --year YEAR [--province NAME] [--format table|json|csv|html] [--lang en|km]",
 		help: `Prints the programme's annual progress report for a calendar year, as the
 Article 5 report and an independent review read it (docs/report.md):
   - remaining contamination by province and class (SHA, CHA) on 1 January
@@ -53,6 +52,7 @@ dashboard's "Annual report" page shows it.`,
 			fs.IntVar(&o.year, "year", 0, "the calendar `year` (required, 1990–2100)")
 			fs.StringVar(&o.province, "province", "", "only this `province` (default: national)")
 			fs.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or html (printable)")
+			fs.StringVar(&o.lang, "lang", "en", "`language` of --format html: en or km (the catalogues in adapters/dashboard/i18n)")
 			return o
 		},
 		run: runReport,
@@ -60,8 +60,8 @@ dashboard's "Annual report" page shows it.`,
 }
 
 type reportOpts struct {
-	year             int
-	province, format string
+	year                   int
+	province, format, lang string
 }
 
 func runReport(ctx context.Context, a *app, o any, args []string) int {
@@ -74,6 +74,9 @@ func runReport(ctx context.Context, a *app, o any, args []string) int {
 	case "table", "json", "csv", "html":
 	default:
 		fmt.Fprintf(a.stderr, "landrelease report: --format %q: want table, json, csv or html\n", opts.format)
+		return exitUsage
+	}
+	if !checkLang(a, "report", opts.lang) {
 		return exitUsage
 	}
 	q := queries.ReportQuery{Year: opts.year, Province: opts.province}
@@ -102,7 +105,7 @@ func runReport(ctx context.Context, a *app, o any, args []string) int {
 	case "csv":
 		err = writeReportCSV(a.stdout, doc)
 	case "html":
-		err = reportHTML.Execute(a.stdout, doc)
+		err = renderReportHTML(a.stdout, doc, opts.lang)
 	default:
 		writeReportTable(a.stdout, doc)
 	}
@@ -284,62 +287,3 @@ func writeReportCSV(w io.Writer, r queries.Report) error {
 	cw.Flush()
 	return cw.Error()
 }
-
-var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
-	"m2":    m2,
-	"pct":   pctOf,
-	"ratio": ratioOf,
-	"scope": scope,
-}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<title>Annual progress report {{.Year}} ({{scope .}})</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}table{border-collapse:collapse;margin:.5em 0;font-size:.85em}
-th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left}td.n{text-align:right}
-th{background:#eee}.src{color:#666;font-size:.8em}.missed{color:#b00}.met{color:#070}
-@media print{body{margin:0}h2{page-break-after:avoid}}
-</style></head><body>
-<h1>Annual progress report — {{.Year}} ({{scope .}})</h1>
-<p>Period {{.From}} to {{.To}}. History folded to sequence {{.Sequence}}; {{.Events.Count}} events occurred in the year{{if .Events.Count}} (sequences {{.Events.FirstSequence}}–{{.Events.LastSequence}}){{end}}.</p>
-<h2>Remaining contamination (m²)</h2>
-<table><tr><th>Province</th><th>SHA 1 Jan</th><th>CHA 1 Jan</th><th>Areas 1 Jan</th><th>SHA 31 Dec</th><th>CHA 31 Dec</th><th>Areas 31 Dec</th></tr>
-{{range .Contamination.Provinces}}<tr><td>{{.Province}}</td><td class="n">{{m2 .StartSHAM2}}</td><td class="n">{{m2 .StartCHAM2}}</td><td class="n">{{.StartAreas}}</td><td class="n">{{m2 .EndSHAM2}}</td><td class="n">{{m2 .EndCHAM2}}</td><td class="n">{{.EndAreas}}</td></tr>
-{{end}}{{with .Contamination.Total}}<tr><th>Total</th><th class="n">{{m2 .StartSHAM2}}</th><th class="n">{{m2 .StartCHAM2}}</th><th class="n">{{.StartAreas}}</th><th class="n">{{m2 .EndSHAM2}}</th><th class="n">{{m2 .EndCHAM2}}</th><th class="n">{{.EndAreas}}</th></tr>{{end}}
-</table><p class="src">Source: {{.Contamination.Source}}</p>
-<h2>Land released by method</h2>
-<table><tr><th>Method</th><th>m²</th><th>Events</th></tr>
-{{range .Release.Methods}}<tr><td>{{.Method}}</td><td class="n">{{m2 .AreaM2}}</td><td class="n">{{.Events}}</td></tr>
-{{end}}<tr><th>Total</th><th class="n">{{m2 .Release.TotalM2}}</th><th class="n">{{.Release.Events}}</th></tr></table>
-<table><tr><th>Province</th><th>Cancelled (NTS)</th><th>Cancelled (desk)</th><th>Reduced (TS)</th><th>Cleared</th></tr>
-{{range .Release.ByProvince}}<tr><td>{{.Province}}</td><td class="n">{{m2 .CancelledNTSM2}}</td><td class="n">{{m2 .CancelledDesk}}</td><td class="n">{{m2 .ReducedTSM2}}</td><td class="n">{{m2 .ClearedM2}}</td></tr>
-{{end}}</table><p class="src">Source: {{.Release.Source}}</p>
-<h2>Mines and ERW destroyed</h2>
-<p>{{.Devices.APMinesDestroyed}} AP mines, {{.Devices.ATMinesDestroyed}} AT mines, {{.Devices.ERWDestroyed}} ERW.</p><p class="src">Source: {{.Devices.Source}}</p>
-<h2>Areas added</h2>
-{{with .Additions}}<p>{{.Areas}} areas, {{m2 .AreaM2}} m²; with evidence at registration {{.WithEvidenceAreas}} areas ({{m2 .WithEvidenceM2}} m²); with evidence by the year's end {{.EvidenceByYearEnd.WithEvidenceAreas}} areas. Size corrections {{m2 .CorrectionsM2}} m² ({{.CorrectionEvents}}).</p><p class="src">Source: {{.Source}}</p>{{end}}
-<h2>Confirmations, reclassifications and reopenings</h2>
-{{with .Changes}}<p>SHA confirmed as CHA: {{.ConfirmedAreas}} ({{m2 .ConfirmedM2}} m²); reclassified to CHA: {{.UpgradedToCHA}}; to SHA: {{.DowngradedToSHA}}; reopened: {{.Reopenings}} ({{m2 .ReopenedM2}} m²).</p><p class="src">Source: {{.Source}}; audit sequences {{.AuditSequences}}</p>{{end}}
-<h2>Capacity</h2>
-{{with .Capacity}}<p>{{.ActiveDeployments}} deployments active in the year: {{.ActiveDeminers}} deminers, {{.ActiveWomen}} women. Deployed in the year: {{.DeployedDeminers}} deminers, {{.DeployedWomen}} women.</p><p class="src">Source: {{.Source}}</p>{{end}}
-<h2>Funding</h2>
-{{with .Funding}}<p>Pledged US$ {{m2 .PledgedUSD}} ({{.Pledges}} pledges); shortfalls US$ {{m2 .ShortfallUSD}} ({{.Shortfalls}}); net US$ {{m2 .NetUSD}}.</p><p class="src">Source: {{.Source}}: {{.Sequences}}</p>{{end}}
-<h2>Article 5 milestones</h2>
-<p>Deadline in force: {{if .Milestones.Deadline}}{{.Milestones.Deadline}} (sequence {{.Milestones.DeadlineSequence}}){{else}}none recorded{{end}}.</p>
-<table><tr><th>Year</th><th>Planned release m²</th><th>Released m²</th><th>Status</th></tr>
-{{range .Milestones.Items}}<tr><td>{{.Year}}</td><td class="n">{{m2 .PlannedReleaseM2}}</td><td class="n">{{if .Due}}{{m2 .ReleasedM2}}{{end}}</td><td>{{if not .Due}}not yet due{{else if .Met}}<span class="met">met</span>{{else}}<span class="missed">missed</span>{{end}}</td></tr>
-{{end}}</table><p class="src">Source: {{.Milestones.Source}}</p>
-<h2>Indicators</h2>
-{{with .Indicators}}<table>
-<tr><td>Targets met</td><td class="n">{{.TargetsMet}} of {{.TargetsDue}} due</td></tr>
-<tr><td>Evidence share of additions (m²)</td><td class="n">{{pct .EvidenceShare}}</td></tr>
-<tr><td>Share of SHA cancelled by NTS</td><td class="n">{{pct .NTSCancellation}}</td></tr>
-<tr><td>QA visits per release ({{.QAVisits}} visits)</td><td class="n">{{ratio .QAVisitsPerRelease}}</td></tr>
-<tr><td>Women's share of capacity</td><td class="n">{{pct .WomenShare}}</td></tr>
-<tr><td>Data discrepancies with operator reports</td><td>{{.DiscrepanciesReason}}</td></tr>
-</table><p class="src">Source: {{.Source}}</p>{{end}}
-{{range .Notes}}<p class="src">Note: {{.}}</p>{{end}}
-<p>Prepared by: ____________________ &nbsp; Approved by CMAA: ____________________</p>
-</body></html>
-`))

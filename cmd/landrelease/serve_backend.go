@@ -179,14 +179,14 @@ func (b *apiBackend) Queue(ctx context.Context, env domain.CommandEnvelope) (dom
 }
 
 // RenderWorkPlan renders a plan as the workplan verb does.
-func (b *apiBackend) RenderWorkPlan(plan queries.WorkPlan, format string) (string, []byte, error) {
+func (b *apiBackend) RenderWorkPlan(plan queries.WorkPlan, format, lang string) (string, []byte, error) {
 	var buf bytes.Buffer
 	switch format {
 	case "csv":
 		err := writePlanCSV(&buf, plan)
 		return "text/csv; charset=utf-8", buf.Bytes(), err
 	case "html":
-		err := planHTML.Execute(&buf, plan)
+		err := renderPlanHTML(&buf, plan, lang)
 		return "text/html; charset=utf-8", buf.Bytes(), err
 	}
 	return "", nil, domain.Errorf(domain.ErrInvalid, "format", "want json, csv or html, got %q", format)
@@ -207,14 +207,14 @@ func (b *apiBackend) RenderArticle5Plan(plan queries.Article5Plan, format string
 }
 
 // RenderReport renders an annual report as the report verb does.
-func (b *apiBackend) RenderReport(r queries.Report, format string) (string, []byte, error) {
+func (b *apiBackend) RenderReport(r queries.Report, format, lang string) (string, []byte, error) {
 	var buf bytes.Buffer
 	switch format {
 	case "csv":
 		err := writeReportCSV(&buf, r)
 		return "text/csv; charset=utf-8", buf.Bytes(), err
 	case "html":
-		err := reportHTML.Execute(&buf, r)
+		err := renderReportHTML(&buf, r, lang)
 		return "text/html; charset=utf-8", buf.Bytes(), err
 	}
 	return "", nil, domain.Errorf(domain.ErrInvalid, "format", "want json, csv or html, got %q", format)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"html/template"
 	"io"
 	"os"
 	"text/tabwriter"
@@ -23,7 +22,7 @@ func workplanVerb() verb {
 	return verb{
 		name:    "workplan",
 		summary: "a MAPU annual work plan for a province (table, JSON, CSV, printable HTML or GeoPackage)",
-		usage:   "workplan --province NAME --year YEAR [--format table|json|csv|html|gpkg] [--out FILE] [--criteria FILE] [--approve BY] [--actual]",
+		usage:   "workplan --province NAME --year YEAR [--format table|json|csv|html|gpkg] [--lang en|km] [--out FILE] [--criteria FILE] [--approve BY] [--actual]",
 		help: `Proposes the province's work plan for the year in land-release order
 (IMAS 07.11; docs/workplan.md): SHAs are planned for non-technical survey
 first, within the SHA area the province's history surveyed per year, with
@@ -60,6 +59,7 @@ criteria file with an unknown field.`,
 			fs.IntVar(&o.year, "year", 0, "the plan's `year` (required)")
 			fs.StringVar(&o.format, "format", "table", "output `format`: table, json, csv, html or gpkg")
 			fs.StringVar(&o.out, "out", "", "output `file` (default stdout; required for gpkg, a .gpkg file)")
+			fs.StringVar(&o.lang, "lang", "en", "`language` of --format html: en or km (the catalogues in adapters/dashboard/i18n)")
 			fs.StringVar(&o.criteria, "criteria", "", "ranking criteria YAML `file` (default: the shipped scenarios/criteria.yaml)")
 			fs.StringVar(&o.approve, "approve", "", "record the proposed plan as approved by `name`")
 			fs.BoolVar(&o.actual, "actual", false, "compare the approved plan with what was released that year")
@@ -70,9 +70,9 @@ criteria file with an unknown field.`,
 }
 
 type workplanOpts struct {
-	province, format, criteria, approve, out string
-	year                                     int
-	actual                                   bool
+	province, format, criteria, approve, out, lang string
+	year                                           int
+	actual                                         bool
 }
 
 func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
@@ -94,6 +94,9 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 		}
 	default:
 		fmt.Fprintf(a.stderr, "landrelease workplan: --format %q: want table, json, csv, html or gpkg\n", opts.format)
+		return exitUsage
+	}
+	if !checkLang(a, "workplan", opts.lang) {
 		return exitUsage
 	}
 	if list := domain.Provinces(a.g.country); list != nil && !events.Contains(list, opts.province) {
@@ -169,7 +172,7 @@ func runWorkplan(ctx context.Context, a *app, o any, args []string) int {
 	case "csv":
 		err = writePlanCSV(out, plan)
 	case "html":
-		err = planHTML.Execute(out, plan)
+		err = renderPlanHTML(out, plan, opts.lang)
 	default:
 		writePlanTable(out, plan)
 	}
@@ -244,47 +247,6 @@ func writePlanCSV(w io.Writer, p queries.WorkPlan) error {
 	cw.Flush()
 	return cw.Error()
 }
-
-var planHTML = template.Must(template.New("plan").Funcs(template.FuncMap{
-	"m2":  m2,
-	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<title>Work plan {{.Province}} {{.Year}}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-h1{font-size:1.4em}table{border-collapse:collapse;width:100%;margin:1em 0;font-size:.85em}
-th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left}td.n{text-align:right}
-th{background:#eee}.cha{color:#b00}.sha{color:#c60}
-@media print{body{margin:0}a{color:inherit;text-decoration:none}}
-</style></head><body>
-<h1>MAPU annual work plan — {{.Province}}, {{.Year}}</h1>
-<p>Land-release order: survey first, clear only what survey confirms (IMAS 07.11).</p>
-<p>1. Non-technical survey: capacity {{m2 .SurveyCapacityM2}} m² of SHA ({{.SurveyCapacityBy}}); planned {{m2 .SurveyPlannedM2}} m² in {{len .ForNTS}} SHAs;
-expected cancelled {{m2 .ExpectCancelM2}} m² ({{pct .CancelShare}}), expected CHA {{m2 .ExpectCHAM2}} m² for a later year.</p>
-<p>2. Technical survey and clearance: capacity {{m2 .CapacityM2}} m² to clear; planned {{m2 .PlannedM2}} m² ({{pct .CapacityUsed}}) in {{len .Areas}} CHAs.</p>
-<p>Cost US$ {{m2 .CostUSD}}; pledged for the province US$ {{m2 .FundingUSD}}; gap US$ {{m2 .GapUSD}}; recorded shortfalls US$ {{m2 .ShortfallUSD}}.
-Selection: {{.Selection}}.</p>
-<h2>1. SHAs for non-technical survey ({{len .ForNTS}})</h2>
-<table id="nts"><tr><th>#</th><th>Area</th><th>District</th><th>Village</th><th>Land use</th><th>Remaining m²</th><th>Survey m²</th><th>Carried to next year m²</th><th>Expected cancelled m²</th><th>Expected CHA m²</th></tr>
-{{range .ForNTS}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Village}}</td><td>{{.LandUse}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{m2 .PlannedM2}}</td><td class="n">{{m2 .CarriedM2}}</td><td class="n">{{m2 .ExpectCancel}}</td><td class="n">{{m2 .ExpectCHA}}</td></tr>
-{{end}}</table>
-<h2>2. CHAs for technical survey and clearance ({{len .Areas}})</h2>
-<table><tr><th>#</th><th>Area</th><th>District</th><th>Village</th><th>Class</th><th>Hazard</th><th>Land use</th><th>Remaining m²</th><th>Planned m²</th><th>Carried to next year m²</th><th>To clear m²</th><th>Casualties</th><th>Operator</th><th>Method</th><th>Cost US$</th></tr>
-{{range .Areas}}<tr><td class="n">{{.Rank}}</td><td>{{.AreaID}}</td><td>{{.District}}</td><td>{{.Village}}</td><td class="{{if eq .Class "CHA"}}cha{{else}}sha{{end}}">{{.Class}}</td><td>{{.Hazard}}</td><td>{{.LandUse}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{m2 .PlannedM2}}</td><td class="n">{{m2 .CarriedM2}}</td><td class="n">{{m2 .ToClearM2}}</td><td class="n">{{.Casualties}}</td><td>{{.Operator}}</td><td>{{.Method}}</td><td class="n">{{m2 .CostUSD}}</td></tr>
-{{end}}</table>
-<h2>By operator and method</h2>
-<table><tr><th>Operator</th><th>Method</th><th>Areas</th><th>To clear m²</th><th>Capacity m²</th><th>Cost US$</th></tr>
-{{range .ByOperator}}<tr><td>{{.Operator}}</td><td>{{.Method}}</td><td class="n">{{.Areas}}</td><td class="n">{{m2 .ToClearM2}}</td><td class="n">{{m2 .CapacityM2}}</td><td class="n">{{m2 .CostUSD}}</td></tr>
-{{end}}</table>
-<h2>Open areas left for later years ({{len .LeftOut}})</h2>
-<table><tr><th>Area</th><th>Stage</th><th>Class</th><th>Remaining m²</th><th>Score</th><th>Why not this year</th></tr>
-{{range .LeftOut}}<tr><td>{{.AreaID}}</td><td>{{.Stage}}</td><td>{{.Class}}</td><td class="n">{{m2 .RemainingM2}}</td><td class="n">{{printf "%.1f" .Score}}</td><td>{{.Reason}}</td></tr>
-{{end}}</table>
-<p>Approved by the Provincial Mine Action Committee: ____________________ &nbsp; Endorsed by CMAA: ____________________</p>
-</body></html>
-`))
 
 // planVsActual compares the approved plan of the year with the land
 // released that year, area by area.

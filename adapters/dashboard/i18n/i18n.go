@@ -3,12 +3,15 @@
 // text, edited by hand; README.md says how), and formats numbers and dates
 // for a language.
 //
-// Numbers follow CLDR for the language through golang.org/x/text (Khmer:
-// 1.234.567 and 12,5) with Western digits: the figures of a printed plan are
-// checked against its CSV and GeoPackage and against the English plan, and
-// Western digits keep that a glance. Dates name the month in the language
-// ("5 ធ្នូ 2026"). Both are a one-line change here if a reviewer asks for
-// Khmer numerals (language "km-u-nu-khmr").
+// Numbers are written with Western digits and the separators current CLDR
+// gives Khmer, which are English's (1,234,567 and 12.5): the figures of a
+// printed plan are checked against its CSV and GeoPackage and against the
+// English plan, and Western digits keep that a glance. Browsers (ICU) write
+// km that way; the CLDR bundled in golang.org/x/text still has an older
+// 1.234.567, so numberTag maps Khmer to English and the printed plan and the
+// pages agree. Dates name the month in the language ("5 ធ្នូ 2026"). For
+// Khmer numerals, numberTag's Khmer becomes "km-u-nu-khmr" (and
+// static/assets/app.js's LOCALE the same).
 package i18n
 
 import (
@@ -116,21 +119,18 @@ func Match(acceptLanguage string) string {
 	return Languages[i]
 }
 
-func tag(lang string) language.Tag {
-	if i := slices.Index(Languages, lang); i >= 0 {
-		return tags[i]
-	}
-	return language.English
-}
+// numberTag is the locale numbers of lang are written in (see the package
+// comment): English's separators for both languages.
+func numberTag(string) language.Tag { return language.English }
 
-// Int formats n with lang's digit grouping (en 1,234,567; km 1.234.567).
+// Int formats n with lang's digit grouping (1,234,567).
 func Int(lang string, n int64) string {
-	return message.NewPrinter(tag(lang)).Sprint(number.Decimal(n))
+	return message.NewPrinter(numberTag(lang)).Sprint(number.Decimal(n))
 }
 
-// Float formats f with d decimals in lang's style (en 12.5; km 12,5).
+// Float formats f with d decimals in lang's style (12.5).
 func Float(lang string, f float64, d int) string {
-	return message.NewPrinter(tag(lang)).Sprint(number.Decimal(f, number.Scale(d)))
+	return message.NewPrinter(numberTag(lang)).Sprint(number.Decimal(f, number.Scale(d)))
 }
 
 // Date formats t as day, month name and year in lang ("5 December 2026",
