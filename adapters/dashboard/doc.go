@@ -11,6 +11,10 @@
 // Chart.js, vendored under static/vendor (README.md says which version and
 // how to update it).
 //
-// It imports only the standard library: no other adapter, no part of the
-// engine. The data reaches the pages through the API alone.
+// Pages are in English and Khmer (PagesIn, Lang), their labels from the
+// catalogues of the i18n subpackage (one JSON file per language), which also
+// serve the printed outputs of cmd/landrelease. Apart from i18n (and through
+// it golang.org/x/text) it imports only the standard library: no other
+// adapter, no part of the engine. The data reaches the pages through the API
+// alone.
 package dashboard

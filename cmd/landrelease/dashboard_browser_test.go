@@ -510,6 +510,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	})
 
 	t.Run("map", func(t *testing.T) { testInteractiveMap(t, b, api) })
+	t.Run("khmer", func(t *testing.T) { testKhmer(t, b) })
 
 	t.Run("login and roles", func(t *testing.T) {
 		b.open(t, "/login.html", "#whoami .who")

@@ -51,7 +51,7 @@ const LR = (() => {
     try {
       res = await fetch(path, { method: opts.method || "GET", headers, body, cache: "no-store" });
     } catch (err) {
-      throw new APIError(0, { error: { kind: "unavailable", message: "The server cannot be reached (" + err.message + ")." } });
+      throw new APIError(0, { error: { kind: "unavailable", message: t("js.app.unreachable", { error: err.message }) } });
     }
     if (!res.ok) {
       let doc;
@@ -97,8 +97,9 @@ const LR = (() => {
 
   // ---- formatting -----------------------------------------------------------
 
-  // Numbers as CLDR writes them for the language (km: 1.234.567 and 12,5),
-  // with Western digits, as the printed outputs (i18n's package comment).
+  // Numbers as CLDR writes them for the language (km, as en: 1,234,567 and
+  // 12.5), with Western digits, as the printed outputs (i18n's package
+  // comment says why).
   const LOCALE = LANG === "km" ? "km" : "en-GB";
   const int = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
   const dec = (d) => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -120,6 +121,7 @@ const LR = (() => {
     },
     usd: (n) => (n == null ? "–" : "US$ " + int.format(n)),
     pct: (x, d) => (x == null ? "–" : dec(d == null ? 0 : d).format(x * 100) + "%"),
+    dec2: (x) => dec(2).format(x),
     // date turns YYYY-MM-DD into "16 Dec 2021" (no time zone involved).
     date: (s) => {
       if (!s) return "–";
@@ -129,7 +131,7 @@ const LR = (() => {
     instant: (s) => (s ? s.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") : "–"),
     shortID: (id) => (id ? String(id).slice(-12) : "–"),
     // method names a clearance or cancellation method.
-    method: (m) => ({ MDD: "MDD (dogs)", NTS: "NTS", TS: "TS", MIXED: "mixed", MANUAL: "manual", MECHANICAL: "mechanical", DESK_ANALYSIS: "desk analysis" }[m] || fmt.words(m)),
+    method: (m) => ({ MDD: t("js.method.MDD"), NTS: "NTS", TS: "TS", MIXED: t("js.method.MIXED"), MANUAL: t("js.method.MANUAL"), MECHANICAL: t("js.method.MECHANICAL"), DESK_ANALYSIS: t("js.method.DESK_ANALYSIS") }[m] || fmt.words(m)),
     // words turns AreaRegistered or NO_EVIDENCE into readable words.
     words: (s) => String(s || "").replace(/_/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^QAVisit/, "QA visit").replace(/\b(?!QA\b)([A-Za-z]+)/g, (w) => w.toLowerCase()),
   };
@@ -190,8 +192,8 @@ const LR = (() => {
     box.replaceChildren();
     box.hidden = false;
     box.classList.add("error");
-    box.append(el("strong", null, err.status ? `Refused (${err.status} ${err.kind}): ` : "Error: "), err.message);
-    if (err.field) box.append(el("div", null, "Field: ", el("code", null, err.field)));
+    box.append(el("strong", null, err.status ? t("js.app.refused", { status: err.status, kind: err.kind }) + " " : t("js.app.error") + " "), err.message);
+    if (err.field) box.append(el("div", null, t("js.app.field") + " ", el("code", null, err.field)));
     if (err.problems && err.problems.length) {
       box.append(el("ul", null, err.problems.map((p) => el("li", null, el("code", null, p.field || ""), " ", p.reason || ""))));
     }
@@ -219,8 +221,8 @@ const LR = (() => {
   function showSignIn(doc) {
     const bar = $("#signin-needed");
     if (!bar) return;
-    const msg = (doc && doc.error && doc.error.message) || "A token is needed.";
-    bar.replaceChildren(msg + " ", link("/login.html?next=" + encodeURIComponent(location.pathname + location.search), "Sign in with a token"));
+    const msg = (doc && doc.error && doc.error.message) || t("js.app.token_needed");
+    bar.replaceChildren(msg + " ", link("/login.html?next=" + encodeURIComponent(location.pathname + location.search), t("js.app.sign_in_token")));
     bar.hidden = false;
   }
 
@@ -231,7 +233,7 @@ const LR = (() => {
       if (box) box.replaceChildren(el("span", { class: "who", "data-role": whoami.role }, `${whoami.name} · ${whoami.role}`), " ", token() ? link("/login.html?signout=1", "Sign out") : "");
     } catch (err) {
       whoami = null;
-      if (box) box.replaceChildren(link("/login.html?next=" + encodeURIComponent(location.pathname + location.search), "Sign in"));
+      if (box) box.replaceChildren(link("/login.html?next=" + encodeURIComponent(location.pathname + location.search), t("js.app.sign_in")));
     }
     return whoami;
   }
@@ -316,8 +318,8 @@ const LR = (() => {
     if (!box || !b) return;
     box.hidden = false;
     const good = b.last_good;
-    let text = good ? "last backup " + fmt.instant(good.at) : "no backup yet";
-    if (b.last_error) text += " · last backup FAILED";
+    let text = good ? t("js.app.last_backup", { at: fmt.instant(good.at) }) : t("js.app.no_backup");
+    if (b.last_error) text += " · " + t("js.app.backup_failed");
     box.textContent = text;
     box.dataset.state = b.last_error ? "failed" : good ? "ok" : "none";
     box.title = (good ? `last good backup ${good.file} at ${good.at}` + (good.events ? `, ${fmt.int(good.events)} events` : "") : "no backup taken yet") +
@@ -371,11 +373,11 @@ const LR = (() => {
       const h = await fetch("/api/v1/health", { cache: "no-store" }).then((r) => r.json());
       const o = h.office;
       if (!o) return;
-      const last = o.last_sync ? new Date(o.last_sync).toLocaleString() : "not since start";
+      const last = o.last_sync ? new Date(o.last_sync).toLocaleString(LOCALE) : t("js.app.not_since_start");
       const refused = (o.commands || []).filter((c) => c.status !== "pending");
       box.replaceChildren(el("span", { class: "sync", "data-link": o.link_up ? "up" : "down",
         title: refused.map((c) => `${c.command} ${c.command_id}: ${c.reason}`).join("\n") },
-        `office ${o.office} · link ${o.link_up ? "up" : "down"} · last sync ${last} · ${o.pending} pending · ${o.applied} applied · ${o.refused_after_sync} refused after sync`), " ");
+        t("js.app.office", { office: o.office, link: o.link_up ? t("js.app.link_up") : t("js.app.link_down"), last, pending: o.pending, applied: o.applied, refused: o.refused_after_sync })), " ");
     } catch (_) {
       /* the live indicator says when the server is away */
     }

@@ -20,55 +20,55 @@
   const path = (format) => `/api/v1/article5-plan?redeploy=${encodeURIComponent(redeploy)}&funding=${encodeURIComponent(funding)}` + (format ? "&format=" + format : "");
 
   const moneyColumns = [
-    { label: "Deminers", num: true, value: (r) => fmt.int(Math.round(r.deminers)) },
-    { label: "Deployments", num: true, value: (r) => fmt.int(r.deployments) },
-    { label: "Cost", num: true, value: (r) => fmt.usd(r.cost_usd) },
-    { label: "Pledged", num: true, value: (r) => fmt.usd(r.pledged_usd) },
-    { label: "Gap", num: true, value: (r) => el("span", { class: r.gap_usd > 0 ? "over" : null }, fmt.usd(r.gap_usd)) },
+    { label: LR.t("js.table.deminers"), num: true, value: (r) => fmt.int(Math.round(r.deminers)) },
+    { label: LR.t("js.table.deployments"), num: true, value: (r) => fmt.int(r.deployments) },
+    { label: LR.t("js.table.cost"), num: true, value: (r) => fmt.usd(r.cost_usd) },
+    { label: LR.t("js.chart.pledged"), num: true, value: (r) => fmt.usd(r.pledged_usd) },
+    { label: LR.t("js.province.gap"), num: true, value: (r) => el("span", { class: r.gap_usd > 0 ? "over" : null }, fmt.usd(r.gap_usd)) },
   ];
   const methodColumns = [
-    { label: "Start", num: true, value: (r) => figure(r.start_m2, fmt.km2) },
-    { label: "Cancelled by NTS", num: true, value: (r) => fmt.km2(r.nts_cancelled_m2) },
-    { label: "Reduced by TS", num: true, value: (r) => fmt.km2(r.ts_reduced_m2) },
-    { label: "Cleared", num: true, value: (r) => fmt.km2(r.cleared_m2) },
-    { label: "End", num: true, value: (r) => figure(r.end_m2, fmt.km2) },
+    { label: LR.t("js.table.start"), num: true, value: (r) => figure(r.start_m2, fmt.km2) },
+    { label: LR.t("js.chart.cancelled_nts"), num: true, value: (r) => fmt.km2(r.nts_cancelled_m2) },
+    { label: LR.t("js.chart.reduced_ts"), num: true, value: (r) => fmt.km2(r.ts_reduced_m2) },
+    { label: LR.t("js.chart.cleared"), num: true, value: (r) => fmt.km2(r.cleared_m2) },
+    { label: LR.t("js.table.end"), num: true, value: (r) => figure(r.end_m2, fmt.km2) },
     { label: "AT/ERW released", num: true, value: (r) => fmt.km2(r.other_released_m2) },
   ];
 
   function show(p) {
-    $("#a5-lead").textContent = `From ${fmt.date(p.as_of)}: the costed multi-year work plan of an extension request (Oslo Action Plan Action 23), year by year to completion, by province and method. It is the forecast's own deterministic run (docs/article5-plan.md).`;
+    $("#a5-lead").textContent = LR.t("js.a5.lead", { date: fmt.date(p.as_of) });
     $("#a5-kpis").replaceChildren(
-      kpi("Article 5 area remaining", figure(p.remaining_m2, fmt.km2, "a5-remaining"), `SHA ${fmt.km2(p.remaining_sha_m2)} · CHA ${fmt.km2(p.remaining_cha_m2)}`, "remaining"),
-      kpi("Completion", el("span", { "data-figure": "a5-completion" }, p.completion ? fmt.date(p.completion) : "not within the horizon"),
-        p.deadline ? el("span", null, el("span", { class: "badge " + (p.on_track ? "good" : "bad") }, p.on_track ? "meets" : "misses"), ` the deadline ${fmt.date(p.deadline)}`) : "no Article 5 deadline is recorded", "completion"),
-      kpi("Cost to completion", el("span", { "data-figure": "a5-cost" }, fmt.usd(p.cost_to_completion_usd)), `pledged ${fmt.usd(p.pledged_usd)}`, "cost"),
-      kpi("Funding gap", el("span", { "data-figure": "a5-gap" }, fmt.usd(p.gap_usd)), "cost − pledged, to completion", "gap"),
+      kpi(LR.t("js.a5.kpi.remaining"), figure(p.remaining_m2, fmt.km2, "a5-remaining"), LR.t("js.a5.remaining_sub", { sha: fmt.km2(p.remaining_sha_m2), cha: fmt.km2(p.remaining_cha_m2) }), "remaining"),
+      kpi(LR.t("js.a5.kpi.completion"), el("span", { "data-figure": "a5-completion" }, p.completion ? fmt.date(p.completion) : LR.t("js.a5.not_within")),
+        p.deadline ? el("span", null, el("span", { class: "badge " + (p.on_track ? "good" : "bad") }, p.on_track ? LR.t("js.a5.meets") : LR.t("js.a5.misses")), " " + LR.t("js.a5.the_deadline", { date: fmt.date(p.deadline) })) : LR.t("js.overview.no_deadline"), "completion"),
+      kpi(LR.t("js.table.cost_to_completion"), el("span", { "data-figure": "a5-cost" }, fmt.usd(p.cost_to_completion_usd)), LR.t("js.a5.pledged", { usd: fmt.usd(p.pledged_usd) }), "cost"),
+      kpi(LR.t("js.province.kpi.gap"), el("span", { "data-figure": "a5-gap" }, fmt.usd(p.gap_usd)), LR.t("js.a5.gap_sub"), "gap"),
     );
     const years = p.years || [];
     if (chart) chart.destroy();
     chart = Charts.fundingGap($("#a5-funding-chart"), years);
     $("#a5-years").replaceChildren(years.length ? table([
-      { label: "Year", value: (y) => String(y.year) },
-      { label: "Found", num: true, value: (y) => fmt.km2(y.found_m2) },
+      { label: LR.t("js.table.year"), value: (y) => String(y.year) },
+      { label: LR.t("js.table.found"), num: true, value: (y) => fmt.km2(y.found_m2) },
       ...methodColumns,
-      { label: "Milestone", num: true, value: (y) => (y.milestone_release_m2 == null ? "–" : fmt.km2(y.milestone_release_m2)) },
+      { label: LR.t("js.table.milestone"), num: true, value: (y) => (y.milestone_release_m2 == null ? "–" : fmt.km2(y.milestone_release_m2)) },
       ...moneyColumns,
-    ], years, { id: "a5-years-table" }) : el("p", { class: "muted" }, "Nothing is left to plan."));
+    ], years, { id: "a5-years-table" }) : el("p", { class: "muted" }, LR.t("js.a5.nothing")));
     const all = [];
     for (const y of years) {
       for (const r of y.provinces || []) all.push(Object.assign({ year: y.year }, r));
     }
     const names = [...new Set(all.map((r) => r.province))].sort();
     if (only && !names.includes(only)) only = "";
-    $("#a5-province").replaceChildren(el("option", { value: "" }, "every province"), ...names.map((n) => el("option", { value: n, selected: n === only }, n)));
+    $("#a5-province").replaceChildren(el("option", { value: "" }, LR.t("js.a5.every_province")), ...names.map((n) => el("option", { value: n, selected: n === only }, n)));
     const rows = only ? all.filter((r) => r.province === only) : all;
     $("#a5-provinces").replaceChildren(rows.length ? table([
-      { label: "Year", value: (r) => String(r.year) },
-      { label: "Province", value: (r) => link(r) },
+      { label: LR.t("js.table.year"), value: (r) => String(r.year) },
+      { label: LR.t("js.table.province"), value: (r) => link(r) },
       ...methodColumns,
       ...moneyColumns,
-      { label: "", value: (r) => (r.completes ? el("span", { class: "badge good" }, "completes") : "") },
-    ], rows, { id: "a5-provinces-table" }) : el("p", { class: "muted" }, "None."));
+      { label: "", value: (r) => (r.completes ? el("span", { class: "badge good" }, LR.t("js.a5.completes")) : "") },
+    ], rows, { id: "a5-provinces-table" }) : el("p", { class: "muted" }, LR.t("js.a5.none")));
     const a = p.assumptions || {}, r = a.rates || {}, ne = a.no_evidence || {};
     const pct = (x) => fmt.pct(x);
     $("#a5-assumptions").replaceChildren(...[

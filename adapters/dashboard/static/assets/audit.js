@@ -26,23 +26,23 @@
     const entries = doc.entries || [];
     const s = doc.evidence_share;
     $("#audit-kpis").replaceChildren(
-      kpi("Entries shown", el("span", { "data-figure": "audit-entries" }, fmt.int(entries.length)), entries.length >= 1000 ? "the first 1,000: narrow the filters to see the rest" : null),
-      s ? kpi("Added area with evidence", fmt.pct(s.share_with_evidence, 1), `${fmt.int(s.with_evidence_areas)} of ${fmt.int(s.areas_added)} areas added · ${fmt.km2(s.with_evidence_m2)} of ${fmt.km2(s.added_m2)}`) : null,
+      kpi(LR.t("js.audit.shown"), el("span", { "data-figure": "audit-entries" }, fmt.int(entries.length)), entries.length >= 1000 ? LR.t("js.audit.first_1000", { n: fmt.int(1000) }) : null),
+      s ? kpi(LR.t("js.audit.with_evidence"), fmt.pct(s.share_with_evidence, 1), LR.t("js.audit.with_evidence_sub", { n: fmt.int(s.with_evidence_areas), of: fmt.int(s.areas_added), m2: fmt.km2(s.with_evidence_m2), ofm2: fmt.km2(s.added_m2) })) : null,
     );
-    $("#audit-count").textContent = `Entries (${fmt.int(entries.length)})`;
+    $("#audit-count").textContent = LR.t("js.audit.entries", { n: fmt.int(entries.length) });
     $("#audit-table").replaceChildren(entries.length ? LR.table([
-      { label: "Occurred", date: true, value: (e) => fmt.date(e.occurred_on) },
-      { label: "Action", value: (e) => fmt.words(e.action) },
-      { label: "Area", value: (e) => link(LR.areaHref(e.area_id), fmt.shortID(e.area_id), { class: "mono", title: e.area_id }) },
-      { label: "Province", value: (e) => e.province },
-      { label: "Class", value: (e) => [e.from, e.to].filter(Boolean).join(" → ") || "–" },
-      { label: "Size", num: true, value: (e) => (e.size_m2 ? fmt.area(e.size_m2) : "–") },
-      { label: "Method", value: (e) => (e.method ? fmt.method(e.method) : "–") },
-      { label: "Actor", value: (e) => e.actor || "–" },
-      { label: "Reason", value: (e) => e.reason || "–" },
-      { label: "Evidence", value: (e) => ((e.evidence || []).length ? e.evidence.map((x) => `${fmt.words(x.kind)} ${fmt.date(x.observed_on)}`).join("; ") : `none (${e.evidence_count || 0} on record)`) },
-      { label: "Flags", value: (e) => (e.flags || []).map((f) => el("span", { class: "badge bad" }, fmt.words(f))) },
-    ], entries, { id: "audit" }) : el("p", { class: "muted" }, "No entry matches these filters."));
+      { label: LR.t("js.table.occurred"), date: true, value: (e) => fmt.date(e.occurred_on) },
+      { label: LR.t("js.table.action"), value: (e) => fmt.words(e.action) },
+      { label: LR.t("js.table.area"), value: (e) => link(LR.areaHref(e.area_id), fmt.shortID(e.area_id), { class: "mono", title: e.area_id }) },
+      { label: LR.t("js.table.province"), value: (e) => e.province },
+      { label: LR.t("js.table.class"), value: (e) => [e.from, e.to].filter(Boolean).join(" → ") || "–" },
+      { label: LR.t("js.table.size"), num: true, value: (e) => (e.size_m2 ? fmt.area(e.size_m2) : "–") },
+      { label: LR.t("js.table.method"), value: (e) => (e.method ? fmt.method(e.method) : "–") },
+      { label: LR.t("js.table.actor"), value: (e) => e.actor || "–" },
+      { label: LR.t("js.table.reason"), value: (e) => e.reason || "–" },
+      { label: LR.t("js.table.evidence"), value: (e) => ((e.evidence || []).length ? e.evidence.map((x) => `${fmt.words(x.kind)} ${fmt.date(x.observed_on)}`).join("; ") : LR.t("js.audit.no_evidence", { n: e.evidence_count || 0 })) },
+      { label: LR.t("js.table.flags"), value: (e) => (e.flags || []).map((f) => el("span", { class: "badge bad" }, fmt.words(f))) },
+    ], entries, { id: "audit" }) : el("p", { class: "muted" }, LR.t("js.audit.none")));
   }
 
   $("#filters").addEventListener("submit", (ev) => {

@@ -23,7 +23,7 @@
     LR.setToken($("#token").value.trim());
     try {
       const who = await LR.api("/api/v1/whoami");
-      done(`Signed in as ${who.name} (${who.role}).`);
+      done(LR.t("js.login.signed_in", { name: who.name, role: who.role }));
       location.assign(next());
     } catch (err) {
       LR.setToken(previous);
@@ -33,13 +33,13 @@
   $("#signout").addEventListener("click", async () => {
     LR.setToken("");
     $("#token").value = "";
-    done("Signed out: the token is removed from this browser.");
+    done(LR.t("js.login.signed_out"));
     await LR.loadWhoami();
   });
 
   if (LR.param("signout")) {
     LR.setToken("");
-    done("Signed out: the token is removed from this browser.");
+    done(LR.t("js.login.signed_out"));
   }
   LR.start(async () => {});
 })();

@@ -65,13 +65,13 @@ const AreaMap = (() => {
     // Text sized in map units: the drawing is 1000 units wide on any screen.
     const bar = `<g class="scale"><rect x="${pad}" y="${H - 16}" width="${lenPx.toFixed(1)}" height="6" fill="#333"/><text x="${pad}" y="${H - 24}" font-size="22">${lenText}</text></g>`;
     const corner = `<text x="${W - pad}" y="${H - 8}" font-size="18" text-anchor="end" fill="#555">${minY.toFixed(3)}°–${maxY.toFixed(3)}° N, ${minX.toFixed(3)}°–${maxX.toFixed(3)}° E</text>`;
-    container.innerHTML = `<svg class="area-map" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title || "map of areas")}" data-drawn="${shapes.length}"><rect width="${W}" height="${H}" fill="#f4f1ea"/>${defs}${body}${bar}${corner}</svg>`;
+    container.innerHTML = `<svg class="area-map" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title || LR.t("js.map.title"))}" data-drawn="${shapes.length}"><rect width="${W}" height="${H}" fill="#f4f1ea"/>${defs}${body}${bar}${corner}</svg>`;
     return shapes.length;
   }
 
   function legend() {
-    return LR.el("p", { class: "legend" }, Object.keys(FILL).map((k) => LR.el("span", { class: "key key-" + k.toLowerCase() }, k)),
-      LR.el("span", { class: "key key-restricted", title: "RestrictAccess: survey and clearance cannot proceed until the restriction is lifted" }, "access-restricted (hatched)"));
+    return LR.el("p", { class: "legend" }, Object.keys(FILL).map((k) => LR.el("span", { class: "key key-" + k.toLowerCase() }, ({ SHA: LR.t("js.legend.SHA"), CHA: LR.t("js.legend.CHA"), RELEASED: LR.t("js.legend.RELEASED") }[k] || k))),
+      LR.el("span", { class: "key key-restricted", title: LR.t("js.legend.restricted_title") }, LR.t("js.legend.restricted_hatched")));
   }
 
   // restricted reports whether an area of the API is access-restricted.

@@ -6,7 +6,7 @@
 // links to its page. Everything comes from this server.
 import * as maplibregl from "/vendor/maplibre-gl.mjs";
 
-const { el, fmt, $ } = LR;
+const { el, fmt, $, t } = LR;
 const FILL = { SHA: "#e0a526", CHA: "#c0392b", RELEASED: "#2e8b57" };
 const RESTRICTED = "#4a235a";
 const FILTERS = ["status", "class", "hazard", "operator"];
@@ -54,10 +54,10 @@ function drawn() {
 
 function popup(lngLat, p) {
   const body = el("div", { class: "area-popup" },
-    el("strong", {}, `${p.province}: ${p.status}`), el("br"),
+    el("strong", {}, `${p.province}: ${{ SHA: t("js.legend.SHA"), CHA: t("js.legend.CHA"), RELEASED: t("js.legend.RELEASED") }[p.status] || p.status}`), el("br"),
     `${p.class} · ${p.hazard}${p.operator ? " · " + p.operator : ""}`, el("br"),
     `${fmt.area(p.remaining_m2)} remaining`, p.restricted ? el("span", { class: "badge" }, " access-restricted") : "", el("br"),
-    el("a", { href: LR.areaHref(p.id), "data-area": p.id }, "Open the area page"));
+    el("a", { href: LR.areaHref(p.id), "data-area": p.id }, t("js.map.open_area")));
   new maplibregl.Popup({ maxWidth: "280px" }).setLngLat(lngLat).setDOMContent(body).addTo(map);
 }
 
@@ -130,7 +130,7 @@ function build(container) {
     const box = $("#map-error");
     box.hidden = false;
     box.className = "error";
-    box.textContent = "The map could not load: " + ((ev.error && ev.error.message) || ev.error);
+    box.textContent = t("js.map.could_not_load") + " " + ((ev.error && ev.error.message) || ev.error);
   });
   window.LRMap = map; // for the browser tests and the console
 }
@@ -144,17 +144,17 @@ function note() {
   c.dataset.zoom = map.getZoom().toFixed(2);
   const chosen = FILTERS.map((f) => LR.param(f) && `${f} ${LR.param(f)}`).filter(Boolean).join(", ");
   $("#map-note").replaceChildren(map.getZoom() < 8
-    ? "Zoom in (or choose a province) to see the areas' polygons; circles count the areas with a polygon. "
-    : `${fmt.int(ids.size)} areas with a polygon${province ? " in " + province : ""}${chosen ? " (" + chosen + ")" : ""} in the loaded tiles, ${fmt.int(restricted.size)} of them access-restricted (outlined dashed); `,
-  el("span", { "data-figure": "map-restricted" }, fmt.int(restrictedTotal)), ` open area${restrictedTotal === 1 ? " is" : "s are"} access-restricted${province ? " in " + province : ""}.`);
+    ? t("js.map.zoom_in") + " "
+    : t("js.map.note", { n: fmt.int(ids.size), where: (province ? " " + t("js.map.in", { province }) : "") + (chosen ? " (" + chosen + ")" : ""), restricted: fmt.int(restricted.size) }) + " ",
+  el("span", { "data-figure": "map-restricted" }, fmt.int(restrictedTotal)), " " + (restrictedTotal === 1 ? t("js.map.restricted_one") : t("js.map.restricted_many")) + (province ? " " + t("js.map.in", { province }) : "") + t("js.overview.period"));
 }
 
 function legend() {
   return el("p", { class: "legend" },
-    Object.keys(FILL).map((k) => el("span", { class: "key key-" + k.toLowerCase() }, k)),
-    el("span", { class: "key key-restricted", title: "RestrictAccess: survey and clearance cannot proceed until the restriction is lifted" }, "access-restricted (dashed outline)"),
-    el("span", { class: "key key-boundary" }, "province boundary"),
-    el("span", { class: "key key-cluster" }, "areas (zoomed out)"));
+    Object.keys(FILL).map((k) => el("span", { class: "key key-" + k.toLowerCase() }, ({ SHA: t("js.legend.SHA"), CHA: t("js.legend.CHA"), RELEASED: t("js.legend.RELEASED") }[k] || k))),
+    el("span", { class: "key key-restricted", title: t("js.legend.restricted_title") }, t("js.legend.restricted_dashed")),
+    el("span", { class: "key key-boundary" }, t("js.legend.boundary")),
+    el("span", { class: "key key-cluster" }, t("js.legend.cluster")));
 }
 
 async function load(s) {
@@ -164,8 +164,8 @@ async function load(s) {
     const names = (overview.provinces || []).map((p) => p.province).sort();
     const operators = [...new Set((overview.capacity || []).map((d) => d.operator))].sort();
     const chosen = LR.param("province");
-    $("#province-select").replaceChildren(el("option", { value: "" }, "all provinces"), ...names.map((n) => el("option", { value: n, selected: n === chosen }, n)));
-    $("#operator-select").replaceChildren(el("option", { value: "" }, "any"), ...operators.map((n) => el("option", { value: n, selected: n === LR.param("operator") }, n)));
+    $("#province-select").replaceChildren(el("option", { value: "" }, t("js.map.all_provinces")), ...names.map((n) => el("option", { value: n, selected: n === chosen }, n)));
+    $("#operator-select").replaceChildren(el("option", { value: "" }, t("js.common.any")), ...operators.map((n) => el("option", { value: n, selected: n === LR.param("operator") }, n)));
     for (const f of ["status", "class", "hazard"]) $(`#${f}-select`).value = LR.param(f);
     const figures = chosen ? (overview.provinces || []).find((p) => p.province === chosen) : overview.national;
     restrictedTotal = (figures && figures.restricted_areas) || 0;
