@@ -62,9 +62,28 @@ const Charts = (() => {
     },
   };
 
+  // NARROW is the chart width (CSS px) below which the legend goes under
+  // the chart with small keys, so that at a phone's width it wraps onto
+  // lines of its own below the plot rather than crowding it.
+  const NARROW = 480;
+  const narrowLegend = (legend, width) => {
+    const narrow = width < NARROW;
+    legend.position = narrow ? "bottom" : "top";
+    if (!legend.labels) legend.labels = {};
+    legend.labels.boxWidth = narrow ? 14 : 40;
+    legend.labels.padding = narrow ? 6 : 10;
+  };
+
+  // make draws a chart on canvas, replacing the one there. Chart.js redraws
+  // it to its box's width when that changes (.chart in app.css): the legend
+  // moves as the width crosses NARROW.
   function make(canvas, config) {
     const old = Chart.getChart(canvas);
     if (old) old.destroy();
+    const options = (config.options = config.options || {});
+    const plugins = (options.plugins = options.plugins || {});
+    narrowLegend((plugins.legend = plugins.legend || {}), canvas.parentElement.clientWidth);
+    options.onResize = (chart, size) => narrowLegend(chart.options.plugins.legend, size.width);
     return new Chart(canvas, config);
   }
 
