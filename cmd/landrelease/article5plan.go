@@ -206,6 +206,7 @@ var article5PlanHTML = template.Must(template.New("a5plan").Funcs(template.FuncM
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
+` + printedNarrowHead + `
 <title>Article 5 extension request: work plan from {{.AsOf}}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}

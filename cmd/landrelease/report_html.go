@@ -59,6 +59,7 @@ func renderReportHTML(w io.Writer, r queries.Report, lang string) error {
 const reportHTMLText = `<!doctype html>
 <html lang="{{lang}}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="` + printedCSP + `">
+` + printedNarrowHead + `
 <title>{{t "print.report.title" "year" .Year "scope" (scope .)}}</title>
 <style>
 {{khmerFont}}body{font-family:system-ui,sans-serif;margin:2em;color:#222}

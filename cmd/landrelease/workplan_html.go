@@ -77,6 +77,7 @@ func renderPlanHTML(w io.Writer, p queries.WorkPlan, lang string) error {
 const planHTMLText = `<!doctype html>
 <html lang="{{lang}}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="` + printedCSP + `">
+` + printedNarrowHead + `
 <title>{{t "print.plan.title" "province" .Province "year" .Year}}</title>
 <style>
 {{khmerFont}}body{font-family:system-ui,sans-serif;margin:2em;color:#222}
