@@ -23,7 +23,8 @@ import (
 // real `serve` on the demo data: each page's key figures against the API's
 // JSON, a command sent through the area page and seen through the API and on
 // the page, a refusal shown with the API's message, a live update pushed by
-// another client, printing, a phone-width layout, and no script error or
+// another client, printing, every page at a phone's and a desktop's width
+// (dashboard_browser_phone_test.go), and no script error or
 // blocked load anywhere. Screenshots go to $LANDRELEASE_ARTIFACTS (default a
 // temporary directory).
 func TestDashboardInBrowser(t *testing.T) {
@@ -110,15 +111,6 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Error("the release-per-year chart has no year")
 		}
 		b.screenshot(t, "overview")
-
-		// At phone width nothing runs off the side of the page.
-		b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
-		b.open(t, "/", `[data-figure="national-remaining"]`)
-		if w := evaluate[int](t, b, `document.documentElement.scrollWidth`); w > 390 {
-			t.Errorf("at 390 px wide the page is %d px wide", w)
-		}
-		b.screenshot(t, "overview-phone")
-		b.do(t, chromedp.EmulateViewport(1280, 900))
 	})
 
 	t.Run("forecast", func(t *testing.T) {
@@ -250,14 +242,9 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 		}
 		b.screenshot(t, "forecast")
-
-		// At phone width nothing runs off the side of the page.
-		b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
-		b.open(t, "/forecast.html?trials=100&bt_trials=0", "#backtest-years")
-		if w := evaluate[int](t, b, `document.documentElement.scrollWidth`); w > 390 {
-			t.Errorf("at 390 px wide the forecast page is %d px wide", w)
-		}
-		b.screenshot(t, "forecast-phone")
+		// Narrowed to a phone's width and widened again (see
+		// dashboard_browser_phone_test.go; the other pages are checked there).
+		b.fitsEachWidth(t, "forecast", "forecast-phone")
 		b.do(t, chromedp.EmulateViewport(1280, 900))
 	})
 
@@ -511,6 +498,8 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	t.Run("map", func(t *testing.T) { testInteractiveMap(t, b, api) })
 	t.Run("khmer", func(t *testing.T) { testKhmer(t, b) })
+
+	t.Run("every page at 390 and 1,400 px wide", func(t *testing.T) { testEveryPageFits(t, b, areaID) })
 
 	t.Run("login and roles", func(t *testing.T) {
 		b.open(t, "/login.html", "#whoami .who")
