@@ -19,7 +19,9 @@ import (
 // the first event of each aggregate in an append carries
 // Nats-Expected-Last-Subject-Sequence, which the server checked against the
 // subject's last sequence before storing it (0: the subject had none;
-// mirrors and sources strip the header), and the aggregate's other events
+// mirrors and sources strip the header), or the same sequence in
+// Nats-Expected-Lr-Previous-Sequence when the append expected the stream's
+// last sequence instead (tail.go), and the aggregate's other events
 // in that append follow in the same atomic batch, whose messages keep their
 // place in it (Nats-Batch-Sequence). So a load asks for the subject's last
 // message and walks back: one direct get by sequence per append, a lookup
@@ -57,6 +59,10 @@ func (s *Store) loadBackward(ctx context.Context, ref events.Ref) (out []events.
 			return nil, 0, false, nil
 		}
 		v := m.header.Get(HeaderExpectedSeq)
+		if v == "" {
+			// Or the same, checked by the stream-wide check (tail.go).
+			v = m.header.Get(headerPreviousSeq)
+		}
 		if v == "" {
 			// Not the aggregate's first message in its append: the
 			// ones before it in the same atomic batch lie between the

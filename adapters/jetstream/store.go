@@ -115,6 +115,7 @@ type Store struct {
 	notice string // about the replica count, for the operator
 	gets   *getMux
 	down   outage
+	tail   *tail // what the store's own appends tell of the stream's end (tail.go)
 }
 
 var _ domain.EventStore = (*Store)(nil)
@@ -135,7 +136,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, nc: nc, js: js, gets: newGetMux(nc, cfg.Stream)}
+	s := &Store{cfg: cfg, nc: nc, js: js, gets: newGetMux(nc, cfg.Stream), tail: newTail()}
 	if err := s.ensureStream(ctx); err != nil {
 		return nil, err
 	}
@@ -214,9 +215,23 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 		return 0, errors.New("append: no events")
 	}
 	var first, dupAt uint64
+	last, fast := s.tail.begin(msgs)
+	defer func() { s.tail.done(msgs, first) }()
+	if fast {
+		expectStream(msgs, last)
+	}
 	unclear := false // an attempt failed in a way that may have stored it
 	err := s.retry(ctx, "append", func(ctx context.Context) error {
 		seq, err := s.publish(ctx, msgs, &dupAt)
+		if fast && wrongLast(err) {
+			// Another writer got in since the store's last append (or an
+			// earlier attempt of this one was stored): check each
+			// aggregate's version instead.
+			fast = false
+			s.tail.lost()
+			expectSubjects(msgs)
+			seq, err = s.publish(ctx, msgs, &dupAt)
+		}
 		// A clustered stream refuses an expected-sequence check with the
 		// constant "wrong last sequence" (10164) while an earlier message
 		// on the subject is still being applied, even our own whose
@@ -317,6 +332,11 @@ func (s *Store) publish(ctx context.Context, msgs []*nats.Msg, dupAt *uint64) (u
 		return 0, err
 	}
 	return ack.Sequence - ack.BatchSize + 1, nil
+}
+
+func wrongLast(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
 
 func inProcess(err error) bool {
