@@ -28,7 +28,7 @@ import (
 // reply would add the statistics twice), or another writer is committing to
 // the same read model.
 func (s *Store) Commit(ctx context.Context, c projections.Changes) error {
-	err := s.commit(ctx, s.live, c, true)
+	err := s.commit(ctx, s.db, s.live, c, true)
 	var known *Error
 	if err != nil && !errors.As(err, &known) {
 		err = fmt.Errorf("sqlstore: commit up to sequence %d: %w", c.Sequence, err)
@@ -36,8 +36,13 @@ func (s *Store) Commit(ctx context.Context, c projections.Changes) error {
 	return err
 }
 
-func (s *Store) commit(ctx context.Context, st *statements, c projections.Changes, checkpoint bool) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// beginner is a *sql.DB or one of its connections.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func (s *Store) commit(ctx context.Context, db beginner, st *statements, c projections.Changes, checkpoint bool) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,10 @@ func Open(ctx context.Context, dsnOrPath string) (*Store, error) {
 // sqliteMmapSize is the SQLite memory map of every connection: 2 GiB.
 const sqliteMmapSize = 2 << 30
 
+// sqliteCacheSize is the page cache of every connection (cache_size:
+// negative, in KiB): 64 MiB.
+const sqliteCacheSize = -65536
+
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlstore: no database path given")
@@ -106,7 +110,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// calls (BenchmarkCommit).
 	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_pragma=mmap_size(" + strconv.Itoa(sqliteMmapSize) + ")" +
+		"&_pragma=foreign_keys(ON)&_pragma=cache_size(" + strconv.Itoa(sqliteCacheSize) + ")&_pragma=mmap_size(" + strconv.Itoa(sqliteMmapSize) + ")" +
 		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
