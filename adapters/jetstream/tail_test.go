@@ -47,7 +47,9 @@ func TestStreamWideCheckKeepsConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newRef := func() events.Ref { return events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.Must(uuid.NewV7())} }
+	newRef := func() events.Ref {
+		return events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.Must(uuid.NewV7())}
+	}
 	write := func(st *lrjs.Store, ref events.Ref, expected uint64, n int) (uint64, error) {
 		return st.Append(ctx, []domain.Write{{Aggregate: ref, Expected: expected, Events: []events.Envelope{tailEvent(ref, n)}}})
 	}
