@@ -217,6 +217,9 @@ func (s *Store) Append(ctx context.Context, writes []domain.Write) (uint64, erro
 	var first, dupAt uint64
 	last, fast := s.tail.begin(msgs)
 	defer func() { s.tail.done(msgs, first) }()
+	if fast && limit > 0 && msgSize(msgs[0])+expectStreamRoom > limit {
+		fast = false // no room for the stream-wide check's header
+	}
 	if fast {
 		expectStream(msgs, last)
 	}

@@ -45,9 +45,10 @@ const (
 )
 
 // maxTailSubjects bounds the subjects a run remembers (16 bytes and the
-// map's overhead each, about 40 bytes): past it the run ends and a new
-// one starts with the next append.
-const maxTailSubjects = 4 << 20
+// map's overhead each, about 40 bytes; a 100× history has 550,000
+// aggregates): past it the run ends and a new one starts with the next
+// append.
+const maxTailSubjects = 1 << 20
 
 // tail is what the store knows of the stream's end from its own appends.
 // Subjects are kept as keyed 64-bit digests: two subjects with the same
@@ -70,9 +71,8 @@ func (t *tail) key(subject string) uint64 { return maphash.String(t.seed, subjec
 
 // begin counts an append in flight and says whether it may expect the
 // stream's last sequence (fast, with that sequence) instead of checking
-// each aggregate's.
-// msgs are built with the per-subject check: each aggregate's first
-// message carries its expected sequence.
+// each aggregate's. msgs are built with the per-subject check: each
+// aggregate's first message carries its expected sequence.
 func (t *tail) begin(msgs []*nats.Msg) (last uint64, fast bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -143,6 +143,10 @@ func (t *tail) lost() {
 	t.run = false
 	clear(t.subjects)
 }
+
+// expectStreamRoom is what expectStream may add to the first message:
+// the stream-wide check's header with a 20-digit sequence.
+const expectStreamRoom = int64(len(headerExpectedLast) + len(": \r\n") + 20)
 
 // expectStream turns msgs (built with the per-subject check) into an
 // append that expects the stream's last sequence last: the first message

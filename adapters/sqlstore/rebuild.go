@@ -155,7 +155,7 @@ func dropTables(sfx string) []string {
 // connection a rebuild writes with, instead of the store's 64 MiB. Each
 // connection keeps a cache of its own, outside the Go heap, filled to its
 // size by a rebuild's writes and then by the swap's index builds. A 10×
-// rebuild alone peaked at 436–439 MiB with 64 MiB, 341–349 MiB with 16 MiB,
+// rebuild alone peaked at 436–444 MiB with 64 MiB, 336–341 MiB with 16 MiB,
 // at the same user CPU (the area rows are written sorted by key, and the
 // pages read again come from the system's file cache).
 const rebuildCacheKiB = 16 << 10
