@@ -21,3 +21,11 @@ func SetLoadPath(p int) (restore func()) {
 	loadPath = p
 	return func() { loadPath = was }
 }
+
+// SetStreamWideCheck turns the stream-wide check (tail.go) on or off, for
+// the benchmarks that compare it with the per-subject check.
+func SetStreamWideCheck(on bool) (restore func()) {
+	was := streamWideCheck
+	streamWideCheck = on
+	return func() { streamWideCheck = was }
+}

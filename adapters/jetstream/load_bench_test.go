@@ -94,3 +94,15 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoadByCheck is BenchmarkLoad on a history appended with each
+// concurrency check: the per-subject one on every append, and the
+// stream-wide one the store uses while its appends are all the stream got
+// (tail.go), whose messages keep the expected sequence under another
+// header for the walk back. Compare the two in one run:
+//
+//	go test -run '^$' -bench 'LoadByCheck/.*/backward' -benchtime 10000x -count 3 ./adapters/jetstream/
+func BenchmarkLoadByCheck(b *testing.B) {
+	b.Run("per-subject", func(b *testing.B) { defer lrjs.SetStreamWideCheck(false)(); BenchmarkLoad(b) })
+	b.Run("stream-wide", func(b *testing.B) { defer lrjs.SetStreamWideCheck(true)(); BenchmarkLoad(b) })
+}

@@ -44,6 +44,10 @@ const (
 	headerExpectedLast = "Nats-Expected-Last-Sequence"
 )
 
+// streamWideCheck turns the stream-wide check on; the benchmarks that
+// compare the two checks turn it off (SetStreamWideCheck).
+var streamWideCheck = true
+
 // maxTailSubjects bounds the subjects a run remembers (16 bytes and the
 // map's overhead each, about 40 bytes; a 100× history has 550,000
 // aggregates): past it the run ends and a new one starts with the next
@@ -77,7 +81,7 @@ func (t *tail) begin(msgs []*nats.Msg) (last uint64, fast bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.inflight++
-	if !t.run || t.inflight > 1 {
+	if !streamWideCheck || !t.run || t.inflight > 1 {
 		return 0, false
 	}
 	for _, m := range msgs {
