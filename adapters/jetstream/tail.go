@@ -31,7 +31,7 @@ import (
 // per-subject check as before; a stream-wide check that fails (another
 // writer got in) ends the run and the append is sent again with the
 // per-subject check, which tells a real conflict from a harmless write
-// elsewhere. The server still refuses every stale write: it is a
+// elsewhere (and the next tailCooldown appends take it directly). The server still refuses every stale write: it is a
 // stronger check, answered from a counter.
 //
 // Such an append carries the expected sequence of each aggregate's first
@@ -67,7 +67,14 @@ type tail struct {
 	fromZero bool              // the run began with the stream's first message
 	subjects map[uint64]uint64 // digest of a subject written in the run → its last sequence
 	inflight int               // appends sent and not answered
+	cooldown int               // appends to send with the per-subject check before trying again
 }
+
+// tailCooldown is how many appends take the per-subject check after a
+// stream-wide check failed: with other writers on the stream (engine
+// replicas) a failed check costs a round trip, at most once per this many
+// appends.
+const tailCooldown = 64
 
 func newTail() *tail { return &tail{seed: maphash.MakeSeed()} }
 
@@ -81,6 +88,10 @@ func (t *tail) begin(msgs []*nats.Msg) (last uint64, fast bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.inflight++
+	if t.cooldown > 0 {
+		t.cooldown--
+		return 0, false
+	}
 	if !streamWideCheck || !t.run || t.inflight > 1 {
 		return 0, false
 	}
@@ -140,11 +151,12 @@ func (t *tail) done(msgs []*nats.Msg, first uint64) {
 	t.last = end
 }
 
-// lost ends the run: the stream moved in a way the store did not see.
+// lost ends the run: a stream-wide check failed, the stream moved in a
+// way the store did not see.
 func (t *tail) lost() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.run = false
+	t.run, t.cooldown = false, tailCooldown
 	clear(t.subjects)
 }
 

@@ -137,4 +137,18 @@ func TestStreamWideCheckKeepsConflicts(t *testing.T) {
 	for i, ref := range refs {
 		checkLoad(a, ref, versions[i], 3)
 	}
+
+	// Alone again, a goes back to the stream-wide check after a while.
+	v := versions[0]
+	for n := range 100 {
+		v = must(write(a, refs[0], v, 3+n))
+	}
+	raw, err = stream.GetMsg(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Header.Get(lrjs.HeaderExpectedSeq) != "" || raw.Header.Get("Nats-Expected-Lr-Previous-Sequence") != strconv.FormatUint(v-1, 10) {
+		t.Fatalf("a's 100th append alone after b's writes: headers %v, want the stream-wide check with the previous sequence %d", raw.Header, v-1)
+	}
+	checkLoad(b, refs[0], v, 103)
 }
