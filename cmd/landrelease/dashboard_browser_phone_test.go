@@ -83,7 +83,7 @@ func testEveryPageFits(t *testing.T, b *browser, areaID string) {
 		{"extension request", "/article5-plan.html", `[data-figure="a5-remaining"]`, ""},
 		{"annual report", "/report.html?year=2021", `[data-figure="report-released"]`, ""},
 		{"audit", "/audit.html?area=" + areaID, `[data-figure="audit-entries"]`, ""},
-		{"scenarios", "/scenarios.html?scenarios=baseline,rcaf-2000&trials=50", "#comparison", ""},
+		{"scenarios", "/scenarios.html?scenarios=baseline,rcaf-2000&trials=30", "#comparison", ""},
 		{"login", "/login.html", "#login", ""},
 		{"printable work plan", "/api/v1/workplans/Battambang/2022?format=html", "table", ""},
 		{"printable extension request", "/api/v1/article5-plan?format=html", "table", ""},

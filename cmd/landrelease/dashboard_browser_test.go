@@ -144,7 +144,7 @@ func TestDashboardInBrowser(t *testing.T) {
 				StrandedCostUSD int64 `json:"stranded_cost_usd"`
 			} `json:"provinces"`
 		}
-		api.get("/api/v1/forecast?trials=200&redeploy=none&funding=renewed", &f)
+		api.get("/api/v1/forecast?trials=40&redeploy=none&funding=renewed", &f)
 		var bt struct {
 			Years []struct {
 				Year     int   `json:"year"`
@@ -157,11 +157,11 @@ func TestDashboardInBrowser(t *testing.T) {
 			ReleaseMAPE   float64  `json:"release_mape_pct"`
 			Calibration   *float64 `json:"calibration"`
 		}
-		api.get("/api/v1/backtest?trials=100&redeploy=none", &bt)
+		api.get("/api/v1/backtest?trials=20&redeploy=none", &bt)
 		if len(f.Provinces) == 0 || len(bt.Years) == 0 || f.StrandedM2 == 0 {
 			t.Fatalf("the demo's forecast has %d provinces, %d m² stranded under redeploy=none; its backtest %d years", len(f.Provinces), f.StrandedM2, len(bt.Years))
 		}
-		b.open(t, "/forecast.html?redeploy=none&funding=renewed&trials=200&bt_trials=100", "#province-forecast-table")
+		b.open(t, "/forecast.html?redeploy=none&funding=renewed&trials=40&bt_trials=20", "#province-forecast-table")
 		b.wait(t, `document.querySelector("#backtest-years") !== null`)
 		b.noProblems(t, "forecast.html")
 		date := func(d *string) string {
@@ -452,7 +452,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		fromAPI := make(chan answer, 1)
 		go func() {
 			res, err := http.Post(base+"/api/v1/scenarios/compare", "application/json",
-				strings.NewReader(`{"scenarios": ["baseline", "rcaf-2000"], "trials": 100}`))
+				strings.NewReader(`{"scenarios": ["baseline", "rcaf-2000"], "trials": 30}`))
 			if err != nil {
 				fromAPI <- answer{err: err}
 				return
@@ -461,7 +461,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			body, err := io.ReadAll(res.Body)
 			fromAPI <- answer{res.StatusCode, body, err}
 		}()
-		b.open(t, "/scenarios.html?scenarios=baseline,rcaf-2000&trials=100", "#comparison")
+		b.open(t, "/scenarios.html?scenarios=baseline,rcaf-2000&trials=30", "#comparison")
 		a := <-fromAPI
 		if a.err != nil || a.status != http.StatusOK {
 			t.Fatalf("POST /api/v1/scenarios/compare: %d %.200s %v", a.status, a.body, a.err)

@@ -48,7 +48,7 @@ func TestDemoForecastAndScenarios(t *testing.T) {
 	}
 	dir := t.TempDir()
 	loadDemo(t, dir) // 'landrelease demo' once per test binary, copied here
-	code, out, errOut := run(t, "", "--data-dir", dir, "demo", "--trials", "200", "--no-scenarios")
+	code, out, errOut := run(t, "", "--data-dir", dir, "demo", "--trials", "40", "--no-scenarios")
 	if code != exitOK || !strings.Contains(out, "MISSES the 2025-12-31 deadline") || !strings.Contains(out, "Battambang") {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -56,7 +56,7 @@ func TestDemoForecastAndScenarios(t *testing.T) {
 		t.Fatalf("a second demo run applied commands again:\n%s", firstLines(out, 2))
 	}
 
-	code, out, errOut = run(t, "", "--data-dir", dir, "forecast", "--json", "--trials", "300")
+	code, out, errOut = run(t, "", "--data-dir", dir, "forecast", "--json", "--trials", "100")
 	var f forecastDoc
 	if code != exitOK || json.Unmarshal([]byte(out), &f) != nil {
 		t.Fatalf("forecast --json: exit %d %s\n%s", code, errOut, out)
@@ -72,7 +72,7 @@ func TestDemoForecastAndScenarios(t *testing.T) {
 
 	before := readHistory(t, dir)
 	dbBefore := dump(t, filepath.Join(dir, "readmodel.sqlite"))
-	code, out, errOut = run(t, "", "--data-dir", dir, "scenario", "compare", "--json", "--trials", "100")
+	code, out, errOut = run(t, "", "--data-dir", dir, "scenario", "compare", "--json", "--trials", "20")
 	if code != exitOK {
 		t.Fatalf("scenario compare: %s", errOut)
 	}

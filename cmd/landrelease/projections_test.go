@@ -35,7 +35,7 @@ func TestProjectionCatchUpSurvivesSIGKILL(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	file := writeCommands(t, synth.Mixed(synth.DefaultConfig(21, 20_000)))
+	file := writeCommands(t, synth.Mixed(synth.DefaultConfig(21, 8_000)))
 	if code, _, errOut := run(t, "", "--data-dir", dir, "exec", file); code != exitOK {
 		t.Fatalf("exec: %s", errOut)
 	}

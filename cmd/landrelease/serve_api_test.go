@@ -117,9 +117,9 @@ func TestServeOnDemo(t *testing.T) {
 			"/api/v1/state?as_recorded=2030-01-01T00:00:00Z", "/api/v1/stats?year=2021&province=Pailin",
 			"/api/v1/audit?flag=NO_EVIDENCE&limit=5", "/api/v1/audit?area=" + areaID,
 			"/api/v1/workplans/Battambang/2022", "/api/v1/workplans/Battambang/2022?format=csv",
-			"/api/v1/workplans/Battambang/2022?format=html", "/api/v1/forecast?trials=200&seed=7",
-			"/api/v1/forecast?as_of=2020-12-31&trials=0", "/api/v1/forecast?trials=50&redeploy=none&funding=ends",
-			"/api/v1/forecast?trials=0&redeploy=POOL", "/api/v1/backtest?trials=50",
+			"/api/v1/workplans/Battambang/2022?format=html", "/api/v1/forecast?trials=20&seed=7",
+			"/api/v1/forecast?as_of=2020-12-31&trials=0", "/api/v1/forecast?trials=10&redeploy=none&funding=ends",
+			"/api/v1/forecast?trials=0&redeploy=POOL", "/api/v1/backtest?trials=10",
 			"/api/v1/scenarios", "/api/v1/overview", "/api/v1/tokens",
 			"/api/v1/openapi.json", "/api/v1/article5-plan?funding=ends", "/api/v1/reports/2021?province=Pailin",
 		} {
@@ -127,7 +127,7 @@ func TestServeOnDemo(t *testing.T) {
 				t.Errorf("GET %s: %d %.300s", path, code, body)
 			}
 		}
-		code, body := do("POST", "/api/v1/scenarios/compare", map[string]any{"scenarios": []string{"rcaf-2000"}, "trials": 50})
+		code, body := do("POST", "/api/v1/scenarios/compare", map[string]any{"scenarios": []string{"rcaf-2000"}, "trials": 10})
 		var cmp struct {
 			Scenarios []struct {
 				Name     string `json:"name"`
