@@ -266,7 +266,7 @@ func TestBackupWhileCommandsArrive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	envs := synth.Mixed(synth.DefaultConfig(31, 6000))
+	envs := synth.Mixed(synth.DefaultConfig(31, 3000))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -280,7 +280,7 @@ func TestBackupWhileCommandsArrive(t *testing.T) {
 		// Each backup waits for more history than the one before.
 		finished := false
 		for !finished {
-			if last, _ := eng.store.LastSequence(ctx); last > uint64(i)*1500 {
+			if last, _ := eng.store.LastSequence(ctx); last > uint64(i)*750 {
 				break
 			}
 			select {
