@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/landrelease/landrelease/adapters/dashboard/i18n"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 	"github.com/landrelease/landrelease/projections"
@@ -293,7 +292,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ *domain.Princip
 func (s *Server) workplan(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "format", "lang")
 	format := q.format()
-	lang := q.lowerOneOf("lang", i18n.Languages...)
+	lang := q.lowerOneOf("lang", s.cfg.Languages...)
 	var wq WorkPlanQuery
 	wq.Province = q.province(s.cfg.Country, "province", r.PathValue("province"))
 	wq.Year = q.pathYear(r)
@@ -373,7 +372,7 @@ func (s *Server) article5Plan(w http.ResponseWriter, r *http.Request, _ *domain.
 func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *domain.Principal) error {
 	q := newQuery(r, "province", "format", "lang")
 	format := q.format()
-	lang := q.lowerOneOf("lang", i18n.Languages...)
+	lang := q.lowerOneOf("lang", s.cfg.Languages...)
 	rq := ReportQuery{Year: q.pathYear(r), Province: q.province(s.cfg.Country, "province", q.str("province"))}
 	if q.err != nil {
 		return q.err

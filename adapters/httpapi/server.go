@@ -36,9 +36,16 @@ type Config struct {
 	// Basemap is the offline basemap served at /api/v1/map/basemap/ (nil:
 	// none; the map shows the boundaries only).
 	Basemap Basemap
+	// Languages are the codes ?lang= takes for the printable HTML
+	// documents (the backend renders them; default: en only). cmd passes
+	// the dashboard's catalogues.
+	Languages []string
 }
 
 func (c *Config) defaults() {
+	if len(c.Languages) == 0 {
+		c.Languages = []string{"en"}
+	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 8 << 20
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/adapters/bus"
+	"github.com/landrelease/landrelease/adapters/dashboard/i18n"
 	"github.com/landrelease/landrelease/adapters/httpapi"
 	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/domain"
@@ -208,6 +209,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		InsecureLocal: opts.insecureLocal,
 		Boundaries:    mapBoundaries(a.g.country),
 		Basemap:       basemap,
+		Languages:     i18n.Languages,
 		Log:           slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
 	}, api, httpapi.NewTokens(bucket, a.g.country), dashboardHandler())
 	url := "http://" + ln.Addr().String()
