@@ -145,7 +145,7 @@ func benchProvinceSync(b *testing.B, scale int) {
 		code, body := c.do("POST", "/api/v1/commands", jsonMap(b, l))
 		mustStatus(b, "register", code, body, 200)
 	}
-	code, _, errOut := o.run(b, "", "sync", "wait", "--timeout", "5m")
+	code, _, errOut := o.run(b, "", "sync", "wait", "--timeout", "90m") // a new office catches up on the whole history (100×: minutes)
 	if code != exitOK {
 		b.Fatalf("first sync: %s", errOut)
 	}
@@ -163,7 +163,7 @@ func benchProvinceSync(b *testing.B, scale int) {
 	}
 	o.proxy.Restore()
 	start = time.Now()
-	if code, _, errOut := o.run(b, "", "sync", "wait", "--timeout", "5m"); code != exitOK {
+	if code, _, errOut := o.run(b, "", "sync", "wait", "--timeout", "30m"); code != exitOK {
 		b.Fatalf("sync after the week: %s", errOut)
 	}
 	converge := time.Since(start)
