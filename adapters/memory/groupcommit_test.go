@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,5 +121,44 @@ func TestGroupCommitPipelinesOneInFlightPerAggregate(t *testing.T) {
 	}
 	if appends, writes := gc.Stats(); appends != writes {
 		t.Errorf("%d writes in %d appends: groups below the break-even should go as single appends", writes, appends)
+	}
+}
+
+// Appends racing with Close all return: each is stored, or fails as closed
+// and is not in the store. (One that slipped into the queue as the appender
+// stopped used to wait forever.)
+func TestGroupCommitCloseAnswersEveryAppend(t *testing.T) {
+	for round := range 50 {
+		store := memory.New()
+		gc := storetest.GroupCommit(t, store, 0)
+		ctx := context.Background()
+		const appenders = 64
+		refs := make([]events.Ref, appenders)
+		errs := make([]error, appenders)
+		var wg sync.WaitGroup
+		for i := range appenders {
+			refs[i] = events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.Must(uuid.NewV7())}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = appendOne(ctx, gc, refs[i], 0)
+			}()
+		}
+		gc.Close()
+		wg.Wait() // a lost answer hangs here until the test binary's timeout
+		for i, err := range errs {
+			evs, _, lerr := store.Load(ctx, refs[i])
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
+			switch {
+			case err == nil && len(evs) != 1:
+				t.Fatalf("round %d: append %d answered ok but %d events stored", round, i, len(evs))
+			case err != nil && len(evs) != 0:
+				t.Fatalf("round %d: append %d failed (%v) but its event is stored", round, i, err)
+			case err != nil && !strings.Contains(err.Error(), "closed"):
+				t.Fatalf("round %d: append %d: %v, want closed", round, i, err)
+			}
+		}
 	}
 }

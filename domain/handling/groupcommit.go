@@ -151,7 +151,19 @@ func (g *GroupCommit) Append(ctx context.Context, writes []domain.Write) (uint64
 	}
 	// Once queued the request is always answered: waiting for the answer
 	// (not the context) is what keeps "ok" true only after the store said so.
-	<-r.done
+	// A request that slipped into the queue as Close stopped the appender
+	// (the select above may take the queue although quit is closed) is
+	// answered by no one: once the appender is gone, every append it sent
+	// has been answered, so one not answered was never sent.
+	select {
+	case <-r.done:
+	case <-g.done:
+		select {
+		case <-r.done:
+		default:
+			return 0, errClosed
+		}
+	}
 	return r.first, r.err
 }
 
