@@ -12,48 +12,38 @@ import (
 // reportHTML is the printable annual report, one template per language.
 // The sources and notes name projections and events, and stay as the
 // queries write them (English).
-var reportHTML = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, lang := range i18n.Languages {
-		funcs := printedFuncs(lang)
-		funcs["pct"] = func(f *float64) string {
-			if f == nil {
-				return i18n.T(lang, "print.na")
-			}
-			return i18n.Float(lang, 100**f, 1) + "%"
+var reportHTML = newPrintedDoc("report", reportHTMLText, func(lang string, funcs template.FuncMap) {
+	funcs["pct"] = func(f *float64) string {
+		if f == nil {
+			return i18n.T(lang, "print.na")
 		}
-		funcs["ratio"] = func(f *float64) string {
-			if f == nil {
-				return i18n.T(lang, "print.na")
-			}
-			return i18n.Float(lang, *f, 2)
-		}
-		funcs["scope"] = func(r queries.Report) string {
-			if r.Province == "" {
-				return i18n.T(lang, "print.report.national")
-			}
-			return r.Province
-		}
-		// isoDate writes a YYYY-MM-DD date as lang does ("1 មករា 2021").
-		funcs["isoDate"] = func(s string) string {
-			d, err := time.Parse(time.DateOnly, s)
-			if err != nil {
-				return s
-			}
-			return i18n.Date(lang, d)
-		}
-		out[lang] = template.Must(template.New("report").Funcs(funcs).Parse(reportHTMLText))
+		return i18n.Float(lang, 100**f, 1) + "%"
 	}
-	return out
-}()
+	funcs["ratio"] = func(f *float64) string {
+		if f == nil {
+			return i18n.T(lang, "print.na")
+		}
+		return i18n.Float(lang, *f, 2)
+	}
+	funcs["scope"] = func(r queries.Report) string {
+		if r.Province == "" {
+			return i18n.T(lang, "print.report.national")
+		}
+		return r.Province
+	}
+	// isoDate writes a YYYY-MM-DD date as lang does ("1 មករា 2021").
+	funcs["isoDate"] = func(s string) string {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return s
+		}
+		return i18n.Date(lang, d)
+	}
+})
 
 // renderReportHTML writes the printable annual report in lang ("" is English).
 func renderReportHTML(w io.Writer, r queries.Report, lang string) error {
-	t, ok := reportHTML[lang]
-	if !ok {
-		t = reportHTML[i18n.Default]
-	}
-	return t.Execute(w, r)
+	return reportHTML.render(w, lang, r)
 }
 
 const reportHTMLText = `<!doctype html>

@@ -56,22 +56,37 @@ func checkLang(a *app, verb, lang string) bool {
 	return false
 }
 
-// planHTML is the printable work plan, one template per language.
-var planHTML = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
+// printedDoc is a printable document: its template parsed once per
+// language, with printedFuncs(lang) and the document's own functions.
+type printedDoc map[string]*template.Template
+
+func newPrintedDoc(name, text string, own func(lang string, funcs template.FuncMap)) printedDoc {
+	out := printedDoc{}
 	for _, lang := range i18n.Languages {
-		out[lang] = template.Must(template.New("plan").Funcs(printedFuncs(lang)).Parse(planHTMLText))
+		funcs := printedFuncs(lang)
+		if own != nil {
+			own(lang, funcs)
+		}
+		out[lang] = template.Must(template.New(name).Funcs(funcs).Parse(text))
 	}
 	return out
-}()
+}
+
+// render writes the document in lang ("" or unknown: the default language).
+func (d printedDoc) render(w io.Writer, lang string, data any) error {
+	t, ok := d[lang]
+	if !ok {
+		t = d[i18n.Default]
+	}
+	return t.Execute(w, data)
+}
+
+// planHTML is the printable work plan.
+var planHTML = newPrintedDoc("plan", planHTMLText, nil)
 
 // renderPlanHTML writes the printable work plan in lang ("" is English).
 func renderPlanHTML(w io.Writer, p queries.WorkPlan, lang string) error {
-	t, ok := planHTML[lang]
-	if !ok {
-		t = planHTML[i18n.Default]
-	}
-	return t.Execute(w, p)
+	return planHTML.render(w, lang, p)
 }
 
 const planHTMLText = `<!doctype html>

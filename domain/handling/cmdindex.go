@@ -310,6 +310,20 @@ func (x *commandIndex) lookup(ctx context.Context, id uuid.UUID, claims bool) (c
 	}
 }
 
+// scanDoneLocked says whether no scan of the history runs (none started,
+// or finished).
+func (x *commandIndex) scanDoneLocked() bool {
+	if x.scanning == nil {
+		return true
+	}
+	select {
+	case <-x.scanning:
+		return true
+	default:
+		return false
+	}
+}
+
 // prefetchReads bounds the reads of prefetch in flight at once.
 const prefetchReads = 16
 
@@ -328,13 +342,9 @@ func (x *commandIndex) prefetch(ctx context.Context, ids []uuid.UUID) map[uuid.U
 	}
 	var jobs []job
 	x.mu.Lock()
-	if x.scanning != nil {
-		select {
-		case <-x.scanning:
-		default:
-			x.mu.Unlock()
-			return nil
-		}
+	if !x.scanDoneLocked() {
+		x.mu.Unlock()
+		return nil
 	}
 	for _, id := range ids {
 		if _, ok := x.claims[id]; ok {

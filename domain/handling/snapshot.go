@@ -47,13 +47,9 @@ func (h *Handler) SaveIndex(upTo uint64) error {
 	}
 	x := &h.index
 	x.mu.Lock()
-	if x.scanning != nil {
-		select {
-		case <-x.scanning:
-		default:
-			x.mu.Unlock()
-			return nil
-		}
+	if !x.scanDoneLocked() {
+		x.mu.Unlock()
+		return nil
 	}
 	if x.scanErr != nil {
 		x.mu.Unlock()
