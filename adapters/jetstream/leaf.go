@@ -314,6 +314,16 @@ type Office struct {
 	Domain, Province string
 }
 
+// OutboxAckWait is how long the office's server waits for the national
+// engine to acknowledge a command it delivered before delivering it again.
+// A kill of the office's process loses the national engine's negative
+// acknowledgements of the batch it was deciding (they go to the dead
+// server), so after the restart those commands wait this long (a minute
+// made a killed office's commands wait past a minute: a flaky test under
+// load). A batch (50 commands, decided in milliseconds each) is acknowledged
+// well within it; a command delivered twice meets its command ID.
+const OutboxAckWait = 15 * time.Second
+
 // OutboxConsumerConfig is the national engine's durable consumer on the
 // outbox of the office of domain d: every command once, acknowledged after
 // its outcome is stored in the province, redelivered otherwise.
@@ -322,7 +332,7 @@ func OutboxConsumerConfig(d string) jetstream.ConsumerConfig {
 		Durable:       InboxConsumer,
 		Description:   "landrelease national engine: decides this office's commands",
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       time.Minute,
+		AckWait:       OutboxAckWait,
 		MaxAckPending: 1000,
 		FilterSubject: OutboxPrefix + "." + d + ".*",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
