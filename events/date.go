@@ -169,3 +169,10 @@ func daysIn(m time.Month, y int) int {
 	}
 	return 31
 }
+
+// UnixDays returns the number of days from 1970-01-01 to d (negative
+// before); with DateFromUnixDays, a compact form of a non-zero Date.
+func (d Date) UnixDays() int64 { return d.t.Unix() / 86400 }
+
+// DateFromUnixDays is the Date n days after 1970-01-01.
+func DateFromUnixDays(n int64) Date { return Date{time.Unix(n*86400, 0).UTC()} }

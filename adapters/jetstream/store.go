@@ -44,7 +44,7 @@ type Config struct {
 // DefaultConfig returns the store configuration the engine runs with.
 func DefaultConfig() Config {
 	return Config{
-		Stream: StreamName, DuplicateWindow: 2 * time.Minute,
+		Stream: StreamName, DuplicateWindow: 30 * time.Second,
 		Timeout: 2 * time.Second, RetryFor: 5 * time.Second, Registry: events.NewRegistry(),
 	}
 }

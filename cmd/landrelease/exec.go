@@ -103,6 +103,9 @@ func runExec(ctx context.Context, a *app, o any, args []string) int {
 		defer f.Close()
 		in = f
 	}
+	// The handler's cache of states is the live heap of a long exec: grow
+	// the heap half of it between collections, not all of it.
+	defer replayGCPercent()()
 	eng, err := openEngine(ctx, a.g, a.stderr)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "landrelease exec: %v\n", err)

@@ -45,7 +45,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.country, "country", g.country, "ISO 3166-1 alpha-2 `code` of the programme")
 	g.nats.register(fs)
 	g.prov.register(fs)
-	fs.IntVar(&g.cacheSize, "cache-size", g.cacheSize, "aggregate `states` the command handler keeps in memory (about 1 KiB each), the least recently used evicted first and loaded again from the history when needed; the default holds every aggregate of a 10× history (55,000 areas)")
+	fs.IntVar(&g.cacheSize, "cache-size", g.cacheSize, "aggregate `states` the command handler keeps in memory (an area's in about 400 bytes), the least recently used evicted first and loaded again from the history when needed; the default holds every aggregate of a 100× history (550,000 areas) in about 250 MiB")
 	fs.IntVar(&g.memLimit, "memory-limit", g.memLimit, "soft limit of the process's Go memory in `MiB`: near it the garbage collector runs more often instead of letting the heap grow to twice its live size (never a failure: above it the collector only works harder); 0 for none; GOMEMLIMIT, when set, wins; LANDRELEASE_MEMORY_LIMIT sets the default")
 	fs.IntVar(&g.replicas, "replicas", g.replicas, "replicas of the history stream on a --nats-url cluster (1 to 5); 0 chooses 3 on a cluster of 3 or more servers, else 1, and keeps an existing stream's count; a number changes an existing stream to it")
 }

@@ -54,7 +54,7 @@ same machine:
            Monte Carlo forecasts of 1,000 and 10,000 trials
 
 The replays of a history of 100,000 events or more start once the
-store's dedupe window (2 minutes) has passed since it was loaded, as a
+store's dedupe window (30 seconds) has passed since it was loaded, as a
 rebuild usually does: a server restarted within it first rebuilds the map
 of every message ID written since, which at 100× is hundreds of MB.
 

@@ -314,3 +314,12 @@ func Reductions(cfg Config, seed uint64) []domain.CommandEnvelope {
 	}
 	return out
 }
+
+// EachState calls fn with every aggregate the generator has written and its
+// state after the commands generated so far (for tests that want the
+// states of a realistic history without a store).
+func (g *Generator) EachState(fn func(events.Ref, domain.State)) {
+	for ref, s := range g.states {
+		fn(ref, s)
+	}
+}
