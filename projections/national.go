@@ -116,14 +116,17 @@ func NewNational() *National {
 
 // Restore puts state read back from a store into an empty fold.
 func (n *National) Restore(areas []AreaRow, deployments []DeploymentRow, plans []WorkPlanRow, stats []StatRow, seq uint64) {
+	// The fold takes the rows as they are, without a copy: a copy held
+	// beside the loaded rows doubled the peak of a serve's start (550,000
+	// areas at 100×).
 	for i := range areas {
-		a := areas[i]
+		a := &areas[i]
 		a.Geometry = nil
 		for _, f := range []*string{&a.Province, &a.District, &a.Commune, &a.Village, &a.Hazard, &a.Classification,
 			&a.Status, &a.Source, &a.LandUse, &a.LastOperator} {
 			*f = n.intern(*f)
 		}
-		n.Areas[a.ID] = &a
+		n.Areas[a.ID] = a
 	}
 	for i := range deployments {
 		d := deployments[i]

@@ -1,6 +1,9 @@
 package projections
 
 import (
+	"bytes"
+	"cmp"
+	"slices"
 	"sort"
 
 	"github.com/google/uuid"
@@ -206,15 +209,28 @@ func (n *National) EventProvince(ev events.Event) string {
 
 // restoreYears puts stored year-end states and event counts into the fold.
 func (n *National) restoreYears(years []AreaYear, counts []YearEventsRow) {
-	for _, s := range years {
-		n.Years[s.AreaID] = append(n.Years[s.AreaID], s)
-	}
-	for _, ys := range n.Years {
-		sort.Slice(ys, func(i, j int) bool { return ys[i].Year < ys[j].Year })
-		for i := range ys {
-			ys[i].Province = n.intern(ys[i].Province)
-			ys[i].Classification = n.intern(ys[i].Classification)
+	// Each area's years are a piece of the loaded rows (no copy beside
+	// them), capped so that a year the fold adds later moves them out.
+	byArea := func(a, b AreaYear) int {
+		if c := bytes.Compare(a.AreaID[:], b.AreaID[:]); c != 0 {
+			return c
 		}
+		return cmp.Compare(a.Year, b.Year)
+	}
+	if !slices.IsSortedFunc(years, byArea) {
+		slices.SortStableFunc(years, byArea)
+	}
+	for i := 0; i < len(years); {
+		j := i + 1
+		for j < len(years) && years[j].AreaID == years[i].AreaID {
+			j++
+		}
+		for k := i; k < j; k++ {
+			years[k].Province = n.intern(years[k].Province)
+			years[k].Classification = n.intern(years[k].Classification)
+		}
+		n.Years[years[i].AreaID] = years[i:j:j]
+		i = j
 	}
 	for _, c := range counts {
 		r := c

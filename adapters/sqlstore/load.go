@@ -27,7 +27,10 @@ func (s *Store) Load(ctx context.Context) (projections.State, error) {
 	if st.Sequence, st.Version, err = checkpoint(ctx, tx); err != nil {
 		return st, fmt.Errorf("sqlstore: load checkpoint: %w", err)
 	}
-	if st.Areas, err = queryRows(ctx, tx, "SELECT "+areaSelect(false)+" FROM areas", nil, scanArea); err != nil {
+	// The fold keeps the loaded area and area-year rows as its own
+	// (projections.National.Restore): sized by a count first, they hold no
+	// spare capacity for the life of the process.
+	if st.Areas, err = queryRowsSized(ctx, tx, "SELECT COUNT(*) FROM areas", "SELECT "+areaSelect(false)+" FROM areas", scanArea); err != nil {
 		return st, fmt.Errorf("sqlstore: load areas: %w", err)
 	}
 	if st.Deployments, err = s.deployments(ctx, tx); err != nil {
@@ -48,7 +51,7 @@ func (s *Store) Load(ctx context.Context) (projections.State, error) {
 	if st.Deadlines, err = queryRows(ctx, tx, deadlinesSQL, nil, scanDeadline); err != nil {
 		return st, fmt.Errorf("sqlstore: load Article 5 deadlines: %w", err)
 	}
-	if st.AreaYears, err = queryRows(ctx, tx, areaYearsSQL, nil, scanAreaYear); err != nil {
+	if st.AreaYears, err = queryRowsSized(ctx, tx, "SELECT COUNT(*) FROM area_years", areaYearsSQL, scanAreaYear); err != nil {
 		return st, fmt.Errorf("sqlstore: load area years: %w", err)
 	}
 	if st.YearEvents, err = queryRows(ctx, tx, yearEventsSQL, nil, scanYearEvents); err != nil {
@@ -115,12 +118,25 @@ func checkpoint(ctx context.Context, q querier) (seq uint64, version int, err er
 
 // queryRows runs a query and scans every row with scan.
 func queryRows[T any](ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	return scanRows(ctx, q, query, args, scan, nil)
+}
+
+// queryRowsSized is queryRows into a slice of the capacity count answers
+// (run in the same transaction, so the two agree).
+func queryRowsSized[T any](ctx context.Context, q querier, count, query string, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, count).Scan(&n); err != nil {
+		return nil, err
+	}
+	return scanRows(ctx, q, query, nil, scan, make([]T, 0, n))
+}
+
+func scanRows[T any](ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) (T, error), out []T) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []T
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
