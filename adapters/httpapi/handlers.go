@@ -188,6 +188,11 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *domain.Princi
 	if b, ok := s.backend.(BackupReporter); ok {
 		doc["backup"] = b.BackupStatus()
 	}
+	if s.cfg.Building != nil {
+		if err := s.cfg.Building(); err != nil {
+			doc["read_model"] = err.Error() // still being built: reads answer 503
+		}
+	}
 	writeJSON(w, http.StatusOK, doc)
 	return nil
 }

@@ -40,6 +40,12 @@ type Config struct {
 	// documents (the backend renders them; default: en only). cmd passes
 	// the dashboard's catalogues.
 	Languages []string
+	// Building, when set and answering an error, says that the read model
+	// is still being built (a serve started on a large history not
+	// projected yet): every read of the read model answers 503 with that
+	// error's message and Retry-After, while commands, health, whoami,
+	// tokens and the event stream answer as usual.
+	Building func() error
 }
 
 func (c *Config) defaults() {
@@ -89,6 +95,7 @@ type route struct {
 	h            func(w http.ResponseWriter, r *http.Request, p *domain.Principal) error
 	stream       bool     // long-lived: no request timeout
 	bodyTypes    []string // media types a POST may send (default application/json)
+	model        bool     // reads the read model: 503 while it is built (Config.Building)
 }
 
 // New returns the API over backend, with tokens checked against tokens (nil
@@ -102,22 +109,22 @@ func New(cfg Config, backend Backend, tokens *Tokens, dashboard http.Handler) *S
 		{method: "GET", path: "/api/v1/openapi.json", access: public, h: s.openapi},
 		{method: "GET", path: "/api/v1/whoami", access: readers, h: s.whoami},
 		{method: "POST", path: "/api/v1/commands", access: commands, h: s.commands, bodyTypes: commandTypes},
-		{method: "GET", path: "/api/v1/areas", access: readers, h: s.areas},
-		{method: "GET", path: "/api/v1/areas/{id}", access: readers, h: s.area},
-		{method: "GET", path: "/api/v1/state", access: readers, h: s.state},
-		{method: "GET", path: "/api/v1/stats", access: readers, h: s.stats},
-		{method: "GET", path: "/api/v1/audit", access: readers, h: s.audit},
-		{method: "GET", path: "/api/v1/workplans/{province}/{year}", access: readers, h: s.workplan},
-		{method: "GET", path: "/api/v1/article5-plan", access: readers, h: s.article5Plan},
-		{method: "GET", path: "/api/v1/reports/{year}", access: readers, h: s.report},
-		{method: "GET", path: "/api/v1/forecast", access: readers, h: s.forecast},
-		{method: "GET", path: "/api/v1/backtest", access: readers, h: s.backtest},
-		{method: "GET", path: "/api/v1/scenarios", access: readers, h: s.scenarios},
-		{method: "POST", path: "/api/v1/scenarios/compare", access: planners, h: s.compare},
-		{method: "GET", path: "/api/v1/overview", access: readers, h: s.overview},
-		{method: "GET", path: "/api/v1/map/tiles/{z}/{x}/{y}", access: readers, h: s.mapTile},
+		{method: "GET", path: "/api/v1/areas", access: readers, h: s.areas, model: true},
+		{method: "GET", path: "/api/v1/areas/{id}", access: readers, h: s.area, model: true},
+		{method: "GET", path: "/api/v1/state", access: readers, h: s.state, model: true},
+		{method: "GET", path: "/api/v1/stats", access: readers, h: s.stats, model: true},
+		{method: "GET", path: "/api/v1/audit", access: readers, h: s.audit, model: true},
+		{method: "GET", path: "/api/v1/workplans/{province}/{year}", access: readers, h: s.workplan, model: true},
+		{method: "GET", path: "/api/v1/article5-plan", access: readers, h: s.article5Plan, model: true},
+		{method: "GET", path: "/api/v1/reports/{year}", access: readers, h: s.report, model: true},
+		{method: "GET", path: "/api/v1/forecast", access: readers, h: s.forecast, model: true},
+		{method: "GET", path: "/api/v1/backtest", access: readers, h: s.backtest, model: true},
+		{method: "GET", path: "/api/v1/scenarios", access: readers, h: s.scenarios, model: true},
+		{method: "POST", path: "/api/v1/scenarios/compare", access: planners, h: s.compare, model: true},
+		{method: "GET", path: "/api/v1/overview", access: readers, h: s.overview, model: true},
+		{method: "GET", path: "/api/v1/map/tiles/{z}/{x}/{y}", access: readers, h: s.mapTile, model: true},
 		{method: "GET", path: "/api/v1/map/boundaries", access: readers, h: s.mapBoundaries},
-		{method: "GET", path: "/api/v1/map", access: readers, h: s.mapInfo},
+		{method: "GET", path: "/api/v1/map", access: readers, h: s.mapInfo, model: true},
 		{method: "GET", path: "/api/v1/map/basemap/{z}/{x}/{y}", access: readers, h: s.basemapTile},
 		{method: "GET", path: "/api/v1/stream", access: readers, h: s.stream, stream: true},
 		{method: "GET", path: "/api/v1/tokens", access: admins, h: s.listTokens},
@@ -201,6 +208,12 @@ func (s *Server) wrap(rt route) http.Handler {
 				r = r.WithContext(ctx)
 			}
 			err = s.readYourWrites(r)
+		}
+		if err == nil && rt.model && s.cfg.Building != nil {
+			if berr := s.cfg.Building(); berr != nil {
+				w.Header().Set("Retry-After", "10")
+				err = &Error{Status: 503, Kind: KindUnavailable, Message: berr.Error()}
+			}
 		}
 		if err == nil {
 			err = rt.h(w, r, p)

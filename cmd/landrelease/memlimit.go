@@ -47,8 +47,9 @@ func validMemoryLimit(mib int) error {
 }
 
 // replayGCPercent sets the collector's target to 50 while a replay folds
-// the history in memory (state --as-of, --as-recorded) or exec fills the
-// handler's cache, unless GOGC is set, and returns the function that
+// the history in memory (state --as-of, --as-recorded), the projections
+// catch up or rebuild, or exec fills the handler's cache, unless GOGC is
+// set, and returns the function that
 // restores it. As in a rebuild, the
 // live heap is mostly the fold's rows, long-lived, so letting the heap grow
 // half its live size between collections instead of all of it costs a

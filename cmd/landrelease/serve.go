@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -121,7 +123,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 			return fmt.Errorf("--insecure-local serves without tokens and is allowed on a loopback address only (such as 127.0.0.1:8080), not %s", opts.http)
 		}
 	}
-	rm, err := openReadModel(ctx, a)
+	rm, err := openReadModelBehind(ctx, a, buildBehind())
 	if err != nil {
 		return err
 	}
@@ -167,6 +169,18 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		backend.office, backend.prov = a.g.prov.domain, &a.g.prov
 	}
 	backend.handled = &counted.n
+	if rm.buildTo > 0 {
+		// A history just loaded: commands are accepted at once, the
+		// projections' follower builds the read model meanwhile.
+		fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background; reads of it answer 503 (retry) until it is done, commands are accepted now\n",
+			rm.buildTo-rm.buildFrom)
+		restoreGC := replayGCPercent()
+		backend.buildTo, backend.buildStart = rm.buildTo, time.Now()
+		backend.onBuilt = func() {
+			restoreGC()
+			fmt.Fprintf(a.stderr, "landrelease: read model built in %s\n", time.Since(backend.buildStart).Round(time.Second))
+		}
+	}
 	follow, stopFollow := context.WithCancel(ctx)
 	followed := make(chan struct{})
 	go func() {
@@ -210,6 +224,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		Boundaries:    mapBoundaries(a.g.country),
 		Basemap:       basemap,
 		Languages:     i18n.Languages,
+		Building:      backend.building,
 		Log:           slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
 	}, api, httpapi.NewTokens(bucket, a.g.country), dashboardHandler())
 	url := "http://" + ln.Addr().String()
@@ -249,4 +264,15 @@ func (e *engine) replicas() int {
 		return 1
 	}
 	return max(1, st.CachedInfo().Config.Replicas)
+}
+
+// buildBehindEnv overrides buildInBackgroundAbove (events; tests use a
+// small history).
+const buildBehindEnv = "LANDRELEASE_SERVE_BUILD_ABOVE"
+
+func buildBehind() uint64 {
+	if v, err := strconv.ParseUint(os.Getenv(buildBehindEnv), 10, 64); err == nil {
+		return v
+	}
+	return buildInBackgroundAbove
 }

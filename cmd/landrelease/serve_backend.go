@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -33,10 +34,17 @@ type apiBackend struct {
 	prov    *provFlags // the office's flags, for its sync status
 
 	projected atomic.Uint64
-	handled   *atomic.Int64 // commands this replica took from the bus
-	mu        sync.Mutex
-	changed   chan struct{} // closed and replaced at each commit
-	subs      map[chan uint64]struct{}
+	// buildTo is not 0 while the read model is built in the background
+	// (readModel.buildTo): reads of it answer 503 until the projections
+	// reach it; then built is set and onBuilt runs once.
+	buildTo    uint64
+	built      atomic.Bool
+	onBuilt    func()
+	buildStart time.Time
+	handled    *atomic.Int64 // commands this replica took from the bus
+	mu         sync.Mutex
+	changed    chan struct{} // closed and replaced at each commit
+	subs       map[chan uint64]struct{}
 }
 
 var _ httpapi.Backend = (*apiBackend)(nil)
@@ -56,9 +64,27 @@ func (b *apiBackend) follow(ctx context.Context, stderr io.Writer) {
 	})
 }
 
+// building answers, while the read model is built in the background, how
+// far it is (httpapi.Config.Building); nil once built.
+func (b *apiBackend) building() error {
+	if b.buildTo == 0 || b.built.Load() {
+		return nil
+	}
+	p := b.projected.Load()
+	msg := fmt.Sprintf("the read model is being built after a large load: %d of %d events projected", p, b.buildTo)
+	if el := time.Since(b.buildStart); p > 0 && el > 10*time.Second {
+		left := time.Duration(float64(el) * float64(b.buildTo-min(p, b.buildTo)) / float64(p))
+		msg += fmt.Sprintf(", about %s left", left.Round(time.Second))
+	}
+	return errors.New(msg + "; reads answer when it is done, commands are accepted meanwhile")
+}
+
 // committed publishes a new projected sequence to waiters and subscribers.
 func (b *apiBackend) committed(seq uint64) {
 	b.projected.Store(seq)
+	if b.buildTo != 0 && seq >= b.buildTo && b.built.CompareAndSwap(false, true) && b.onBuilt != nil {
+		b.onBuilt()
+	}
 	b.mu.Lock()
 	close(b.changed)
 	b.changed = make(chan struct{})

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/landrelease/landrelease/scenarios/synth"
+)
+
+// serve on a history whose read model is far behind (a large load: here
+// more than LANDRELEASE_SERVE_BUILD_ABOVE events) answers at once: a
+// command is accepted while the read model is built in the background,
+// reads of the read model answer either 503 saying how far the build is or,
+// once it is done, the whole history with that command in it.
+func TestServeBuildsALargeReadModelInTheBackground(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a history")
+	}
+	dir := t.TempDir()
+	file := writeCommands(t, synth.Mixed(synth.DefaultConfig(31, 1_500)))
+	if code, _, errOut := run(t, "", "--data-dir", dir, "exec", file); code != exitOK {
+		t.Fatalf("exec: %s", errOut)
+	}
+	t.Setenv(buildBehindEnv, "10")
+	t.Setenv("LANDRELEASE_PROJECTION_BATCH", "20") // many commits: a build that takes a while
+	p := launchServe(t, dir, "--insecure-local")
+	t.Cleanup(func() { p.stop(); p.wait(t) })
+	if !strings.Contains(p.stderr.String(), "building it in the background") {
+		t.Fatalf("serve did not say it builds its read model in the background:\n%s", p.stderr)
+	}
+	area := uuid.New()
+	resp, err := http.Post(p.base+"/api/v1/commands", "application/json", strings.NewReader(provRegisterLine(area, "Pailin")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var answer struct {
+		Applied  int    `json:"applied"`
+		Sequence uint64 `json:"sequence"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &answer) != nil || answer.Applied != 1 {
+		t.Fatalf("a command while the read model builds: %d %s", resp.StatusCode, body)
+	}
+
+	get := func(path string) (int, string, http.Header) {
+		t.Helper()
+		resp, err := http.Get(p.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	building := 0
+	deadline := waitBound(t)
+	for {
+		code, body, h := get("/api/v1/areas/" + area.String())
+		if code == http.StatusOK {
+			break
+		}
+		switch {
+		case code == http.StatusServiceUnavailable && strings.Contains(body, "read model is being built") && strings.Contains(body, "commands are accepted") && h.Get("Retry-After") != "":
+			building++
+		case code == http.StatusNotFound && building > 0:
+			// Built, the command's event not projected yet: the follower
+			// projects it next.
+		default:
+			t.Fatalf("GET the new area while the read model builds: %d %s", code, body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the read model was not built by the test's deadline: %d %s", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code, hb, _ := get("/api/v1/health"); code != http.StatusOK || strings.Contains(hb, "read_model") {
+		t.Fatalf("health once built: %d %s", code, hb)
+	}
+	if code, ob, _ := get("/api/v1/overview"); code != http.StatusOK {
+		t.Fatalf("overview once built: %d %s", code, ob)
+	}
+	if !strings.Contains(p.stderr.String(), "read model built in") {
+		t.Fatalf("serve did not say the read model was built:\n%s", p.stderr)
+	}
+	t.Logf("%d reads answered 503 while the read model was built", building)
+}
