@@ -1,4 +1,4 @@
-package domain_test
+package synth_test
 
 import (
 	"reflect"
@@ -11,7 +11,8 @@ import (
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
-// Every area state of a mixed national history (registrations, evidence,
+// (Here rather than in domain: the heart's tests do not import the
+// scenarios built on it.) Every area state of a mixed national history (registrations, evidence,
 // cancellations, reductions, clearances, reclassifications, reopenings,
 // tasks) comes back from its compact form equal, field by
 // field.
