@@ -175,7 +175,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background; reads of it answer 503 (retry) until it is done, commands are accepted now\n",
 			rm.buildTo-rm.buildFrom)
 		restoreGC := replayGCPercent()
-		backend.buildTo, backend.buildStart = rm.buildTo, time.Now()
+		backend.buildFrom, backend.buildTo, backend.buildStart = rm.buildFrom, rm.buildTo, time.Now()
 		backend.onBuilt = func() {
 			restoreGC()
 			fmt.Fprintf(a.stderr, "landrelease: read model built in %s\n", time.Since(backend.buildStart).Round(time.Second))

@@ -37,6 +37,7 @@ type apiBackend struct {
 	// buildTo is not 0 while the read model is built in the background
 	// (readModel.buildTo): reads of it answer 503 until the projections
 	// reach it; then built is set and onBuilt runs once.
+	buildFrom  uint64 // the read model's checkpoint when the build started
 	buildTo    uint64
 	built      atomic.Bool
 	onBuilt    func()
@@ -70,10 +71,11 @@ func (b *apiBackend) building() error {
 	if b.buildTo == 0 || b.built.Load() {
 		return nil
 	}
-	p := b.projected.Load()
-	msg := fmt.Sprintf("the read model is being built after a large load: %d of %d events projected", p, b.buildTo)
-	if el := time.Since(b.buildStart); p > 0 && el > 10*time.Second {
-		left := time.Duration(float64(el) * float64(b.buildTo-min(p, b.buildTo)) / float64(p))
+	p := min(max(b.projected.Load(), b.buildFrom), b.buildTo) // 0 until the fold is loaded
+	done, all := p-b.buildFrom, b.buildTo-b.buildFrom
+	msg := fmt.Sprintf("the read model is being built after a large load: %d of %d events projected", done, all)
+	if el := time.Since(b.buildStart); done > 0 && el > 10*time.Second {
+		left := time.Duration(float64(el) * float64(all-done) / float64(done))
 		msg += fmt.Sprintf(", about %s left", left.Round(time.Second))
 	}
 	return errors.New(msg + "; reads answer when it is done, commands are accepted meanwhile")
