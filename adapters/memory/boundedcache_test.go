@@ -53,6 +53,7 @@ func smallCacheHandler(t *testing.T, store domain.EventStore) *handling.Handler 
 	t.Helper()
 	cfg := handling.DefaultHandlerConfig()
 	cfg.CacheSize = 4
+	cfg.PrefillEvents = 0 // the states load on demand (TestWarmPrefillsTheCache has the prefill)
 	h, err := handling.NewHandler(store, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +155,87 @@ func TestBoundedCacheAndColdStart(t *testing.T) {
 	}
 }
 
+// A handler started on a history of at most PrefillEvents events folds it
+// into its cache in the background after the scan: once WaitWarm returns,
+// commands on every aggregate of the history decide without loading it
+// (with a cache smaller than the history, at most one load each), and
+// on the right version: each case reduces every area by 1,000 m² more. Above the bound nothing is prefilled.
+func TestWarmPrefillsTheCache(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.New()
+	const n = 40
+	areas := make([]uuid.UUID, n)
+	seed, err := handling.NewHandler(mem, handling.DefaultHandlerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range areas {
+		areas[i] = uuid.New()
+		if _, err := seed.Handle(ctx, domain.CommandEnvelope{Command: domain.RegisterSuspectedArea{AreaID: areas[i], Province: "Pailin", Hazard: "AP",
+			SizeM2: 10_000, RegisteredOn: events.MustDate("2021-01-01"), Source: "BLS"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := seed.Handle(ctx, domain.CommandEnvelope{Command: domain.ReduceArea{AreaID: areas[i],
+			On: events.MustDate("2022-01-01"), SizeM2: 2_000, Operator: "CMAC"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, c := range []struct {
+		name                     string
+		cache                    int
+		above                    bool // the bound one event below the history
+		minLoads, maxLoads, runs int64
+	}{
+		{"whole history in the cache", 100, false, 0, 0, 1},
+		// the 4 prefilled states are the least recently used: the first loads evict them
+		{"a cache of 4 states", 4, false, n - 4, n, 1},
+		{"a history above the bound", 100, true, n, n, 0},
+	} {
+		store := &countingStore{Store: mem}
+		cfg := handling.DefaultHandlerConfig()
+		last, _ := mem.LastSequence(ctx) // each case adds n events
+		cfg.CacheSize, cfg.PrefillEvents = c.cache, last
+		if c.above {
+			cfg.PrefillEvents--
+		}
+		h, err := handling.NewHandler(store, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Warm(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.WaitWarm(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r := store.fullReplays.Load(); r != c.runs {
+			t.Fatalf("%s: %d replays of the history, want %d", c.name, r, c.runs)
+		}
+		for i, id := range areas {
+			res, err := h.Handle(ctx, domain.CommandEnvelope{Command: domain.ReduceArea{AreaID: id,
+				On: events.MustDate("2023-01-01"), SizeM2: 1_000, Operator: "CMAC"}})
+			if err != nil {
+				t.Fatalf("%s: area %d: %v", c.name, i, err)
+			}
+			envs, _, err := mem.Load(ctx, events.Ref{Country: "KH", Kind: events.KindArea, ID: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s domain.State = domain.NewState(events.KindArea)
+			for _, e := range envs {
+				s = s.Evolve(e.Data)
+			}
+			if got, want := s.(domain.Area).RemainingM2, int64(7_000-1_000*k); got != want || res.Sequence != envs[len(envs)-1].Sequence {
+				t.Fatalf("%s: area %d: %d m² remain after the reduction at %d, want %d", c.name, i, got, res.Sequence, want)
+
+			}
+		}
+		if l := store.loads.Load(); l < c.minLoads || l > c.maxLoads {
+			t.Fatalf("%s: %d aggregates loaded from the store, want %d to %d", c.name, l, c.minLoads, c.maxLoads)
+		}
+	}
+}
+
 // memIndex is an IndexStore in memory. The test reads and sets data only
 // once the handlers' scans (and their writes) are done (WaitWarm).
 type memIndex struct {
@@ -187,6 +269,7 @@ func TestIndexSnapshot(t *testing.T) {
 		t.Helper()
 		cfg := handling.DefaultHandlerConfig()
 		cfg.CacheSize = 4
+		cfg.PrefillEvents = 0 // only the scan replays
 		h, err := handling.NewHandler(store, cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -92,6 +92,7 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 	hc := handling.DefaultHandlerConfig()
 	hc.Country = g.country
 	hc.CacheSize = g.cacheSize
+	hc.PrefillEvents = g.prefill
 	hc.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 	gc := handling.DefaultGroupCommitConfig()
 	gc.MaxEvents = hc.MaxBatchEvents

@@ -20,6 +20,11 @@ type globals struct {
 	country    string
 	replicas   int // 0: let the store choose (3 on a cluster of 3 or more servers, else 1)
 	cacheSize  int // aggregate states the command handler keeps in memory
+	// prefill is the largest history whose states the command handler
+	// folds into its cache in the background after it starts
+	// (handling.HandlerConfig.PrefillEvents): serve's, which runs long
+	// enough to use them; 0 for the verbs that run a few commands and stop.
+	prefill uint64
 	memLimit   int // soft limit of the Go runtime's memory, MiB (0: none)
 	nats       natsFlags
 	prov       provFlags // provincial offices (province.go)

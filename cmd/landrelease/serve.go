@@ -123,6 +123,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 			return fmt.Errorf("--insecure-local serves without tokens and is allowed on a loopback address only (such as 127.0.0.1:8080), not %s", opts.http)
 		}
 	}
+	a.g.prefill = handling.DefaultPrefillEvents // the first command on each aggregate need not load it
 	rm, err := openReadModelBehind(ctx, a, buildBehind())
 	if err != nil {
 		return err

@@ -95,6 +95,10 @@ type stateCache struct {
 	exists   map[uint64]struct{}
 	key      hashKey // the command index's
 	complete bool
+	// touched, while a prefill runs (nil otherwise), holds every aggregate
+	// whose state the cache learnt or lost since the prefill's watermark:
+	// the prefill's older fold of it must not go in.
+	touched map[events.Ref]struct{}
 }
 
 // cacheEntry is one cached state. An area's (nearly every aggregate of a
@@ -158,6 +162,7 @@ func (c *stateCache) put(ref events.Ref, s snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exists[c.key.ref(ref)] = struct{}{}
+	c.touch(ref)
 	if el, ok := c.m[ref]; ok {
 		e := el.Value.(*cacheEntry)
 		if e.version < s.version {
@@ -181,6 +186,7 @@ func (c *stateCache) evict(ref events.Ref) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exists[c.key.ref(ref)] = struct{}{}
+	c.touch(ref)
 	if el, ok := c.m[ref]; ok {
 		c.lru.Remove(el)
 		delete(c.m, ref)
@@ -201,6 +207,7 @@ func (c *stateCache) observe(e events.Envelope) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.exists[c.key.ref(e.Aggregate)] = struct{}{}
+	c.touch(e.Aggregate)
 	el, ok := c.m[e.Aggregate]
 	if !ok {
 		return
@@ -212,6 +219,48 @@ func (c *stateCache) observe(e events.Envelope) {
 	s := ce.snapshot()
 	s.apply(e)
 	ce.set(s)
+}
+
+func (c *stateCache) touch(ref events.Ref) {
+	if c.touched != nil {
+		c.touched[ref] = struct{}{}
+	}
+}
+
+// startPrefill begins recording the aggregates touched from now on (see
+// touched); call it before the prefill reads its watermark.
+func (c *stateCache) startPrefill() {
+	c.mu.Lock()
+	c.touched = make(map[events.Ref]struct{})
+	c.mu.Unlock()
+}
+
+// endPrefill adds the states a prefill folded, as the least recently used
+// and only while there is room, except those the cache holds or touched
+// since startPrefill (they are as new as the prefill's, or newer), and
+// stops recording. states is consumed.
+func (c *stateCache) endPrefill(states map[events.Ref]*snapshot) (added int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	touched := c.touched
+	c.touched = nil
+	for ref, s := range states {
+		delete(states, ref)
+		if c.lru.Len() >= c.max {
+			continue // emptying the map as it goes
+		}
+		if _, ok := touched[ref]; ok {
+			continue
+		}
+		if _, ok := c.m[ref]; ok {
+			continue
+		}
+		e := &cacheEntry{ref: ref}
+		e.set(*s)
+		c.m[ref] = c.lru.PushBack(e)
+		added++
+	}
+	return added
 }
 
 func (c *stateCache) setComplete() {

@@ -46,3 +46,43 @@ func TestStateCacheBound(t *testing.T) {
 		t.Fatal("an aggregate seen in the history taken for new")
 	}
 }
+
+// A prefill's fold goes into the cache only for aggregates the cache did
+// not learn about meanwhile (a state loaded or put, an event observed, an
+// eviction after a conflict: each as new as the prefill's or newer), only
+// while there is room, and behind what the cache already holds.
+func TestStateCachePrefill(t *testing.T) {
+	c := newStateCache(3, newHashKey())
+	ref := func() events.Ref { return events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()} }
+	loaded, observed, evicted, fresh, more := ref(), ref(), ref(), ref(), ref()
+	snap := func(v uint64) *snapshot { return &snapshot{state: domain.NewState(events.KindArea), version: v} }
+	c.startPrefill()
+	c.put(loaded, *snap(12))
+	c.observe(events.Envelope{Aggregate: observed, Sequence: 11, Data: events.EvidenceRecorded{AreaID: observed.ID}})
+	c.evict(evicted)
+	states := map[events.Ref]*snapshot{loaded: snap(5), observed: snap(6), evicted: snap(7), fresh: snap(8)}
+	if added := c.endPrefill(states); added != 1 || len(states) != 0 {
+		t.Fatalf("%d prefilled states added, %d left in the map; want 1 (the untouched one), none left", added, len(states))
+	}
+	if s, ok := c.get(loaded); !ok || s.version != 12 {
+		t.Fatalf("a state loaded during the prefill replaced by the prefill's: %+v", s)
+	}
+	for name, r := range map[string]events.Ref{"observed": observed, "evicted": evicted} {
+		if _, ok := c.get(r); ok {
+			t.Fatalf("the prefill's older state of an aggregate %s during it went in", name)
+		}
+	}
+	if s, ok := c.get(fresh); !ok || s.version != 8 {
+		t.Fatalf("an untouched aggregate's prefilled state missing: %+v %v", s, ok)
+	}
+	c.put(observed, *snap(11)) // full now: 3 states
+	c.startPrefill()
+	if added := c.endPrefill(map[events.Ref]*snapshot{more: snap(9)}); added != 0 {
+		t.Fatal("a prefill added a state to a full cache, evicting one in use")
+	}
+	c.observe(events.Envelope{Aggregate: more, Sequence: 13, Data: events.EvidenceRecorded{AreaID: more.ID}})
+	c.endPrefill(nil) // after a prefill, nothing is recorded
+	if c.touched != nil {
+		t.Fatal("aggregates still recorded after the prefill ended")
+	}
+}

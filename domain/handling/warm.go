@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -57,9 +58,11 @@ func (h *Handler) eventAt(ctx context.Context, seq uint64) (events.Envelope, boo
 // of aggregates that exist, then writes a new snapshot. Commands are handled at once:
 // aggregate states load on demand from the store (and stay in the bounded
 // cache); a command whose ID the index does not hold waits for the scan to
-// end, since only then is an ID not found known to be new. ctx bounds the
-// scan: it should live as long as the handler is used. Call Warm once,
-// before handling commands.
+// end, since only then is an ID not found known to be new. A history of at
+// most HandlerConfig.PrefillEvents events is then folded into the cache, in
+// the background too, so that the first command on each aggregate does not
+// wait for a load. ctx bounds the scan and the prefill: it should live as
+// long as the handler is used. Call Warm once, before handling commands.
 func (h *Handler) Warm(ctx context.Context) error {
 	last, err := h.store.LastSequence(ctx)
 	if err != nil {
@@ -77,34 +80,74 @@ func (h *Handler) Warm(ctx context.Context) error {
 	if upTo > 0 {
 		from = upTo + 1 // only what was stored after the snapshot
 	}
-	if from > last {
+	prefill := last > 0 && last <= h.cfg.PrefillEvents
+	if prefill {
+		h.cache.startPrefill() // from here on, what the cache learns is newer than the prefill's fold
+	}
+	if from > last && !prefill {
 		// An empty history, or one the snapshot covers: every aggregate
 		// not seen since is new.
 		h.cache.setComplete()
 		return nil
 	}
-	h.index.startScan()
+	scan := from <= last
+	if scan {
+		h.index.startScan()
+	} else {
+		h.cache.setComplete()
+	}
 	done := make(chan struct{})
 	h.warmDone.Store(&done)
 	go func() {
 		defer close(done)
-		found, err := h.scan(ctx, from, last)
-		if err == nil {
-			h.cache.setComplete()
-		}
-		h.index.finishScan(found, err)
-		if err == nil {
+		if scan {
+			found, err := h.scan(ctx, from, last)
+			if err == nil {
+				h.cache.setComplete()
+			}
+			h.index.finishScan(found, err)
+			if err != nil {
+				h.cache.endPrefill(nil)
+				return
+			}
 			// So that the next start scans only what comes after; a
 			// failure to write costs the next start a longer scan only.
 			_ = h.SaveIndex(last)
+		}
+		if prefill {
+			h.prefill(ctx, last)
 		}
 	}()
 	return nil
 }
 
+// prefill folds every aggregate of the history up to last and adds the
+// states to the cache (see HandlerConfig.PrefillEvents); commands are
+// handled meanwhile, loading what they need. A failure to read only leaves
+// the cache to fill on demand.
+func (h *Handler) prefill(ctx context.Context, last uint64) {
+	states := make(map[events.Ref]*snapshot)
+	err := h.store.Replay(ctx, 1, func(e events.Envelope) error {
+		if e.Sequence > last {
+			return errFound
+		}
+		s, ok := states[e.Aggregate]
+		if !ok {
+			s = &snapshot{state: domain.NewState(e.Aggregate.Kind)}
+			states[e.Aggregate] = s
+		}
+		s.apply(e)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		clear(states)
+	}
+	h.cache.endPrefill(states)
+}
+
 // WaitWarm waits until the scan Warm started has ended (and its snapshot
-// is written) and returns the scan's error (nil at once when there was no
-// scan to run).
+// is written), and the prefill of the cache after it, and returns the
+// scan's error (nil at once when there was nothing to run).
 func (h *Handler) WaitWarm(ctx context.Context) error {
 	done := h.warmDone.Load()
 	if done == nil {
