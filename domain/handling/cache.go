@@ -1,9 +1,9 @@
 package handling
 
 import (
-	"container/list"
 	"encoding/binary"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"github.com/google/uuid"
@@ -81,6 +81,13 @@ func (k hashKey) ref(ref events.Ref) uint64 { return k.subject(ref.Subject()) }
 // keeps the snapshot it loaded, and the state it stores afterwards goes in
 // as the newest.
 //
+// The states live in one slice of slots linked into the LRU list by index,
+// found through a map from the keyed digest of the aggregate's ID to its
+// slot: about 125 bytes an aggregate besides its state, where a map keyed
+// by Ref to list elements and entries took about 210 (55 MB of a 100×
+// exec's heap, which peaked near its 1 GiB target). Two aggregates whose
+// IDs share a digest share a slot: the one not in it misses, and loads.
+//
 // Beside the states, the cache keeps the 64-bit digest of every aggregate
 // it knows to exist (about 8 bytes each, 4 MiB for 550,000 areas). Once
 // complete (the handler's scan of the history is done, or the history was
@@ -88,31 +95,36 @@ func (k hashKey) ref(ref events.Ref) uint64 { return k.subject(ref.Subject()) }
 // aggregate, answered without a round trip; a digest shared by chance
 // with another aggregate only costs a load.
 type stateCache struct {
-	mu       sync.Mutex
-	max      int
-	m        map[events.Ref]*list.Element // of *cacheEntry
-	lru      list.List                    // front: most recently used
-	exists   map[uint64]struct{}
-	key      hashKey // the command index's
-	complete bool
+	mu         sync.Mutex
+	max        int
+	slots      []cacheSlot
+	slot       map[uint64]int32 // key.id(ref.ID) → index in slots
+	free       []int32          // slots emptied by evict, to reuse
+	head, tail int32            // most and least recently used; noSlot when empty
+	exists     map[uint64]struct{}
+	key        hashKey // the command index's
+	complete   bool
 	// touched, while a prefill runs (nil otherwise), holds every aggregate
 	// whose state the cache learnt or lost since the prefill's watermark:
 	// the prefill's older fold of it must not go in.
 	touched map[events.Ref]struct{}
 }
 
-// cacheEntry is one cached state. An area's (nearly every aggregate of a
+const noSlot = -1
+
+// cacheSlot is one cached state. An area's (nearly every aggregate of a
 // national history) is kept in its compact form (domain.Area.AppendCompact:
 // about a third of the memory of the Go value, and nothing for the garbage
 // collector to scan); other kinds as they are.
-type cacheEntry struct {
-	ref     events.Ref
-	version uint64
-	state   domain.State // nil when packed
-	packed  []byte
+type cacheSlot struct {
+	ref        events.Ref
+	version    uint64
+	prev, next int32        // LRU neighbours: towards the most and the least recently used
+	state      domain.State // nil when packed
+	packed     []byte
 }
 
-func (e *cacheEntry) snapshot() snapshot {
+func (e *cacheSlot) snapshot() snapshot {
 	if e.state != nil {
 		return snapshot{state: e.state, version: e.version}
 	}
@@ -123,7 +135,7 @@ func (e *cacheEntry) snapshot() snapshot {
 	return snapshot{state: a, version: e.version}
 }
 
-func (e *cacheEntry) set(s snapshot) {
+func (e *cacheSlot) set(s snapshot) {
 	e.version = s.version
 	if a, ok := s.state.(domain.Area); ok {
 		e.state, e.packed = nil, a.AppendCompact(e.packed[:0])
@@ -133,18 +145,109 @@ func (e *cacheEntry) set(s snapshot) {
 }
 
 func newStateCache(max int, key hashKey) stateCache {
-	return stateCache{max: max, m: make(map[events.Ref]*list.Element), exists: make(map[uint64]struct{}), key: key}
+	return stateCache{max: max, slot: make(map[uint64]int32), head: noSlot, tail: noSlot,
+		exists: make(map[uint64]struct{}), key: key}
+}
+
+// find returns the slot holding ref, or noSlot.
+func (c *stateCache) find(ref events.Ref) int32 {
+	i, ok := c.slot[c.key.id(ref.ID)]
+	if !ok || c.slots[i].ref != ref {
+		return noSlot
+	}
+	return i
+}
+
+func (c *stateCache) unlink(i int32) {
+	e := &c.slots[i]
+	if e.prev != noSlot {
+		c.slots[e.prev].next = e.next
+	} else {
+		c.head = e.next
+	}
+	if e.next != noSlot {
+		c.slots[e.next].prev = e.prev
+	} else {
+		c.tail = e.prev
+	}
+	e.prev, e.next = noSlot, noSlot
+}
+
+func (c *stateCache) pushFront(i int32) {
+	e := &c.slots[i]
+	e.prev, e.next = noSlot, c.head
+	if c.head != noSlot {
+		c.slots[c.head].prev = i
+	}
+	c.head = i
+	if c.tail == noSlot {
+		c.tail = i
+	}
+}
+
+func (c *stateCache) pushBack(i int32) {
+	e := &c.slots[i]
+	e.prev, e.next = c.tail, noSlot
+	if c.tail != noSlot {
+		c.slots[c.tail].next = i
+	}
+	c.tail = i
+	if c.head == noSlot {
+		c.head = i
+	}
+}
+
+// remove empties slot i and keeps it for reuse.
+func (c *stateCache) remove(i int32) {
+	c.unlink(i)
+	e := &c.slots[i]
+	delete(c.slot, c.key.id(e.ref.ID))
+	*e = cacheSlot{prev: noSlot, next: noSlot, packed: e.packed[:0]} // keep the buffer for the next state
+	c.free = append(c.free, i)
+}
+
+// insert puts s in a free slot for ref (taking over the slot of an
+// aggregate whose ID shares ref's digest), at the front or the back of the
+// LRU list, and returns the slot.
+func (c *stateCache) insert(ref events.Ref, s snapshot, front bool) int32 {
+	d := c.key.id(ref.ID)
+	if i, ok := c.slot[d]; ok {
+		c.remove(i) // another aggregate with the same digest
+	}
+	var i int32
+	if n := len(c.free); n > 0 {
+		i, c.free = c.free[n-1], c.free[:n-1]
+	} else {
+		if n := len(c.slots); n == cap(c.slots) {
+			// Grow by a quarter, never past the bound (plus the one slot
+			// put uses before it evicts): a full cache wastes no slots.
+			c.slots = slices.Grow(c.slots, max(min(n/4+1024, c.max+1-n), 1))
+		}
+		c.slots = append(c.slots, cacheSlot{})
+		i = int32(len(c.slots) - 1)
+	}
+	e := &c.slots[i]
+	e.ref = ref
+	e.set(s)
+	c.slot[d] = i
+	if front {
+		c.pushFront(i)
+	} else {
+		c.pushBack(i)
+	}
+	return i
 }
 
 func (c *stateCache) get(ref events.Ref) (snapshot, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.m[ref]
-	if !ok {
+	i := c.find(ref)
+	if i == noSlot {
 		return snapshot{}, false
 	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*cacheEntry).snapshot(), true
+	c.unlink(i)
+	c.pushFront(i)
+	return c.slots[i].snapshot(), true
 }
 
 // knownNew reports whether a miss on ref means a new aggregate: the cache
@@ -163,21 +266,17 @@ func (c *stateCache) put(ref events.Ref, s snapshot) {
 	defer c.mu.Unlock()
 	c.exists[c.key.ref(ref)] = struct{}{}
 	c.touch(ref)
-	if el, ok := c.m[ref]; ok {
-		e := el.Value.(*cacheEntry)
-		if e.version < s.version {
+	if i := c.find(ref); i != noSlot {
+		if e := &c.slots[i]; e.version < s.version {
 			e.set(s)
 		}
-		c.lru.MoveToFront(el)
+		c.unlink(i)
+		c.pushFront(i)
 		return
 	}
-	e := &cacheEntry{ref: ref}
-	e.set(s)
-	c.m[ref] = c.lru.PushFront(e)
-	for c.lru.Len() > c.max {
-		old := c.lru.Back()
-		c.lru.Remove(old)
-		delete(c.m, old.Value.(*cacheEntry).ref)
+	c.insert(ref, s, true)
+	for len(c.slot) > c.max {
+		c.remove(c.tail)
 	}
 }
 
@@ -187,9 +286,8 @@ func (c *stateCache) evict(ref events.Ref) {
 	defer c.mu.Unlock()
 	c.exists[c.key.ref(ref)] = struct{}{}
 	c.touch(ref)
-	if el, ok := c.m[ref]; ok {
-		c.lru.Remove(el)
-		delete(c.m, ref)
+	if i := c.find(ref); i != noSlot {
+		c.remove(i)
 	}
 }
 
@@ -208,11 +306,11 @@ func (c *stateCache) observe(e events.Envelope) {
 	defer c.mu.Unlock()
 	c.exists[c.key.ref(e.Aggregate)] = struct{}{}
 	c.touch(e.Aggregate)
-	el, ok := c.m[e.Aggregate]
-	if !ok {
+	i := c.find(e.Aggregate)
+	if i == noSlot {
 		return
 	}
-	ce := el.Value.(*cacheEntry)
+	ce := &c.slots[i]
 	if e.Sequence <= ce.version {
 		return
 	}
@@ -246,18 +344,16 @@ func (c *stateCache) endPrefill(states map[events.Ref]*snapshot) (added int) {
 	c.touched = nil
 	for ref, s := range states {
 		delete(states, ref)
-		if c.lru.Len() >= c.max {
+		if len(c.slot) >= c.max {
 			continue // emptying the map as it goes
 		}
 		if _, ok := touched[ref]; ok {
 			continue
 		}
-		if _, ok := c.m[ref]; ok {
-			continue
+		if _, ok := c.slot[c.key.id(ref.ID)]; ok {
+			continue // ref's state, or one whose ID shares its digest: in use
 		}
-		e := &cacheEntry{ref: ref}
-		e.set(*s)
-		c.m[ref] = c.lru.PushBack(e)
+		c.insert(ref, *s, false)
 		added++
 	}
 	return added
@@ -279,5 +375,5 @@ func (c *stateCache) isComplete() bool {
 func (c *stateCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lru.Len()
+	return len(c.slot)
 }

@@ -1,6 +1,7 @@
 package handling
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/uuid"
@@ -84,5 +85,100 @@ func TestStateCachePrefill(t *testing.T) {
 	c.endPrefill(nil) // after a prefill, nothing is recorded
 	if c.touched != nil {
 		t.Fatal("aggregates still recorded after the prefill ended")
+	}
+}
+
+// The cache agrees with a plain LRU list, operation by operation, over a
+// random mix of puts, gets and evictions of more aggregates than it holds.
+func TestStateCacheMatchesAnLRUList(t *testing.T) {
+	const bound, aggregates = 8, 40
+	c := newStateCache(bound, newHashKey())
+	refs := make([]events.Ref, aggregates)
+	for i := range refs {
+		refs[i] = events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()}
+	}
+	type held struct {
+		ref     events.Ref
+		version uint64
+	}
+	var model []held // most recently used first
+	at := func(ref events.Ref) int {
+		for i, h := range model {
+			if h.ref == ref {
+				return i
+			}
+		}
+		return -1
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := range 20_000 {
+		ref := refs[rng.IntN(aggregates)]
+		i := at(ref)
+		switch op := rng.IntN(10); {
+		case op < 5: // put
+			v := uint64(rng.IntN(100))
+			c.put(ref, snapshot{state: domain.NewState(events.KindArea), version: v})
+			h := held{ref, v}
+			if i >= 0 {
+				h.version = max(v, model[i].version)
+				model = append(model[:i], model[i+1:]...)
+			}
+			model = append([]held{h}, model...)
+			if len(model) > bound {
+				model = model[:bound]
+			}
+		case op < 9: // get
+			s, ok := c.get(ref)
+			if ok != (i >= 0) || ok && s.version != model[i].version {
+				t.Fatalf("step %d: get = version %d, %v; the list holds it at %d", step, s.version, ok, i)
+			}
+			if i >= 0 {
+				h := model[i]
+				model = append([]held{h}, append(model[:i:i], model[i+1:]...)...)
+			}
+		default:
+			c.evict(ref)
+			if i >= 0 {
+				model = append(model[:i], model[i+1:]...)
+			}
+		}
+		if c.len() != len(model) {
+			t.Fatalf("step %d: the cache holds %d states, the list %d", step, c.len(), len(model))
+		}
+	}
+	if len(c.slots) > bound+1 {
+		t.Fatalf("%d slots for a bound of %d", len(c.slots), bound)
+	}
+}
+
+// Two aggregates whose IDs share a digest share a slot (the one not in it
+// misses), and an aggregate of another kind with the same ID is another
+// aggregate.
+func TestStateCacheDigestCollision(t *testing.T) {
+	c := newStateCache(10, hashKey{7, 7}) // k0 == k1: swapping an ID's halves keeps its digest
+	var a, b uuid.UUID
+	for i := range 16 {
+		a[i] = byte(i + 1)
+	}
+	copy(b[:8], a[8:])
+	copy(b[8:], a[:8])
+	if c.key.id(a) != c.key.id(b) {
+		t.Fatal("the IDs were meant to collide")
+	}
+	ra, rb := events.Ref{Country: "KH", Kind: events.KindArea, ID: a}, events.Ref{Country: "KH", Kind: events.KindArea, ID: b}
+	other := events.Ref{Country: "KH", Kind: events.KindDeployment, ID: a}
+	c.put(ra, snapshot{state: domain.NewState(events.KindArea), version: 3})
+	if _, ok := c.get(rb); ok {
+		t.Fatal("an aggregate sharing a digest found another's state")
+	}
+	if _, ok := c.get(other); ok {
+		t.Fatal("another kind with the same ID found the area's state")
+	}
+	c.put(rb, snapshot{state: domain.NewState(events.KindArea), version: 5})
+	if s, ok := c.get(rb); !ok || s.version != 5 {
+		t.Fatalf("the second of two colliding aggregates: %+v %v", s, ok)
+	}
+	if _, ok := c.get(ra); ok || c.len() != 1 {
+		t.Fatalf("both colliding states held (%d states)", c.len())
 	}
 }
