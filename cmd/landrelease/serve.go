@@ -173,8 +173,12 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	if rm.buildTo > 0 {
 		// A history just loaded: commands are accepted at once, the
 		// projections' follower builds the read model meanwhile.
-		fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background; reads of it answer 503 (retry) until it is done, commands are accepted now\n",
-			rm.buildTo-rm.buildFrom)
+		how := "from its checkpoint"
+		if rm.buildFrom == 0 {
+			how = "from scratch, as 'landrelease rebuild' does"
+		}
+		fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background (%s); reads of it answer 503 (retry) until it is done, commands are accepted now\n",
+			rm.buildTo-rm.buildFrom, how)
 		restoreGC := replayGCPercent()
 		backend.buildFrom, backend.buildTo, backend.buildStart = rm.buildFrom, rm.buildTo, time.Now()
 		backend.onBuilt = func() {
@@ -186,6 +190,9 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	followed := make(chan struct{})
 	go func() {
 		defer close(followed)
+		if backend.buildTo > 0 && backend.buildFrom == 0 {
+			backend.rebuild(follow, a.stderr) // nothing projected yet: a rebuild is the faster build
+		}
 		backend.follow(follow, a.stderr)
 	}()
 	defer func() { stopFollow(); <-followed }()

@@ -39,6 +39,7 @@ type apiBackend struct {
 	// reach it; then built is set and onBuilt runs once.
 	buildFrom  uint64 // the read model's checkpoint when the build started
 	buildTo    uint64
+	rebuilt    atomic.Uint64 // how far a build from nothing (rebuild) has folded
 	built      atomic.Bool
 	onBuilt    func()
 	buildStart time.Time
@@ -65,13 +66,32 @@ func (b *apiBackend) follow(ctx context.Context, stderr io.Writer) {
 	})
 }
 
+// rebuild builds a read model that holds nothing yet (buildFrom 0: the
+// data dir exec or import just loaded) the way 'landrelease rebuild' does:
+// shadow tables written with each area's row once and indexed at the swap,
+// instead of the live tables' upserts commit after commit, which at 100×
+// took twice as long (397 s to the first page against 186 s) and peaked
+// 0.7 GB higher, the read model's pages read back through its memory map.
+// A rebuild that fails leaves the read model as it was, and follow catches
+// up from its checkpoint instead.
+func (b *apiBackend) rebuild(ctx context.Context, stderr io.Writer) {
+	err := b.rm.runner.Rebuild(ctx, b.rm.store, func(seq uint64) { b.rebuilt.Store(seq) })
+	if err != nil {
+		if ctx.Err() == nil {
+			fmt.Fprintf(stderr, "landrelease: building the read model: %v; catching up from its checkpoint instead\n", err)
+		}
+		return
+	}
+	b.committed(b.rm.runner.Sequence())
+}
+
 // building answers, while the read model is built in the background, how
 // far it is (httpapi.Config.Building); nil once built.
 func (b *apiBackend) building() error {
 	if b.buildTo == 0 || b.built.Load() {
 		return nil
 	}
-	p := min(max(b.projected.Load(), b.buildFrom), b.buildTo) // 0 until the fold is loaded
+	p := min(max(b.projected.Load(), b.rebuilt.Load(), b.buildFrom), b.buildTo) // 0 until the fold is loaded
 	done, all := p-b.buildFrom, b.buildTo-b.buildFrom
 	msg := fmt.Sprintf("the read model is being built after a large load: %d of %d events projected", done, all)
 	if el := time.Since(b.buildStart); done > 0 && el > 10*time.Second {

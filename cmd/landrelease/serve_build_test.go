@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/scenarios/synth"
 )
 
@@ -17,22 +18,40 @@ import (
 // more than LANDRELEASE_SERVE_BUILD_ABOVE events) answers at once: a
 // command is accepted while the read model is built in the background,
 // reads of the read model answer either 503 saying how far the build is or,
-// once it is done, the whole history with that command in it.
+// once it is done, the whole history with that command in it. A read model
+// that holds nothing yet is built as 'landrelease rebuild' builds it; one
+// that holds an earlier part of the history catches up from its checkpoint.
 func TestServeBuildsALargeReadModelInTheBackground(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a history")
 	}
 	dir := t.TempDir()
-	file := writeCommands(t, synth.Mixed(synth.DefaultConfig(31, 1_500)))
-	if code, _, errOut := run(t, "", "--data-dir", dir, "exec", file); code != exitOK {
-		t.Fatalf("exec: %s", errOut)
+	load := func(cmds []domain.CommandEnvelope) {
+		t.Helper()
+		file := writeCommands(t, cmds)
+		if code, _, errOut := run(t, "", "--data-dir", dir, "exec", file); code != exitOK {
+			t.Fatalf("exec: %s", errOut)
+		}
 	}
+	load(synth.Mixed(synth.DefaultConfig(31, 1_500)))
 	t.Setenv(buildBehindEnv, "10")
 	t.Setenv("LANDRELEASE_PROJECTION_BATCH", "20") // many commits: a build that takes a while
+	first := serveWhileBuilding(t, dir, "from scratch", nil)
+	load(synth.Registrations(synth.DefaultConfig(32, 300))) // new areas: the history's setup is there
+	serveWhileBuilding(t, dir, "from its checkpoint", []uuid.UUID{first})
+}
+
+// serveWhileBuilding starts serve on dir, whose read model is behind, checks
+// that it says it builds it in the background (how: "from scratch" or
+// "from its checkpoint"), sends a command registering a new area at once,
+// and waits until that area is readable, reads answering 503 meanwhile;
+// then the areas of known are readable too. It returns the new area's ID.
+func serveWhileBuilding(t *testing.T, dir, how string, known []uuid.UUID) uuid.UUID {
+	t.Helper()
 	p := launchServe(t, dir, "--insecure-local")
-	t.Cleanup(func() { p.stop(); p.wait(t) })
-	if !strings.Contains(p.stderr.String(), "building it in the background") {
-		t.Fatalf("serve did not say it builds its read model in the background:\n%s", p.stderr)
+	defer func() { p.stop(); p.wait(t) }()
+	if !strings.Contains(p.stderr.String(), "building it in the background ("+how) {
+		t.Fatalf("serve did not say it builds its read model in the background, %s:\n%s", how, p.stderr)
 	}
 	area := uuid.New()
 	resp, err := http.Post(p.base+"/api/v1/commands", "application/json", strings.NewReader(provRegisterLine(area, "Pailin")))
@@ -73,12 +92,17 @@ func TestServeBuildsALargeReadModelInTheBackground(t *testing.T) {
 			// Built, the command's event not projected yet: the follower
 			// projects it next.
 		default:
-			t.Fatalf("GET the new area while the read model builds: %d %s", code, body)
+			t.Fatalf("GET the new area while the read model builds (%s): %d %s", how, code, body)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the read model was not built by the test's deadline: %d %s", code, body)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	for _, id := range known {
+		if code, body, _ := get("/api/v1/areas/" + id.String()); code != http.StatusOK {
+			t.Fatalf("an area registered before, once the read model is built (%s): %d %s", how, code, body)
+		}
 	}
 	if code, hb, _ := get("/api/v1/health"); code != http.StatusOK || strings.Contains(hb, "read_model") {
 		t.Fatalf("health once built: %d %s", code, hb)
@@ -89,5 +113,6 @@ func TestServeBuildsALargeReadModelInTheBackground(t *testing.T) {
 	if !strings.Contains(p.stderr.String(), "read model built in") {
 		t.Fatalf("serve did not say the read model was built:\n%s", p.stderr)
 	}
-	t.Logf("%d reads answered 503 while the read model was built", building)
+	t.Logf("%s: %d reads answered 503 while the read model was built", how, building)
+	return area
 }
