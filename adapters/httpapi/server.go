@@ -207,13 +207,19 @@ func (s *Server) wrap(rt route) http.Handler {
 				defer cancel()
 				r = r.WithContext(ctx)
 			}
-			err = s.readYourWrites(r)
 		}
 		if err == nil && rt.model && s.cfg.Building != nil {
 			if berr := s.cfg.Building(); berr != nil {
+				// Expected while serve starts: answered at once (not after
+				// a read-your-writes wait), not logged as a failure.
 				w.Header().Set("Retry-After", "10")
-				err = &Error{Status: 503, Kind: KindUnavailable, Message: berr.Error()}
+				writeError(w, &Error{Status: 503, Kind: KindUnavailable, Message: berr.Error()})
+				s.cfg.Log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", 503, "building", berr)
+				return
 			}
+		}
+		if err == nil {
+			err = s.readYourWrites(r)
 		}
 		if err == nil {
 			err = rt.h(w, r, p)

@@ -68,17 +68,19 @@ func openReadModel(ctx context.Context, a *app) (*readModel, error) {
 	return openReadModelBehind(ctx, a, math.MaxUint64)
 }
 
-// buildInBackgroundAbove is how many events not projected yet make serve
-// answer at once and build its read model in the background (reads of the
-// read model answer 503 meanwhile, commands are accepted): a serve started
-// on a history just loaded with exec or import (a 100× history's first
-// projection takes minutes).
+// buildInBackgroundAbove is the size of a history (events) above which
+// serve answers at once and loads or builds its read model in the
+// background (reads of the read model answer 503 meanwhile, commands are
+// accepted): loading the projections' state of a 100× history from SQLite
+// takes 8-9 s of one core, projecting a history just loaded with exec or
+// import minutes. Below it the read model is ready when serve listens.
 const buildInBackgroundAbove = 100_000
 
-// openReadModelBehind is openReadModel, except that when more than behind
-// events wait to be projected it does not catch up: buildTo says up to
-// where the caller has to (serve: its projections' follower).
-func openReadModelBehind(ctx context.Context, a *app, behind uint64) (*readModel, error) {
+// openReadModelBehind is openReadModel, except that when the history holds
+// more than above events it neither loads the projections' state nor
+// catches up: buildFrom and buildTo say from where to where the caller has
+// to (serve: in the background).
+func openReadModelBehind(ctx context.Context, a *app, above uint64) (*readModel, error) {
 	eng, err := openEngine(ctx, a.g, a.stderr)
 	if err != nil {
 		return nil, err
@@ -93,7 +95,7 @@ func openReadModelBehind(ctx context.Context, a *app, behind uint64) (*readModel
 		return nil, err
 	}
 	if last, err := r.store.LastSequence(ctx); err == nil {
-		if cp, err := r.db.Checkpoint(ctx); err == nil && last > cp && last-cp > behind {
+		if cp, err := r.db.Checkpoint(ctx); err == nil && last >= cp && last > above {
 			r.buildFrom, r.buildTo = cp, last
 			return r, nil
 		}

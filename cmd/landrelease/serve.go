@@ -171,27 +171,33 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	}
 	backend.handled = &counted.n
 	if rm.buildTo > 0 {
-		// A history just loaded: commands are accepted at once, the
-		// projections' follower builds the read model meanwhile.
-		how := "from its checkpoint"
-		if rm.buildFrom == 0 {
-			how = "from scratch, as 'landrelease rebuild' does"
+		// A large history: commands are accepted at once, the read model
+		// loads (and catches up, or is built) meanwhile.
+		behind := rm.buildTo - rm.buildFrom
+		switch {
+		case rm.buildFrom == 0:
+			fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background (from scratch, as 'landrelease rebuild' does); reads of it answer 503 (retry) until it is done, commands are accepted now\n", behind)
+		case behind > buildBehind():
+			fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background (from its checkpoint); reads of it answer 503 (retry) until it is done, commands are accepted now\n", behind)
+		default:
+			fmt.Fprintf(a.stderr, "landrelease: loading the read model (%d events, %d behind) in the background; reads of it answer 503 (retry) until it is loaded, commands are accepted now\n", rm.buildTo, behind)
 		}
-		fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background (%s); reads of it answer 503 (retry) until it is done, commands are accepted now\n",
-			rm.buildTo-rm.buildFrom, how)
 		restoreGC := replayGCPercent()
 		backend.buildFrom, backend.buildTo, backend.buildStart = rm.buildFrom, rm.buildTo, time.Now()
 		backend.onBuilt = func() {
 			restoreGC()
-			fmt.Fprintf(a.stderr, "landrelease: read model built in %s\n", time.Since(backend.buildStart).Round(time.Second))
+			fmt.Fprintf(a.stderr, "landrelease: read model ready in %s (%d events)\n", time.Since(backend.buildStart).Round(100*time.Millisecond), rm.buildTo)
 		}
 	}
 	follow, stopFollow := context.WithCancel(ctx)
 	followed := make(chan struct{})
 	go func() {
 		defer close(followed)
-		if backend.buildTo > 0 && backend.buildFrom == 0 {
-			backend.rebuild(follow, a.stderr) // nothing projected yet: a rebuild is the faster build
+		if backend.buildTo > 0 {
+			if backend.buildFrom == 0 {
+				backend.rebuild(follow, a.stderr) // nothing projected yet: a rebuild is the faster build
+			}
+			backend.catchUp(follow, a.stderr)
 		}
 		backend.follow(follow, a.stderr)
 	}()
@@ -275,7 +281,8 @@ func (e *engine) replicas() int {
 }
 
 // buildBehindEnv overrides buildInBackgroundAbove (events; tests use a
-// small history).
+// small history), and with it how far behind the history a read model is
+// said to be built rather than loaded.
 const buildBehindEnv = "LANDRELEASE_SERVE_BUILD_ABOVE"
 
 func buildBehind() uint64 {

@@ -85,6 +85,30 @@ func (b *apiBackend) rebuild(ctx context.Context, stderr io.Writer) {
 	b.committed(b.rm.runner.Sequence())
 }
 
+// catchUp loads the projections' state and brings it up to the history,
+// in the background of a serve that listens already (readModel.buildTo),
+// trying again with backoff until it succeeds or ctx ends; then reads are
+// answered (committed marks the read model built even when there was
+// nothing to project).
+func (b *apiBackend) catchUp(ctx context.Context, stderr io.Writer) {
+	for attempt := 1; ; attempt++ {
+		err := b.rm.runner.CatchUp(ctx, b.rm.store, b.committed)
+		if err == nil {
+			b.committed(b.rm.runner.Sequence())
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		fmt.Fprintf(stderr, "landrelease: loading the read model (attempt %d): %v; trying again\n", attempt, err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(min(100*time.Millisecond<<min(attempt, 6), 5*time.Second)):
+		}
+	}
+}
+
 // building answers, while the read model is built in the background, how
 // far it is (httpapi.Config.Building); nil once built.
 func (b *apiBackend) building() error {
@@ -93,6 +117,9 @@ func (b *apiBackend) building() error {
 	}
 	p := min(max(b.projected.Load(), b.rebuilt.Load(), b.buildFrom), b.buildTo) // 0 until the fold is loaded
 	done, all := p-b.buildFrom, b.buildTo-b.buildFrom
+	if b.buildFrom > 0 && b.rm.runner.Sequence() == 0 {
+		return fmt.Errorf("the read model is being loaded after a start (%d events, %d to project after it); reads answer in seconds, commands are accepted meanwhile", b.buildTo, all)
+	}
 	msg := fmt.Sprintf("the read model is being built after a large load: %d of %d events projected", done, all)
 	if el := time.Since(b.buildStart); done > 0 && el > 10*time.Second {
 		left := time.Duration(float64(el) * float64(all-done) / float64(done))
