@@ -24,10 +24,10 @@ type globals struct {
 	// folds into its cache in the background after it starts
 	// (handling.HandlerConfig.PrefillEvents): serve's, which runs long
 	// enough to use them; 0 for the verbs that run a few commands and stop.
-	prefill uint64
-	memLimit   int // soft limit of the Go runtime's memory, MiB (0: none)
-	nats       natsFlags
-	prov       provFlags // provincial offices (province.go)
+	prefill  uint64
+	memLimit int // soft limit of the Go runtime's memory, MiB (0: none)
+	nats     natsFlags
+	prov     provFlags // provincial offices (province.go)
 }
 
 func defaultGlobals() globals {
