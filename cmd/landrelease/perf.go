@@ -205,6 +205,21 @@ func (h benchHost) Exec(ctx context.Context, dataDir, history string) (float64, 
 	return maxRSSMiB(cmd.ProcessState), nil
 }
 
+// StateAsOf runs 'landrelease --data-dir dataDir state --as-of date' as a
+// child process and returns its peak RSS.
+func (h benchHost) StateAsOf(ctx context.Context, dataDir, date string) (float64, error) {
+	if h.bin == "" {
+		return 0, fmt.Errorf("no landrelease binary to run state")
+	}
+	cmd := osexec.CommandContext(ctx, h.bin, "--data-dir", dataDir, "state", "--as-of", date)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%s state --as-of %s: %w: %s", h.bin, date, err, strings.TrimSpace(stderr.String()))
+	}
+	return maxRSSMiB(cmd.ProcessState), nil
+}
+
 func (benchHost) Import(ctx context.Context, dataDir, csv string) error {
 	return runVerbIn(ctx, importVerb(), dataDir, csv)
 }

@@ -210,6 +210,13 @@ func (c *stateCache) remove(i int32) {
 // aggregate whose ID shares ref's digest), at the front or the back of the
 // LRU list, and returns the slot.
 func (c *stateCache) insert(ref events.Ref, s snapshot, front bool) int32 {
+	i := c.newSlot(ref, front)
+	c.slots[i].set(s)
+	return i
+}
+
+// newSlot takes a free slot for ref, indexed and linked, its state to set.
+func (c *stateCache) newSlot(ref events.Ref, front bool) int32 {
 	d := c.key.id(ref.ID)
 	if i, ok := c.slot[d]; ok {
 		c.remove(i) // another aggregate with the same digest
@@ -226,9 +233,7 @@ func (c *stateCache) insert(ref events.Ref, s snapshot, front bool) int32 {
 		c.slots = append(c.slots, cacheSlot{})
 		i = int32(len(c.slots) - 1)
 	}
-	e := &c.slots[i]
-	e.ref = ref
-	e.set(s)
+	c.slots[i].ref = ref
 	c.slot[d] = i
 	if front {
 		c.pushFront(i)
@@ -337,12 +342,12 @@ func (c *stateCache) startPrefill() {
 // and only while there is room, except those the cache holds or touched
 // since startPrefill (they are as new as the prefill's, or newer), and
 // stops recording. states is consumed.
-func (c *stateCache) endPrefill(states map[events.Ref]*snapshot) (added int) {
+func (c *stateCache) endPrefill(states map[events.Ref]cacheSlot) (added int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	touched := c.touched
 	c.touched = nil
-	for ref, s := range states {
+	for ref, st := range states {
 		delete(states, ref)
 		if len(c.slot) >= c.max {
 			continue // emptying the map as it goes
@@ -353,7 +358,8 @@ func (c *stateCache) endPrefill(states map[events.Ref]*snapshot) (added int) {
 		if _, ok := c.slot[c.key.id(ref.ID)]; ok {
 			continue // ref's state, or one whose ID shares its digest: in use
 		}
-		c.insert(ref, *s, false)
+		e := &c.slots[c.newSlot(ref, false)]
+		e.version, e.state, e.packed = st.version, st.state, st.packed
 		added++
 	}
 	return added

@@ -57,11 +57,16 @@ func TestStateCachePrefill(t *testing.T) {
 	ref := func() events.Ref { return events.Ref{Country: "KH", Kind: events.KindArea, ID: uuid.New()} }
 	loaded, observed, evicted, fresh, more := ref(), ref(), ref(), ref(), ref()
 	snap := func(v uint64) *snapshot { return &snapshot{state: domain.NewState(events.KindArea), version: v} }
+	slot := func(v uint64) cacheSlot {
+		var s cacheSlot
+		s.set(*snap(v))
+		return s
+	}
 	c.startPrefill()
 	c.put(loaded, *snap(12))
 	c.observe(events.Envelope{Aggregate: observed, Sequence: 11, Data: events.EvidenceRecorded{AreaID: observed.ID}})
 	c.evict(evicted)
-	states := map[events.Ref]*snapshot{loaded: snap(5), observed: snap(6), evicted: snap(7), fresh: snap(8)}
+	states := map[events.Ref]cacheSlot{loaded: slot(5), observed: slot(6), evicted: slot(7), fresh: slot(8)}
 	if added := c.endPrefill(states); added != 1 || len(states) != 0 {
 		t.Fatalf("%d prefilled states added, %d left in the map; want 1 (the untouched one), none left", added, len(states))
 	}
@@ -78,7 +83,7 @@ func TestStateCachePrefill(t *testing.T) {
 	}
 	c.put(observed, *snap(11)) // full now: 3 states
 	c.startPrefill()
-	if added := c.endPrefill(map[events.Ref]*snapshot{more: snap(9)}); added != 0 {
+	if added := c.endPrefill(map[events.Ref]cacheSlot{more: slot(9)}); added != 0 {
 		t.Fatal("a prefill added a state to a full cache, evicting one in use")
 	}
 	c.observe(events.Envelope{Aggregate: more, Sequence: 13, Data: events.EvidenceRecorded{AreaID: more.ID}})

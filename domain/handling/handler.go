@@ -34,7 +34,8 @@ type HandlerConfig struct {
 
 // DefaultPrefillEvents is the largest history Warm folds into the cache by
 // default: twice a 10× national history (about 250,000 events, 55,000
-// areas: about 2 seconds of one core and 40 MB while it runs). A 100×
+// areas: a few seconds of one core, and the states in the cache's compact
+// form, about 8 MB, while it runs). A 100×
 // history (2.5 million events) is not prefilled: its server starts with
 // the read model to catch up, and every state would cost a quarter of a
 // GiB at once.

@@ -126,17 +126,22 @@ func (h *Handler) Warm(ctx context.Context) error {
 // handled meanwhile, loading what they need. A failure to read only leaves
 // the cache to fill on demand.
 func (h *Handler) prefill(ctx context.Context, last uint64) {
-	states := make(map[events.Ref]*snapshot)
+	// Each state is kept in the cache's own form while the history is
+	// folded (an area compact: a 10× history's 55,000 areas in about 8 MB
+	// instead of 38), at the price of a decode and an encode per event.
+	states := make(map[events.Ref]cacheSlot)
 	err := h.store.Replay(ctx, 1, func(e events.Envelope) error {
 		if e.Sequence > last {
 			return errFound
 		}
-		s, ok := states[e.Aggregate]
-		if !ok {
-			s = &snapshot{state: domain.NewState(e.Aggregate.Kind)}
-			states[e.Aggregate] = s
+		st, ok := states[e.Aggregate]
+		s := snapshot{state: domain.NewState(e.Aggregate.Kind)}
+		if ok {
+			s = st.snapshot()
 		}
 		s.apply(e)
+		st.set(s)
+		states[e.Aggregate] = st
 		return nil
 	})
 	if err != nil && !errors.Is(err, errFound) {

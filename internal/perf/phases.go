@@ -106,6 +106,11 @@ func (b *bencher) run(ctx context.Context, dir string) error {
 			return err
 		}
 	}
+	if b.cfg.wants("replay") {
+		if err := b.asOfVerb(ctx, store); err != nil {
+			return err
+		}
+	}
 	// A fresh engine for the reads, as a separate command would have.
 	eng, err := b.host.OpenEngine(ctx, store)
 	if err != nil {
