@@ -67,7 +67,8 @@ func (b *apiBackend) follow(ctx context.Context, stderr io.Writer) {
 }
 
 // rebuild builds a read model that holds nothing yet (buildFrom 0: the
-// data dir exec or import just loaded) the way 'landrelease rebuild' does:
+// data dir exec or import just loaded; history above rebuildAbove) the way
+// 'landrelease rebuild' does:
 // shadow tables written with each area's row once and indexed at the swap,
 // instead of the live tables' upserts commit after commit, which at 100×
 // took twice as long (397 s to the first page against 186 s) and peaked

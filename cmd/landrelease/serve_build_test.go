@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +21,10 @@ import (
 // command is accepted while the read model is built in the background,
 // reads of the read model answer either 503 saying how far the build is or,
 // once it is done, the whole history with that command in it. A read model
-// that holds nothing yet is built as 'landrelease rebuild' builds it; one
-// that holds an earlier part of the history catches up from its checkpoint;
-// a current one is loaded.
+// that holds nothing yet is projected from the first event, or above
+// LANDRELEASE_SERVE_REBUILD_ABOVE events built as 'landrelease rebuild'
+// builds it; one that holds an earlier part of the history catches up from
+// its checkpoint; a current one is loaded.
 func TestServeBuildsALargeReadModelInTheBackground(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a history")
@@ -37,7 +40,17 @@ func TestServeBuildsALargeReadModelInTheBackground(t *testing.T) {
 	load(synth.Mixed(synth.DefaultConfig(31, 1_500)))
 	t.Setenv(buildBehindEnv, "10")
 	t.Setenv("LANDRELEASE_PROJECTION_BATCH", "20") // many commits: a build that takes a while
-	first := serveWhileBuilding(t, dir, "building it in the background (from scratch", nil)
+	early := serveWhileBuilding(t, dir, "building it in the background (from the first event", nil)
+	// The same history without its read model, above the threshold of a
+	// build as rebuild builds.
+	files, _ := filepath.Glob(filepath.Join(dir, "readmodel.sqlite*"))
+	for _, f := range files {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv(rebuildAboveEnv, "10")
+	first := serveWhileBuilding(t, dir, "building it in the background (from scratch", []uuid.UUID{early})
 	load(synth.Registrations(synth.DefaultConfig(32, 300))) // new areas: the history's setup is there
 	second := serveWhileBuilding(t, dir, "building it in the background (from its checkpoint", []uuid.UUID{first})
 	// A restart on a current read model of a history above the threshold
