@@ -31,6 +31,11 @@ func serveVerb() verb {
 projections follow the event history live: a command accepted through the
 API is visible in the reads within a second, and at once for a read that
 passes ?min_sequence=N (the "sequence" of the command's answer).
+On a history of more than 100,000 events serve listens at once and gets
+its read model ready in the background (loading it takes seconds, building
+one after a large exec or import minutes): commands are accepted
+meanwhile, reads answer 503 with what it is doing and Retry-After, and
+/api/v1/health shows it under "read_model" (docs/operations.md).
 
 Every request needs 'Authorization: Bearer <token>'; make tokens with
 'landrelease token create --role ROLE --name NAME' (roles: admin, planner,
