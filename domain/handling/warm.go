@@ -121,6 +121,11 @@ func (h *Handler) Warm(ctx context.Context) error {
 	return nil
 }
 
+// SetPrefill changes HandlerConfig.PrefillEvents; call it before Warm (a
+// server that builds its read model after a large load turns the prefill
+// off, so that the two folds do not hold their memory at once).
+func (h *Handler) SetPrefill(maxEvents uint64) { h.cfg.PrefillEvents = maxEvents }
+
 // prefill folds every aggregate of the history up to last and adds the
 // states to the cache (see HandlerConfig.PrefillEvents); commands are
 // handled meanwhile, loading what they need. A failure to read only leaves
