@@ -57,9 +57,35 @@ const LR = (() => {
       let doc;
       try { doc = await res.json(); } catch (_) { doc = { error: { kind: "http", message: `${res.status} ${res.statusText}` } }; }
       if (res.status === 401) showSignIn(doc);
+      // A server that has just started (or loaded a large history) answers
+      // reads 503 with Retry-After until its read model is ready: say what
+      // it is doing and ask again, so the page loads by itself.
+      const after = Number(res.headers.get("Retry-After"));
+      if (res.status === 503 && after > 0 && (opts.method || "GET") === "GET") {
+        showWaiting(doc && doc.error ? doc.error.message : "");
+        await new Promise((r) => setTimeout(r, Math.min(after, 5) * 1000));
+        return api(path, opts);
+      }
       throw new APIError(res.status, doc);
     }
+    showWaiting("");
     return opts.raw ? res : res.json();
+  }
+
+  // showWaiting shows, above the page, why its data is not there yet (empty
+  // message: hides it).
+  function showWaiting(message) {
+    let box = $("#read-model-waiting");
+    if (!message) {
+      if (box) box.remove();
+      return;
+    }
+    if (!box) {
+      box = el("div", { id: "read-model-waiting", class: "notice", role: "status" });
+      const main = document.querySelector("main");
+      if (main) main.prepend(box); else document.body.prepend(box);
+    }
+    box.textContent = message;
   }
 
   // send posts one command and answers the API's {"results", "sequence"}.
