@@ -49,6 +49,21 @@ func (s *countingStore) ScanCommands(ctx context.Context, from, upTo uint64, fn 
 	})
 }
 
+// storedArea folds the area id as the store holds it, and returns the
+// sequence of its last event.
+func storedArea(t *testing.T, store *memory.Store, id uuid.UUID) (domain.Area, uint64) {
+	t.Helper()
+	envs, _, err := store.Load(context.Background(), events.Ref{Country: "KH", Kind: events.KindArea, ID: id})
+	if err != nil || len(envs) == 0 {
+		t.Fatalf("load area %s: %d events, %v", id, len(envs), err)
+	}
+	var s domain.State = domain.NewState(events.KindArea)
+	for _, e := range envs {
+		s = s.Evolve(e.Data)
+	}
+	return s.(domain.Area), envs[len(envs)-1].Sequence
+}
+
 func smallCacheHandler(t *testing.T, store domain.EventStore) *handling.Handler {
 	t.Helper()
 	cfg := handling.DefaultHandlerConfig()
@@ -116,16 +131,8 @@ func TestBoundedCacheAndColdStart(t *testing.T) {
 	}
 	// Two reductions and a bulk one on each: 3,500 m² of 10,000 left 6,500.
 	for i, id := range areas {
-		envs, _, err := mem.Load(ctx, events.Ref{Country: "KH", Kind: events.KindArea, ID: id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s domain.State = domain.NewState(events.KindArea)
-		for _, e := range envs {
-			s = s.Evolve(e.Data)
-		}
-		if got := s.(domain.Area).RemainingM2; got != 6_500 {
-			t.Fatalf("area %d: %d m² remain, want 6,500", i, got)
+		if a, _ := storedArea(t, mem, id); a.RemainingM2 != 6_500 {
+			t.Fatalf("area %d: %d m² remain, want 6,500", i, a.RemainingM2)
 		}
 	}
 
@@ -217,15 +224,8 @@ func TestWarmPrefillsTheCache(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: area %d: %v", c.name, i, err)
 			}
-			envs, _, err := mem.Load(ctx, events.Ref{Country: "KH", Kind: events.KindArea, ID: id})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var s domain.State = domain.NewState(events.KindArea)
-			for _, e := range envs {
-				s = s.Evolve(e.Data)
-			}
-			if got, want := s.(domain.Area).RemainingM2, int64(7_000-1_000*k); got != want || res.Sequence != envs[len(envs)-1].Sequence {
+			a, last := storedArea(t, mem, id)
+			if got, want := a.RemainingM2, int64(7_000-1_000*k); got != want || res.Sequence != last {
 				t.Fatalf("%s: area %d: %d m² remain after the reduction at %d, want %d", c.name, i, got, res.Sequence, want)
 
 			}
