@@ -26,6 +26,9 @@ type readModel struct {
 	// caller: the last sequence stored when it opened (and buildFrom the
 	// read model's checkpoint then).
 	buildFrom, buildTo uint64
+	// fromScratch says that serve builds it as 'landrelease rebuild' does
+	// (it holds nothing yet and the history is above rebuildAbove).
+	fromScratch bool
 }
 
 func (r *readModel) Close() {

@@ -134,6 +134,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		return err
 	}
 	defer rm.Close()
+	rm.fromScratch = rm.buildTo > 0 && rm.buildFrom == 0 && rm.buildTo > rebuildAbove()
 	if rm.buildTo-rm.buildFrom > buildBehind() {
 		// The read model is built in the background: the handler's cache
 		// fills on demand rather than by a second fold of the history
@@ -186,7 +187,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 		// loads (and catches up, or is built) meanwhile.
 		behind := rm.buildTo - rm.buildFrom
 		switch {
-		case rm.buildFrom == 0 && rm.buildTo > rebuildAbove():
+		case rm.fromScratch:
 			fmt.Fprintf(a.stderr, "landrelease: the read model is %d events behind the history: building it in the background (from scratch, as 'landrelease rebuild' does); reads of it answer 503 (retry) until it is done, commands are accepted now\n", behind)
 		case behind > buildBehind():
 			from := "from its checkpoint"
@@ -209,7 +210,7 @@ func serve(ctx context.Context, a *app, opts *serveOpts) error {
 	go func() {
 		defer close(followed)
 		if backend.buildTo > 0 {
-			if backend.buildFrom == 0 && backend.buildTo > rebuildAbove() {
+			if rm.fromScratch {
 				backend.rebuild(follow, a.stderr) // nothing projected yet: a rebuild is the faster build
 			}
 			backend.catchUp(follow, a.stderr)
@@ -312,16 +313,15 @@ const serveRebuildAbove = 500_000
 
 const rebuildAboveEnv = "LANDRELEASE_SERVE_REBUILD_ABOVE"
 
-func rebuildAbove() uint64 {
-	if v, err := strconv.ParseUint(os.Getenv(rebuildAboveEnv), 10, 64); err == nil {
-		return v
-	}
-	return serveRebuildAbove
-}
+func rebuildAbove() uint64 { return envEvents(rebuildAboveEnv, serveRebuildAbove) }
 
-func buildBehind() uint64 {
-	if v, err := strconv.ParseUint(os.Getenv(buildBehindEnv), 10, 64); err == nil {
+func buildBehind() uint64 { return envEvents(buildBehindEnv, buildInBackgroundAbove) }
+
+// envEvents reads a count of events from the environment variable name, or
+// answers def when it is unset or not a count.
+func envEvents(name string, def uint64) uint64 {
+	if v, err := strconv.ParseUint(os.Getenv(name), 10, 64); err == nil {
 		return v
 	}
-	return buildInBackgroundAbove
+	return def
 }

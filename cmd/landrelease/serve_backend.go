@@ -66,13 +66,12 @@ func (b *apiBackend) follow(ctx context.Context, stderr io.Writer) {
 	})
 }
 
-// rebuild builds a read model that holds nothing yet (buildFrom 0: the
-// data dir exec or import just loaded; history above rebuildAbove) the way
-// 'landrelease rebuild' does:
-// shadow tables written with each area's row once and indexed at the swap,
-// instead of the live tables' upserts commit after commit, which at 100×
-// took twice as long (397 s to the first page against 186 s) and peaked
-// 0.7 GB higher, the read model's pages read back through its memory map.
+// rebuild builds a read model that holds nothing yet (readModel.fromScratch:
+// the data dir exec or import just loaded a large history) the way
+// 'landrelease rebuild' does: shadow tables written with each area's row
+// once and indexed at the swap, instead of the live tables' upserts commit
+// after commit, which at 100× took about twice as long and peaked 0.5 GB
+// higher (see serveRebuildAbove).
 // A rebuild that fails leaves the read model as it was, and follow catches
 // up from its checkpoint instead.
 func (b *apiBackend) rebuild(ctx context.Context, stderr io.Writer) {
