@@ -15,15 +15,18 @@ import (
 func TestDashboardWaitsForTheReadModel(t *testing.T) {
 	chromium := needChromium(t)
 	dir := t.TempDir()
-	file := writeCommands(t, synth.Mixed(synth.DefaultConfig(41, 3_000)))
+	file := writeCommands(t, synth.Mixed(synth.DefaultConfig(41, 10_000)))
 	if code, _, errOut := run(t, "", "--data-dir", dir, "exec", file); code != exitOK {
 		t.Fatalf("exec: %s", errOut)
 	}
 	t.Setenv(buildBehindEnv, "10")
-	t.Setenv("LANDRELEASE_PROJECTION_BATCH", "1") // a commit per event: a build that lasts while the browser starts
+	t.Setenv("LANDRELEASE_PROJECTION_BATCH", "1") // a commit per event: a build that lasts
+	// The browser is up before serve starts, so that the page asks while
+	// the build runs (a commit per event of 11,000).
+	b := openBrowser(t, chromium, "")
 	p := launchServe(t, dir, "--insecure-local")
 	t.Cleanup(func() { p.stop(); p.wait(t) })
-	b := openBrowser(t, chromium, p.base)
+	b.base = p.base
 	b.do(t, chromedp.Navigate(p.base+"/"))
 	b.wait(t, `(document.querySelector("#read-model-waiting") || {}).textContent?.includes("read model is being built")`)
 	b.screenshot(t, "waiting-for-the-read-model")
