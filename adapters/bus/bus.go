@@ -13,6 +13,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/domain/handling"
@@ -68,7 +69,9 @@ type Bus struct {
 	handler  CommandHandler
 	tr       transport
 	commands *cqrs.CommandBus
-	backend  *requestreply.PubSubBackend[domain.Result]
+	reg      *events.Registry // decodes the events of replies
+	inbox    *replyInbox      // over NATS: the replies to this bus's Sends
+	replier  *replier         // over NATS, with a handler: publishes replies
 
 	router    *message.Router // nil for a bus that only sends
 	routerErr error
@@ -99,7 +102,7 @@ func New(ctx context.Context, cfg Config, h CommandHandler) (*Bus, error) {
 	if logger == nil {
 		logger = watermill.NopLogger{}
 	}
-	b := &Bus{cfg: cfg, logger: logger, handler: h}
+	b := &Bus{cfg: cfg, logger: logger, handler: h, reg: events.NewRegistry()}
 	b.closed, b.markClose = context.WithCancel(context.Background())
 	var err error
 	if cfg.Transport == TransportNATS {
@@ -114,35 +117,16 @@ func New(ctx context.Context, cfg Config, h CommandHandler) (*Bus, error) {
 		b.markClose()
 		return nil, errors.Join(err, b.tr.close())
 	}
-	replyTopic := func(op requestreply.OperationID) string { return ReplySubjectPrefix + string(op) }
-	b.backend, err = requestreply.NewPubSubBackend(requestreply.PubSubBackendConfig{
-		Publisher: b.tr.replyPub,
-		SubscriberConstructor: func(requestreply.PubSubBackendSubscribeParams) (message.Subscriber, error) {
-			return b.tr.replySub, nil
-		},
-		GeneratePublishTopic: func(p requestreply.PubSubBackendPublishParams) (string, error) {
-			return replyTopic(p.OperationID), nil
-		},
-		GenerateSubscribeTopic: func(p requestreply.PubSubBackendSubscribeParams) (string, error) {
-			return replyTopic(p.OperationID), nil
-		},
-		Logger: logger,
-		ModifyNotificationMessage: func(msg *message.Message, p requestreply.PubSubBackendOnCommandProcessedParams) error {
-			middleware.SetCorrelationID(middleware.MessageCorrelationID(p.CommandMessage), msg)
-			return nil
-		},
-		// A handler error reaches the backend only once it is final (a
-		// refusal, or a failure after the retries): acknowledge the command.
-		AckCommandErrors: true,
-		ReplyPublishErrorHandler: func(topic string, _ *message.Message, err error) error {
-			// The command was handled: acknowledge it all the same. The
-			// sender times out with ErrNoReply and may resend safely.
-			logger.Error("Cannot publish command reply", err, watermill.LogFields{"topic": topic})
-			return nil
-		},
-	}, replyMarshaler{reg: events.NewRegistry()})
-	if err != nil {
-		return fail(fmt.Errorf("bus: reply backend: %w", err))
+	if cfg.Transport == TransportNATS {
+		b.inbox = newReplyInbox(uuid.NewString())
+		if err := b.inbox.subscribe(ctx, cfg.Conn); err != nil {
+			return fail(err)
+		}
+		if h != nil {
+			if b.replier, err = newReplier(ctx, cfg.Conn, logger); err != nil {
+				return fail(errors.Join(err, b.inbox.close()))
+			}
+		}
 	}
 	b.commands, err = cqrs.NewCommandBusWithConfig(b.tr.commandPub, cqrs.CommandBusConfig{
 		GeneratePublishTopic: func(cqrs.CommandBusGeneratePublishTopicParams) (string, error) { return CommandTopic, nil },
@@ -240,7 +224,7 @@ func (b *Bus) handle(ctx context.Context, c *commandMessage) error {
 	if err != nil && !refused(err) {
 		return err
 	}
-	return b.reply(ctx, cqrs.OriginalMessageFromCtx(ctx), c, res, err)
+	return b.reply(cqrs.OriginalMessageFromCtx(ctx), c, res, err)
 }
 
 // apply decodes the command and hands it to the handler. The handler's
@@ -260,17 +244,33 @@ func (b *Bus) apply(ctx context.Context, c *commandMessage) (domain.Result, erro
 
 // reply sends the outcome to the sender, if the message came from Send (it
 // carries an operation ID): a command published by other means is handled
-// without reply.
-func (b *Bus) reply(ctx context.Context, msg *message.Message, c *commandMessage, res domain.Result, err error) error {
+// without reply. A reply that cannot be published is logged, not retried:
+// the command was handled, and the sender, timing out with ErrNoReply, may
+// send it again safely.
+func (b *Bus) reply(msg *message.Message, c *commandMessage, res domain.Result, handleErr error) error {
 	if msg == nil {
 		return errors.New("bus: the command message is missing from the handler's context")
 	}
-	if _, perr := uuid.Parse(msg.Metadata.Get(requestreply.OperationIDMetadataKey)); perr != nil {
+	op := msg.Metadata.Get(requestreply.OperationIDMetadataKey)
+	if !validOperation(op) {
+		if op != "" {
+			b.logger.Error("Command with a malformed operation ID: not answered", nil, watermill.LogFields{"operation_id": op})
+		}
 		return nil
 	}
-	return b.backend.OnCommandProcessed(ctx, requestreply.BackendOnCommandProcessedParams[domain.Result]{
-		Command: c, CommandMessage: msg, HandlerResult: res, HandleErr: err,
-	})
+	body, err := encodeReply(c.command, res, handleErr)
+	if err != nil {
+		return err
+	}
+	subject := ReplySubjectPrefix + op
+	m, err := replyMessage(subject, op, middleware.MessageCorrelationID(msg), body)
+	if err != nil {
+		return fmt.Errorf("bus: reply: %w", err)
+	}
+	if err := b.replier.publish(m); err != nil {
+		b.logger.Error("Cannot publish command reply", err, watermill.LogFields{"topic": subject})
+	}
+	return nil
 }
 
 // reportFailure is the middleware between the router and Retry: an error
@@ -293,7 +293,7 @@ func (b *Bus) reportFailure(h message.HandlerFunc) message.HandlerFunc {
 		if errors.As(err, &p) {
 			err = fmt.Errorf("panic while handling the command: %v", p.V) // the stack stays in the log
 		}
-		if rerr := b.reply(msg.Context(), msg, c, domain.Result{}, err); rerr != nil {
+		if rerr := b.reply(msg, c, domain.Result{}, err); rerr != nil {
 			b.logger.Error("Cannot report the failure to the sender", rerr, fields)
 		}
 		return out, nil
@@ -335,31 +335,37 @@ func (b *Bus) Send(ctx context.Context, env domain.CommandEnvelope) (domain.Resu
 	if b.cfg.Transport == TransportInProcess {
 		return b.sendDirect(ctx, op, env.ID, msg)
 	}
-	replies, stop, err := requestreply.SendWithReplies(ctx, b.commands, b.backend, msg)
+	opID, replies := b.inbox.expect()
+	defer b.inbox.forget(opID)
+	err = b.commands.SendWithModifiedMessage(ctx, msg, func(m *message.Message) error {
+		m.Metadata.Set(requestreply.OperationIDMetadataKey, opID)
+		return nil
+	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return domain.Result{}, b.noReply(op, env.ID, ctx.Err())
 		}
 		return domain.Result{}, fmt.Errorf("%s %s: send: %w", op, env.ID, err)
 	}
-	defer func() {
-		stop()
-		go func() { // a second reply (a redelivered command) must not block the listener
-			for range replies {
-			}
-		}()
-	}()
-	// The listener yields the reply, or a ReplyTimeoutError once ctx ends: a
-	// reply that arrived before is taken even if ctx has ended since.
-	reply, ok := <-replies
-	var timeout requestreply.ReplyTimeoutError
-	switch {
-	case !ok:
-		return domain.Result{}, b.noReply(op, env.ID, ctx.Err())
-	case errors.As(reply.Error, &timeout):
-		return domain.Result{}, b.noReply(op, env.ID, timeout.Err)
+	var m *nats.Msg
+	select {
+	case m = <-replies:
+	case <-ctx.Done():
+		select { // a reply that arrived is taken even if ctx has ended since
+		case m = <-replies:
+		default:
+			return domain.Result{}, b.noReply(op, env.ID, ctx.Err())
+		}
 	}
-	return reply.HandlerResult, reply.Error
+	body, err := replyBody(m)
+	if err != nil {
+		return domain.Result{}, fmt.Errorf("%s %s: %w", op, env.ID, err)
+	}
+	res, handleErr, err := decodeReply(b.reg, body)
+	if err != nil {
+		return domain.Result{}, fmt.Errorf("%s %s: %w", op, env.ID, err)
+	}
+	return res, handleErr
 }
 
 func (b *Bus) noReply(op string, id uuid.UUID, cause error) error {
@@ -391,6 +397,16 @@ func (b *Bus) Close() error {
 			}
 		}
 		b.markClose()
+		if b.replier != nil {
+			if err := b.replier.close(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+				errs = append(errs, fmt.Errorf("bus: close replies: %w", err))
+			}
+		}
+		if b.inbox != nil {
+			if err := b.inbox.close(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+				errs = append(errs, fmt.Errorf("bus: close reply inbox: %w", err))
+			}
+		}
 		if err := b.tr.close(); err != nil {
 			errs = append(errs, fmt.Errorf("bus: close transport: %w", err))
 		}

@@ -16,15 +16,19 @@
 // removed from the stream when that replica acknowledges it. The stream lies
 // outside lr.>, which belongs to the event stream LANDRELEASE.
 //
-// Replies go over core NATS, not JetStream: one subject per request,
-// lrreply.<operation id>, subscribed by the sender (on the same connection it
-// publishes the command on, so the server knows the interest before the
-// command can be handled) and published by the replica that handled the
-// command. A reply only matters to a sender that is still waiting; storing it
-// would leave a stream to clean up, and a sender that has gone away should
-// not be delivered anything. Both directions stay watermill pub/subs
-// (watermill-nats' JetStream subscriber and core NATS publisher/subscriber)
-// so the router middleware sees every command.
+// Replies go over core NATS, not JetStream: a reply only matters to a
+// sender that is still waiting; storing it would leave a stream to clean up,
+// and a sender that has gone away should not be delivered anything. Each
+// sending Bus subscribes once, at New, to lrreply.<bus id>.*; a command
+// carries the operation ID <bus id>.<uuid> (watermill's requestreply
+// metadata key), and the replica that handled it publishes the reply to
+// lrreply.<operation id>. Core NATS drops a message its server knows no
+// subscriber for, and in a cluster a subscription reaches the other servers
+// asynchronously, so the replica publishes the reply with a reply subject of
+// its own and publishes it again, with backoff, while the server answers
+// no-responders (natsreply.go). Commands are watermill messages end to end
+// (watermill-nats' JetStream publisher and subscriber, the CQRS command bus
+// and processor), so the router middleware sees every command.
 //
 // # Wire
 //

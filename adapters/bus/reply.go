@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill/components/requestreply"
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 
 	"github.com/landrelease/landrelease/domain"
@@ -147,48 +144,42 @@ func decodeResult(reg *events.Registry, w *resultWire) (domain.Result, error) {
 	return r, nil
 }
 
-// replyMarshaler is the requestreply.BackendPubsubMarshaler of the bus: the
-// whole reply, result and error, is JSON in the payload.
-type replyMarshaler struct{ reg *events.Registry }
-
-var _ requestreply.BackendPubsubMarshaler[domain.Result] = replyMarshaler{}
-
-func (replyMarshaler) MarshalReply(p requestreply.BackendOnCommandProcessedParams[domain.Result]) (*message.Message, error) {
-	res, err := encodeResult(p.HandlerResult)
+// encodeReply is the JSON body of a reply: the result and, if the handler
+// failed, its error; op names the command when the error does not.
+func encodeReply(op string, res domain.Result, handleErr error) ([]byte, error) {
+	r, err := encodeResult(res)
 	if err != nil {
 		return nil, err
 	}
-	w := replyWire{Result: res}
-	if p.HandleErr != nil {
-		op := p.HandlerResult.Command
-		if c, ok := p.Command.(*commandMessage); ok && c.command != "" {
-			op = c.command
+	w := replyWire{Result: r}
+	if handleErr != nil {
+		if op == "" {
+			op = res.Command
 		}
-		w.Error = encodeError(op, p.HandleErr)
+		w.Error = encodeError(op, handleErr)
 	}
 	body, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode reply: %w", err)
 	}
-	return message.NewMessage(watermill.NewUUID(), body), nil
+	return body, nil
 }
 
-// UnmarshalReply returns the handler's error as a *domain.Error. A reply whose
-// events this build cannot decode (a newer replica's schema) comes back as an
-// error that says the command was applied, with the Result decoded so far.
-func (m replyMarshaler) UnmarshalReply(msg *message.Message) (requestreply.Reply[domain.Result], error) {
+// decodeReply returns the handler's Result and its error, a *domain.Error.
+// A reply whose events this build cannot decode (a newer replica's schema)
+// comes back as an error that says the command was applied, with the Result
+// decoded so far. err is set only when the body is not a reply.
+func decodeReply(reg *events.Registry, body []byte) (res domain.Result, handleErr, err error) {
 	var w replyWire
-	if err := json.Unmarshal(msg.Payload, &w); err != nil {
-		return requestreply.Reply[domain.Result]{}, fmt.Errorf("decode reply: %w", err)
+	if err := json.Unmarshal(body, &w); err != nil {
+		return domain.Result{}, nil, fmt.Errorf("decode reply: %w", err)
 	}
-	var reply requestreply.Reply[domain.Result]
-	res, err := decodeResult(m.reg, w.Result)
-	reply.HandlerResult = res
+	res, derr := decodeResult(reg, w.Result)
 	switch {
 	case w.Error != nil:
-		reply.Error = w.Error.decode()
-	case err != nil:
-		reply.Error = fmt.Errorf("command %s was applied (sequence %d) but its reply does not decode: %w", res.CommandID, res.Sequence, err)
+		handleErr = w.Error.decode()
+	case derr != nil:
+		handleErr = fmt.Errorf("command %s was applied (sequence %d) but its reply does not decode: %w", res.CommandID, res.Sequence, derr)
 	}
-	return reply, nil
+	return res, handleErr, nil
 }

@@ -8,27 +8,38 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/components/requestreply"
 	"github.com/google/uuid"
 
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
 
-func roundTrip(t *testing.T, res domain.Result, handleErr error) requestreply.Reply[domain.Result] {
+// reply is what Send returns.
+type reply struct {
+	HandlerResult domain.Result
+	Error         error
+}
+
+// roundTrip encodes a reply as a replica does and decodes it as Send does,
+// through the NATS message.
+func roundTrip(t *testing.T, res domain.Result, handleErr error) reply {
 	t.Helper()
-	m := replyMarshaler{reg: events.NewRegistry()}
-	msg, err := m.MarshalReply(requestreply.BackendOnCommandProcessedParams[domain.Result]{
-		Command: &commandMessage{command: "ClearArea"}, HandlerResult: res, HandleErr: handleErr,
-	})
+	body, err := encodeReply("ClearArea", res, handleErr)
 	if err != nil {
-		t.Fatalf("marshal reply: %v", err)
+		t.Fatalf("encode reply: %v", err)
 	}
-	reply, err := m.UnmarshalReply(msg)
+	m, err := replyMessage(ReplySubjectPrefix+"bus.op", "bus.op", "", body)
 	if err != nil {
-		t.Fatalf("unmarshal reply: %v", err)
+		t.Fatal(err)
 	}
-	return reply
+	if body, err = replyBody(m); err != nil {
+		t.Fatal(err)
+	}
+	got, handleErr, err := decodeReply(events.NewRegistry(), body)
+	if err != nil {
+		t.Fatalf("decode reply: %v", err)
+	}
+	return reply{got, handleErr}
 }
 
 func TestResultRoundTrip(t *testing.T) {
@@ -101,20 +112,17 @@ func TestErrorRoundTripKeepsKindOpProblemsAndCause(t *testing.T) {
 }
 
 func TestReplyWithAnUndecodableEventSaysTheCommandWasApplied(t *testing.T) {
-	m := replyMarshaler{reg: events.NewRegistry()}
 	body := []byte(`{"result":{"command_id":"` + uuid.NewString() + `","sequence":9,"events":[{"id":"` + uuid.NewString() +
 		`","type":"AreaCancelled","schema":99,"aggregate":"","sequence":9,"occurred_on":null,"recorded_at":"2024-01-01T00:00:00Z","command_id":"` +
 		uuid.NewString() + `","correlation_id":"` + uuid.NewString() + `","causation_id":"` + uuid.NewString() + `","data":{}}]}}`)
-	msg, _ := m.MarshalReply(requestreply.BackendOnCommandProcessedParams[domain.Result]{})
-	msg.Payload = body
-	reply, err := m.UnmarshalReply(msg)
+	res, handleErr, err := decodeReply(events.NewRegistry(), body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reply.Error == nil || reply.HandlerResult.Sequence != 9 {
-		t.Fatalf("reply = %+v, want an error and the result's sequence", reply)
+	if handleErr == nil || res.Sequence != 9 {
+		t.Fatalf("reply = %+v, %v; want an error and the result's sequence", res, handleErr)
 	}
-	if want := "was applied (sequence 9)"; !strings.Contains(reply.Error.Error(), want) {
-		t.Errorf("error %q does not say %q", reply.Error, want)
+	if want := "was applied (sequence 9)"; !strings.Contains(handleErr.Error(), want) {
+		t.Errorf("error %q does not say %q", handleErr, want)
 	}
 }

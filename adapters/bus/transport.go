@@ -2,12 +2,10 @@ package bus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/ThreeDotsLabs/watermill"
 	wmjs "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/jetstream"
-	wmnats "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,22 +16,14 @@ import (
 type transport struct {
 	commandPub message.Publisher
 	commandSub message.Subscriber
-	replyPub   message.Publisher
-	replySub   message.Subscriber
 	close      func() error
 }
 
-// inProcess carries commands over one GoChannel and replies over another.
-// Publishing a command does not wait for the handler: each is handled in its
-// own goroutine. Publishing a reply waits until the sender's listener has
-// taken it, so a reply published before Close is a reply received.
+// inProcess has a GoChannel for commands, which Send does not use (it calls
+// the handler directly, direct.go) but the CQRS command bus needs.
 func inProcess(logger watermill.LoggerAdapter) transport {
 	commands := gochannel.NewGoChannel(gochannel.Config{}, logger)
-	replies := gochannel.NewGoChannel(gochannel.Config{BlockPublishUntilSubscriberAck: true}, logger)
-	return transport{
-		commandPub: commands, commandSub: commands, replyPub: replies, replySub: replies,
-		close: func() error { return errors.Join(commands.Close(), replies.Close()) },
-	}
+	return transport{commandPub: commands, commandSub: commands, close: commands.Close}
 }
 
 // streamConfig is the configuration of the command stream: a work queue
@@ -64,8 +54,8 @@ func consumerConfig(cfg Config) jetstream.ConsumerConfig {
 	}
 }
 
-// overNATS creates (or updates) the command stream and wires watermill-nats:
-// the JetStream publisher and subscriber for commands, core NATS for replies.
+// overNATS creates (or updates) the command stream and wires watermill-nats'
+// JetStream publisher and subscriber for commands (replies: natsreply.go).
 // Every pub/sub shares cfg.Conn, which the caller owns: watermill-nats'
 // Close methods would drain or close it, so they are never called (see
 // keepConn); the subscriptions end with the contexts the router and Send
@@ -102,24 +92,7 @@ func overNATS(ctx context.Context, cfg Config, logger watermill.LoggerAdapter) (
 	if err != nil {
 		return transport{}, fmt.Errorf("bus: command subscriber: %w", err)
 	}
-	core := wmnats.JetStreamConfig{Disabled: true}
-	replyPub, err := wmnats.NewPublisherWithNatsConn(cfg.Conn, wmnats.PublisherPublishConfig{
-		Marshaler: &wmnats.NATSMarshaler{}, SubjectCalculator: wmnats.DefaultSubjectCalculator, JetStream: core,
-	}, logger)
-	if err != nil {
-		return transport{}, fmt.Errorf("bus: reply publisher: %w", err)
-	}
-	replySub, err := wmnats.NewSubscriberWithNatsConn(cfg.Conn, wmnats.SubscriberSubscriptionConfig{
-		Unmarshaler: &wmnats.NATSMarshaler{}, SubjectCalculator: wmnats.DefaultSubjectCalculator, JetStream: core,
-		CloseTimeout: cfg.CloseTimeout,
-	}, logger)
-	if err != nil {
-		return transport{}, fmt.Errorf("bus: reply subscriber: %w", err)
-	}
-	return transport{
-		commandPub: commandPub, commandSub: keepConn{commandSub}, replyPub: replyPub, replySub: keepConn{replySub},
-		close: func() error { return nil },
-	}, nil
+	return transport{commandPub: commandPub, commandSub: keepConn{commandSub}, close: func() error { return nil }}, nil
 }
 
 // keepConn is a subscriber whose Close leaves the connection alone. The

@@ -99,6 +99,9 @@ func startServe(t testing.TB, dataDir string, args ...string) string {
 	t.Cleanup(func() {
 		p.stop()
 		p.wait(t)
+		if t.Failed() {
+			t.Logf("serve in %s said:\n%s", dataDir, p.stderr)
+		}
 	})
 	return p.base
 }

@@ -155,22 +155,27 @@ func (c *Cluster) WaitStreamCurrent(stream string) {
 	})
 }
 
-// WaitReady waits until the running nodes have a JetStream meta leader and
-// are current.
+// WaitReady waits until the running nodes have a JetStream meta leader, are
+// current, and the leader counts every one of them as an online peer (with
+// its statistics): before that, placing a stream with as many replicas as
+// nodes fails with "no suitable peers for placement, peer offline".
 func (c *Cluster) WaitReady() {
 	c.tb.Helper()
-	c.waitFor(60*time.Second, "JetStream meta leader", func() bool {
-		leader := false
+	c.waitFor(60*time.Second, "JetStream meta leader with every node online", func() bool {
+		running, online := 0, -1
 		for _, srv := range c.nodes {
 			if srv == nil {
 				continue
 			}
+			running++
 			if !srv.JetStreamIsCurrent() {
 				return false
 			}
-			leader = leader || srv.JetStreamIsLeader()
+			if srv.JetStreamIsLeader() {
+				online = len(srv.JetStreamClusterPeers())
+			}
 		}
-		return leader
+		return online >= running
 	})
 }
 
