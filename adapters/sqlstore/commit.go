@@ -28,7 +28,7 @@ import (
 // reply would add the statistics twice), or another writer is committing to
 // the same read model.
 func (s *Store) Commit(ctx context.Context, c projections.Changes) error {
-	err := s.commit(ctx, s.db, s.live, c, true)
+	err := s.commit(ctx, s.db, s.live, c, true, s.prepared)
 	var known *Error
 	if err != nil && !errors.As(err, &known) {
 		err = fmt.Errorf("sqlstore: commit up to sequence %d: %w", c.Sequence, err)
@@ -41,13 +41,15 @@ type beginner interface {
 	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
-func (s *Store) commit(ctx context.Context, db beginner, st *statements, c projections.Changes, checkpoint bool) error {
+// commit writes c in one transaction on db; cache, if not nil, keeps the
+// small statements prepared (the live tables' only).
+func (s *Store) commit(ctx context.Context, db beginner, st *statements, c projections.Changes, checkpoint bool, cache *stmtCache) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	w := &writer{ctx: ctx, tx: tx, d: s.d}
+	w := &writer{ctx: ctx, tx: tx, d: s.d, cache: cache}
 	if checkpoint {
 		// First, so that concurrent writers queue on the checkpoint rows.
 		if err := w.checkpoint(c.Sequence, !c.Empty(), time.Now()); err != nil {
@@ -62,10 +64,23 @@ func (s *Store) commit(ctx context.Context, db beginner, st *statements, c proje
 
 // writer writes one Changes inside one transaction.
 type writer struct {
-	ctx  context.Context
-	tx   *sql.Tx
-	d    dialect
-	args []any
+	ctx   context.Context
+	tx    *sql.Tx
+	d     dialect
+	cache *stmtCache // nil: every statement prepared in the transaction
+	args  []any
+}
+
+// exec runs query with args, through the cache when there is one.
+func (w *writer) exec(query string, args ...any) (sql.Result, error) {
+	if w.cache == nil {
+		return w.tx.ExecContext(w.ctx, query, args...)
+	}
+	st, err := w.cache.in(w.ctx, w.tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(w.ctx, args...)
 }
 
 func (w *writer) write(st *statements, c projections.Changes) error {
@@ -170,6 +185,8 @@ func (w *writer) insert(spec *insertSpec, n int, args func(a []any, i int) []any
 				defer full.Close()
 			}
 			_, err = full.ExecContext(w.ctx, a...)
+		} else if w.cache != nil && end-start <= cachedRows {
+			_, err = w.exec(spec.sql(w.d, end-start), a...)
 		} else {
 			_, err = w.tx.ExecContext(w.ctx, spec.sql(w.d, end-start), a...)
 		}
@@ -256,7 +273,7 @@ WHERE projection_checkpoints.sequence <= ?`)
 		highest--
 	}
 	for _, name := range projections.Names {
-		res, err := w.tx.ExecContext(w.ctx, q, name, int64(seq), int64(projections.NationalVersion), w.d.ts(now), highest)
+		res, err := w.exec(q, name, int64(seq), int64(projections.NationalVersion), w.d.ts(now), highest)
 		if err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}

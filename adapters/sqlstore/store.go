@@ -34,6 +34,7 @@ type Store struct {
 	where string // the file path, or host:port/database: for messages
 
 	live, shadow *statements
+	prepared     *stmtCache // the live tables' small writes, kept across commits
 
 	rebuildRows int // area rows a rebuild holds back; 0: rebuildBufferRows (tests set it small)
 }
@@ -80,6 +81,7 @@ func Open(ctx context.Context, dsnOrPath string) (*Store, error) {
 		}
 	}
 	s.live, s.shadow = newStatements(s.d, ""), newStatements(s.d, shadowSuffix)
+	s.prepared = newStmtCache(s.db)
 	return s, nil
 }
 
@@ -174,7 +176,7 @@ func (s *Store) classify(err error) error {
 }
 
 // Close closes the database. The Store must not be used after.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return errors.Join(s.prepared.reset(), s.db.Close()) }
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
