@@ -41,7 +41,10 @@ func MustClusterConfig(tb testing.TB, cfg ClusterConfig) *Cluster {
 	tb.Helper()
 	n := cfg.Nodes
 	c := &Cluster{tb: tb, nodes: make([]*server.Server, n)}
-	clientPorts, routePorts := freePorts(tb, n), freePorts(tb, n)
+	// The route ports are chosen up front (every node's route list names
+	// them all); each client port is the kernel's choice at the node's first
+	// start and kept for its restarts.
+	routePorts := freePorts(tb, n)
 	var routes []string
 	for _, p := range routePorts {
 		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
@@ -52,7 +55,7 @@ func MustClusterConfig(tb testing.TB, cfg ClusterConfig) *Cluster {
 		c.opts = append(c.opts, &server.Options{
 			ServerName: fmt.Sprintf("lr-%d", i),
 			Host:       "127.0.0.1",
-			Port:       clientPorts[i],
+			Port:       server.RANDOM_PORT,
 			JetStream:  true,
 			StoreDir:   filepath.Join(base, fmt.Sprintf("n%d", i)),
 			Cluster:    server.ClusterOpts{Name: "lr-test", Host: "127.0.0.1", Port: routePorts[i]},
@@ -116,6 +119,9 @@ func (c *Cluster) Start(i int) {
 	srv.Start()
 	if !srv.ReadyForConnections(30 * time.Second) {
 		c.tb.Fatalf("node %d did not start", i)
+	}
+	if c.opts[i].Port == server.RANDOM_PORT {
+		c.opts[i].Port = srv.Addr().(*net.TCPAddr).Port
 	}
 	c.nodes[i] = srv
 }
