@@ -89,4 +89,3 @@ func clientsRate(b *testing.B, n, clients int, do func() error) float64 {
 	}
 	return float64(n) / elapsed.Seconds()
 }
-
