@@ -115,7 +115,14 @@ func New(ctx context.Context, cfg Config, h CommandHandler) (*Bus, error) {
 	}
 	fail := func(err error) (*Bus, error) {
 		b.markClose()
-		return nil, errors.Join(err, b.tr.close())
+		errs := []error{err}
+		if b.replier != nil {
+			errs = append(errs, b.replier.close(0))
+		}
+		if b.inbox != nil {
+			errs = append(errs, b.inbox.close())
+		}
+		return nil, errors.Join(append(errs, b.tr.close())...)
 	}
 	if cfg.Transport == TransportNATS {
 		b.inbox = newReplyInbox(uuid.NewString())
@@ -124,7 +131,7 @@ func New(ctx context.Context, cfg Config, h CommandHandler) (*Bus, error) {
 		}
 		if h != nil {
 			if b.replier, err = newReplier(ctx, cfg.Conn, logger); err != nil {
-				return fail(errors.Join(err, b.inbox.close()))
+				return fail(err)
 			}
 		}
 	}
@@ -252,10 +259,13 @@ func (b *Bus) reply(msg *message.Message, c *commandMessage, res domain.Result, 
 		return errors.New("bus: the command message is missing from the handler's context")
 	}
 	op := msg.Metadata.Get(requestreply.OperationIDMetadataKey)
-	if !validOperation(op) {
-		if op != "" {
-			b.logger.Error("Command with a malformed operation ID: not answered", nil, watermill.LogFields{"operation_id": op})
-		}
+	if op == "" {
+		return nil
+	}
+	replyBus := msg.Metadata.Get(MetadataReplyBus)
+	if !validToken(op) || (replyBus != "" && !validToken(replyBus)) {
+		b.logger.Error("Command with a malformed reply address: not answered", nil,
+			watermill.LogFields{"operation_id": op, "reply_bus": replyBus})
 		return nil
 	}
 	body, err := encodeReply(c.command, res, handleErr)
@@ -263,11 +273,21 @@ func (b *Bus) reply(msg *message.Message, c *commandMessage, res domain.Result, 
 		return err
 	}
 	subject := ReplySubjectPrefix + op
+	if replyBus != "" {
+		subject = ReplySubjectPrefix + replyBus + "." + op
+	}
 	m, err := replyMessage(subject, op, middleware.MessageCorrelationID(msg), body)
 	if err != nil {
 		return fmt.Errorf("bus: reply: %w", err)
 	}
-	if err := b.replier.publish(m); err != nil {
+	if replyBus == "" {
+		// A sender of an earlier version, subscribed to this subject alone
+		// (natsreply.go): answered as it was.
+		err = b.cfg.Conn.PublishMsg(m)
+	} else {
+		err = b.replier.publish(m)
+	}
+	if err != nil {
 		b.logger.Error("Cannot publish command reply", err, watermill.LogFields{"topic": subject})
 	}
 	return nil
@@ -339,6 +359,7 @@ func (b *Bus) Send(ctx context.Context, env domain.CommandEnvelope) (domain.Resu
 	defer b.inbox.forget(opID)
 	err = b.commands.SendWithModifiedMessage(ctx, msg, func(m *message.Message) error {
 		m.Metadata.Set(requestreply.OperationIDMetadataKey, opID)
+		m.Metadata.Set(MetadataReplyBus, b.inbox.id)
 		return nil
 	})
 	if err != nil {
@@ -398,12 +419,12 @@ func (b *Bus) Close() error {
 		}
 		b.markClose()
 		if b.replier != nil {
-			if err := b.replier.close(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			if err := b.replier.close(b.cfg.CloseTimeout); err != nil {
 				errs = append(errs, fmt.Errorf("bus: close replies: %w", err))
 			}
 		}
 		if b.inbox != nil {
-			if err := b.inbox.close(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			if err := b.inbox.close(); err != nil {
 				errs = append(errs, fmt.Errorf("bus: close reply inbox: %w", err))
 			}
 		}

@@ -20,15 +20,17 @@
 // sender that is still waiting; storing it would leave a stream to clean up,
 // and a sender that has gone away should not be delivered anything. Each
 // sending Bus subscribes once, at New, to lrreply.<bus id>.*; a command
-// carries the operation ID <bus id>.<uuid> (watermill's requestreply
-// metadata key), and the replica that handled it publishes the reply to
-// lrreply.<operation id>. Core NATS drops a message its server knows no
-// subscriber for, and in a cluster a subscription reaches the other servers
-// asynchronously, so the replica publishes the reply with a reply subject of
-// its own and publishes it again, with backoff, while the server answers
-// no-responders (natsreply.go). Commands are watermill messages end to end
-// (watermill-nats' JetStream publisher and subscriber, the CQRS command bus
-// and processor), so the router middleware sees every command.
+// carries its operation ID (watermill's requestreply metadata key) and the
+// bus ID (MetadataReplyBus), and the replica that handled it publishes the
+// reply to lrreply.<bus id>.<operation id>. Core NATS drops a message its
+// server knows no subscriber for, and in a cluster a subscription reaches
+// the other servers asynchronously, so the replica publishes the reply with
+// a reply subject of its own and publishes it again, with backoff, while the
+// server answers no-responders (natsreply.go, which also says how replicas
+// and senders of the earlier version are answered). Commands are watermill
+// messages end to end (watermill-nats' JetStream publisher and subscriber,
+// the CQRS command bus and processor), so the router middleware sees every
+// command.
 //
 // # Wire
 //

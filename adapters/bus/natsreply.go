@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,26 +28,30 @@ import (
 // under load). Two things close that gap:
 //
 //   - each sending Bus subscribes once, when it starts, to
-//     lrreply.<bus id>.*, and its operation IDs are <bus id>.<uuid>, so
-//     the reply subject (ReplySubjectPrefix + operation ID) falls under a
-//     subscription the cluster has long known of, instead of one made a
-//     moment before the command was sent;
-//   - the replica publishes a reply with a reply subject of its own, as a
-//     request with no answer expected. A server with no subscriber for the
-//     reply answers that at once with a no-responders status (503), and
+//     lrreply.<bus id>.*, and its commands carry the bus ID
+//     (MetadataReplyBus) beside the operation ID (a UUID, watermill's
+//     requestreply metadata key): the replica answers on
+//     lrreply.<bus id>.<operation id>, under a subscription the cluster has
+//     long known of, instead of one made a moment before the command;
+//   - the replica publishes such a reply with a reply subject of its own,
+//     as a request with no answer expected. A server with no subscriber for
+//     the reply answers that at once with a no-responders status (503), and
 //     the replica publishes the reply again, with backoff, for
 //     replyRetryFor. No answer is the normal case: the sender does not
 //     answer a reply (the engine may publish only to lr*, not to another
 //     connection's inbox).
 //
-// The subjects and the reply's encoding (watermill-nats' NATSMarshaler,
-// the operation ID in its metadata) are those of earlier versions, so a
-// replica of one version answers a sender of the other during an upgrade.
+// Versions before this one subscribed to lrreply.<operation id> per Send
+// and answered on it. So that replicas of both can serve each other during
+// a rolling upgrade, a command without MetadataReplyBus is answered there,
+// plainly (as before), and a sending Bus also subscribes to lrreply.*,
+// where only an older replica publishes.
 
 const (
 	// replyWatch is how long a reply's server has to say it had no
-	// subscriber for it; the answer comes within a round trip.
-	replyWatch = 3 * time.Second
+	// subscriber for it; the answer comes within a round trip. Each
+	// reply's message is held that long.
+	replyWatch = 2 * time.Second
 	// replyRetryFor bounds how long a reply without a subscriber is
 	// published again: interest crosses a cluster in milliseconds, so past
 	// it the sender has gone.
@@ -57,60 +62,68 @@ const (
 	replyMaxRetry   = 500 * time.Millisecond
 )
 
-// replyInbox is the sending side: the Bus's one subscription to its replies
+// MetadataReplyBus carries the sending Bus's ID: the reply goes to
+// ReplySubjectPrefix + bus ID + "." + operation ID.
+const MetadataReplyBus = "Lr-Reply-Bus"
+
+// replyInbox is the sending side: the Bus's subscriptions to its replies
 // and the Sends waiting on them, by operation ID.
 type replyInbox struct {
-	prefix string // ReplySubjectPrefix + bus ID + "."
-	sub    *nats.Subscription
+	id   string // the bus ID
+	subs []*nats.Subscription
 
 	mu      sync.Mutex
-	waiting map[string]chan *nats.Msg // by reply subject
+	waiting map[string]chan *nats.Msg // by operation ID
 }
 
 // newReplyInbox is the inbox of a Bus with the given ID; subscribe it
 // before sending.
 func newReplyInbox(id string) *replyInbox {
-	return &replyInbox{prefix: ReplySubjectPrefix + id + ".", waiting: map[string]chan *nats.Msg{}}
+	return &replyInbox{id: id, waiting: map[string]chan *nats.Msg{}}
 }
 
-// subscribe subscribes to the bus's reply subjects and waits until its
-// server has the subscription.
+// subscribe subscribes to the bus's reply subjects (and to those older
+// replicas answer on) and waits until its server has the subscriptions.
 func (in *replyInbox) subscribe(ctx context.Context, nc *nats.Conn) error {
-	sub, err := nc.Subscribe(in.prefix+"*", in.deliver)
-	if err != nil {
-		return fmt.Errorf("bus: subscribe to replies: %w", err)
+	for _, subject := range []string{ReplySubjectPrefix + in.id + ".*", ReplySubjectPrefix + "*"} {
+		sub, err := nc.Subscribe(subject, in.deliver)
+		if err != nil {
+			_ = in.close()
+			return fmt.Errorf("bus: subscribe to replies: %w", err)
+		}
+		in.subs = append(in.subs, sub)
 	}
 	if err := flush(ctx, nc); err != nil {
-		_ = sub.Unsubscribe()
+		_ = in.close()
 		return fmt.Errorf("bus: subscribe to replies: %w", err)
 	}
-	in.sub = sub
 	return nil
 }
 
 // expect returns a new operation ID and the channel its reply will come on;
 // forget it when done.
 func (in *replyInbox) expect() (op string, reply <-chan *nats.Msg) {
-	op = strings.TrimPrefix(in.prefix, ReplySubjectPrefix) + uuid.NewString()
+	op = uuid.NewString()
 	ch := make(chan *nats.Msg, 1)
 	in.mu.Lock()
-	in.waiting[ReplySubjectPrefix+op] = ch
+	in.waiting[op] = ch
 	in.mu.Unlock()
 	return op, ch
 }
 
 func (in *replyInbox) forget(op string) {
 	in.mu.Lock()
-	delete(in.waiting, ReplySubjectPrefix+op)
+	delete(in.waiting, op)
 	in.mu.Unlock()
 }
 
 // deliver hands a reply to its Send; a second one (a command delivered
-// twice) or one for a Send that has given up is dropped. Decoding is left
-// to the Send, in its own goroutine.
+// twice), one for a Send that has given up or another bus's (on lrreply.*)
+// is dropped. Decoding is left to the Send, in its own goroutine.
 func (in *replyInbox) deliver(m *nats.Msg) {
+	op := m.Subject[strings.LastIndexByte(m.Subject, '.')+1:]
 	in.mu.Lock()
-	ch := in.waiting[m.Subject]
+	ch := in.waiting[op]
 	in.mu.Unlock()
 	if ch != nil {
 		select {
@@ -121,10 +134,14 @@ func (in *replyInbox) deliver(m *nats.Msg) {
 }
 
 func (in *replyInbox) close() error {
-	if in.sub == nil {
-		return nil
+	var errs []error
+	for _, sub := range in.subs {
+		if err := sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			errs = append(errs, err)
+		}
 	}
-	return in.sub.Unsubscribe()
+	in.subs = nil
+	return errors.Join(errs...)
 }
 
 // replier is the handling side: it publishes replies and publishes one again
@@ -135,17 +152,20 @@ type replier struct {
 	inbox  string // the no-responders answers come to inbox.<n>
 	sub    *nats.Subscription
 
-	mu      sync.Mutex
-	next    uint64
-	pending map[uint64]*pendingReply
-	closed  bool
+	mu       sync.Mutex
+	next     uint64
+	pending  map[uint64]*pendingReply
+	retrying int // pending replies a server has said no one listens to
+	closed   bool
 }
 
 type pendingReply struct {
-	msg   *nats.Msg
-	first time.Time     // first published
-	wait  time.Duration // before the next publication
-	watch *time.Timer   // forgets the reply replyWatch after its last publication
+	msg      *nats.Msg
+	first    time.Time     // first published
+	wait     time.Duration // before the next publication
+	watch    *time.Timer   // forgets the reply replyWatch after its last publication
+	gen      int           // of the watch; a watch of an older one forgets nothing
+	retrying bool
 }
 
 func newReplier(ctx context.Context, nc *nats.Conn, logger watermill.LoggerAdapter) (*replier, error) {
@@ -173,16 +193,40 @@ func (r *replier) publish(m *nats.Msg) error {
 	r.next++
 	id := r.next
 	p := &pendingReply{msg: m, first: time.Now(), wait: replyFirstRetry}
-	p.watch = time.AfterFunc(replyWatch, func() { r.forget(id, p) })
 	r.pending[id] = p
+	r.watchLocked(id, p)
 	m.Reply = r.inbox + "." + strconv.FormatUint(id, 36)
 	r.mu.Unlock()
 	return r.nc.PublishMsg(m)
 }
 
+// watchLocked (re)starts p's watch: replyWatch from now, p is forgotten.
+func (r *replier) watchLocked(id uint64, p *pendingReply) {
+	if p.watch != nil {
+		p.watch.Stop()
+	}
+	p.gen++
+	gen := p.gen
+	p.watch = time.AfterFunc(replyWatch, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.pending[id] == p && p.gen == gen {
+			r.dropLocked(id, p)
+		}
+	})
+}
+
+func (r *replier) dropLocked(id uint64, p *pendingReply) {
+	p.watch.Stop()
+	p.gen++
+	delete(r.pending, id)
+	if p.retrying {
+		r.retrying--
+	}
+}
+
 // answered takes the server's no-responders status for a reply and
-// publishes it again after a wait. Any other answer (an older sender
-// acknowledges its reply) means it was delivered.
+// publishes it again after a wait. Any other answer means it was delivered.
 func (r *replier) answered(m *nats.Msg) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(m.Subject, r.inbox+"."), 36, 64)
 	if err != nil {
@@ -195,18 +239,21 @@ func (r *replier) answered(m *nats.Msg) {
 		return
 	}
 	if len(m.Data) > 0 || m.Header.Get(statusHeader) != noRespondersStatus {
-		p.watch.Stop()
-		delete(r.pending, id)
+		r.dropLocked(id, p)
 		return
 	}
 	if time.Since(p.first) > replyRetryFor {
-		p.watch.Stop()
-		delete(r.pending, id)
+		r.dropLocked(id, p)
 		r.logger.Info("No sender listens for a command's reply: dropped", watermill.LogFields{
 			"subject": p.msg.Subject, "for": time.Since(p.first).Round(time.Millisecond).String()})
 		return
 	}
+	if !p.retrying {
+		p.retrying = true
+		r.retrying++
+	}
 	p.watch.Stop()
+	p.gen++ // no watch forgets p until it is published again
 	wait := p.wait
 	p.wait = min(2*p.wait, replyMaxRetry)
 	time.AfterFunc(wait, func() {
@@ -215,7 +262,7 @@ func (r *replier) answered(m *nats.Msg) {
 			r.mu.Unlock()
 			return
 		}
-		p.watch.Reset(replyWatch)
+		r.watchLocked(id, p)
 		r.mu.Unlock()
 		if err := r.nc.PublishMsg(p.msg); err != nil {
 			r.logger.Error("Cannot publish a command reply again", err, watermill.LogFields{"subject": p.msg.Subject})
@@ -223,24 +270,29 @@ func (r *replier) answered(m *nats.Msg) {
 	})
 }
 
-func (r *replier) forget(id uint64, p *pendingReply) {
-	r.mu.Lock()
-	if r.pending[id] == p {
-		delete(r.pending, id)
+// close stops watching after the replies being published again have been
+// delivered or given up, for at most drain: Close's promise that a command
+// handled before it is answered holds for a sender whose subscription had
+// not reached this server yet.
+func (r *replier) close(drain time.Duration) error {
+	deadline := time.Now().Add(min(drain, replyRetryFor))
+	for {
+		r.mu.Lock()
+		if r.retrying == 0 || !time.Now().Before(deadline) {
+			r.closed = true
+			for id, p := range r.pending {
+				r.dropLocked(id, p)
+			}
+			r.mu.Unlock()
+			break
+		}
+		r.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
 	}
-	r.mu.Unlock()
-}
-
-// close stops watching: replies still waiting for a subscriber are dropped.
-func (r *replier) close() error {
-	r.mu.Lock()
-	r.closed = true
-	for id, p := range r.pending {
-		p.watch.Stop()
-		delete(r.pending, id)
+	if err := r.sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		return err
 	}
-	r.mu.Unlock()
-	return r.sub.Unsubscribe()
+	return nil
 }
 
 // The status header a server puts on its answer to a request no
@@ -282,16 +334,8 @@ func flush(ctx context.Context, nc *nats.Conn) error {
 	return nc.FlushWithContext(ctx)
 }
 
-// validOperation reports whether op can end a reply subject: dot-separated
-// tokens, none empty, no wildcard or white space.
-func validOperation(op string) bool {
-	if op == "" || len(op) > 200 {
-		return false
-	}
-	for _, tok := range strings.Split(op, ".") {
-		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n") {
-			return false
-		}
-	}
-	return true
+// validToken reports whether v can be one token of a reply subject: no
+// dot, wildcard or white space, not empty, not long.
+func validToken(v string) bool {
+	return v != "" && len(v) <= 100 && !strings.ContainsAny(v, ".*> \t\r\n")
 }

@@ -6,8 +6,14 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/components/requestreply"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
 
+	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
+	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
 )
 
@@ -35,11 +41,11 @@ func TestReplyPublishedBeforeTheSenderSubscribesArrives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.close()
+	defer r.close(0)
 	in := newReplyInbox("late-sender")
 	defer in.close()
 	op, replies := in.expect()
-	m, err := replyMessage(ReplySubjectPrefix+op, op, "", []byte(`{"result":{"sequence":7}}`))
+	m, err := replyMessage(ReplySubjectPrefix+in.id+"."+op, op, "", []byte(`{"result":{"sequence":7}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +74,109 @@ func TestReplyPublishedBeforeTheSenderSubscribesArrives(t *testing.T) {
 		}
 	case <-time.After(replyRetryFor):
 		t.Fatalf("no reply %s after its first publication", replyRetryFor)
+	}
+}
+
+// natsBus starts a Bus over NATS on its own connection to srv.
+func natsBus(t *testing.T, srv *lrjs.Embedded, h CommandHandler) *Bus {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Transport, cfg.Conn = TransportNATS, jetstreamtest.MustConnect(t, srv)
+	cfg.ReplyTimeout = 30 * time.Second
+	b, err := New(context.Background(), cfg, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+type answerAt uint64
+
+func (a answerAt) Handle(_ context.Context, env domain.CommandEnvelope) (domain.Result, error) {
+	return domain.Result{CommandID: env.ID, Command: env.Command.CommandName(), Sequence: uint64(a)}, nil
+}
+
+// A replica of an earlier version answers on lrreply.<operation id>, which
+// a sender of this version also listens to (a rolling upgrade).
+func TestSenderTakesTheReplyOfAnEarlierReplica(t *testing.T) {
+	srv := jetstreamtest.MustEmbedded(t)
+	sender := natsBus(t, srv, nil)
+	js, err := jetstream.New(jetstreamtest.MustConnect(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cons, err := js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{Durable: ConsumerName,
+		AckPolicy: jetstream.AckExplicitPolicy, FilterSubject: CommandTopic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { // the earlier replica: one command, answered as it did
+		msgs, err := cons.Fetch(1, jetstream.FetchMaxWait(20*time.Second))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for msg := range msgs.Messages() {
+			op := msg.Headers().Get(requestreply.OperationIDMetadataKey)
+			body, _ := encodeReply("CancelArea", domain.Result{Sequence: 42}, nil)
+			m, _ := replyMessage(ReplySubjectPrefix+op, op, "", body)
+			if err := jetstreamtest.MustConnect(t, srv).PublishMsg(m); err != nil {
+				t.Error(err)
+			}
+			msg.Ack()
+		}
+	}()
+	res, err := sender.Send(ctx, domain.CommandEnvelope{Command: domain.CancelArea{AreaID: uuid.New(),
+		On: events.MustDate("2021-03-04"), Method: events.CancelByNTS, Reason: "no evidence"}})
+	if err != nil || res.Sequence != 42 {
+		t.Fatalf("Send = %+v, %v; want the earlier replica's reply (sequence 42)", res, err)
+	}
+}
+
+// A sender of an earlier version sends no reply bus and listens on
+// lrreply.<operation id> alone: a replica of this version answers there.
+func TestReplicaAnswersAnEarlierSender(t *testing.T) {
+	srv := jetstreamtest.MustEmbedded(t)
+	natsBus(t, srv, answerAt(7))
+	old := natsBus(t, srv, nil) // its command bus publishes as an earlier sender did
+	nc := jetstreamtest.MustConnect(t, srv)
+	op := uuid.NewString()
+	replies, err := nc.SubscribeSync(ReplySubjectPrefix + op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	env := domain.CommandEnvelope{ID: uuid.New(), Command: domain.CancelArea{AreaID: uuid.New(),
+		On: events.MustDate("2021-03-04"), Method: events.CancelByNTS, Reason: "no evidence"}}
+	wire, err := domain.EncodeCommand(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = old.commands.SendWithModifiedMessage(context.Background(), &commandMessage{wire: wire, command: "CancelArea"},
+		func(m *message.Message) error {
+			m.Metadata.Set(requestreply.OperationIDMetadataKey, op)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := replies.NextMsg(20 * time.Second)
+	if err != nil {
+		t.Fatalf("no reply on %s%s: %v", ReplySubjectPrefix, op, err)
+	}
+	if m.Reply != "" {
+		t.Errorf("the reply to an earlier sender has a reply subject (%s): it would acknowledge it and wait", m.Reply)
+	}
+	body, err := replyBody(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, handleErr, err := decodeReply(events.NewRegistry(), body)
+	if err != nil || handleErr != nil || res.Sequence != 7 || res.CommandID != env.ID {
+		t.Errorf("reply = %+v, %v, %v; want command %s at sequence 7", res, handleErr, err, env.ID)
 	}
 }
