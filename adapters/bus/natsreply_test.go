@@ -9,9 +9,9 @@ import (
 	"github.com/ThreeDotsLabs/watermill/components/requestreply"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	lrjs "github.com/landrelease/landrelease/adapters/jetstream"
 	"github.com/landrelease/landrelease/adapters/jetstream/jetstreamtest"
 	"github.com/landrelease/landrelease/domain"
 	"github.com/landrelease/landrelease/events"
@@ -77,11 +77,11 @@ func TestReplyPublishedBeforeTheSenderSubscribesArrives(t *testing.T) {
 	}
 }
 
-// natsBus starts a Bus over NATS on its own connection to srv.
-func natsBus(t *testing.T, srv *lrjs.Embedded, h CommandHandler) *Bus {
+// natsBus starts a Bus over NATS on nc.
+func natsBus(t *testing.T, nc *nats.Conn, h CommandHandler) *Bus {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.Transport, cfg.Conn = TransportNATS, jetstreamtest.MustConnect(t, srv)
+	cfg.Transport, cfg.Conn = TransportNATS, nc
 	cfg.ReplyTimeout = 30 * time.Second
 	b, err := New(context.Background(), cfg, h)
 	if err != nil {
@@ -101,7 +101,7 @@ func (a answerAt) Handle(_ context.Context, env domain.CommandEnvelope) (domain.
 // a sender of this version also listens to (a rolling upgrade).
 func TestSenderTakesTheReplyOfAnEarlierReplica(t *testing.T) {
 	srv := jetstreamtest.MustEmbedded(t)
-	sender := natsBus(t, srv, nil)
+	sender := natsBus(t, jetstreamtest.MustConnect(t, srv), nil)
 	js, err := jetstream.New(jetstreamtest.MustConnect(t, srv))
 	if err != nil {
 		t.Fatal(err)
@@ -139,8 +139,8 @@ func TestSenderTakesTheReplyOfAnEarlierReplica(t *testing.T) {
 // lrreply.<operation id> alone: a replica of this version answers there.
 func TestReplicaAnswersAnEarlierSender(t *testing.T) {
 	srv := jetstreamtest.MustEmbedded(t)
-	natsBus(t, srv, answerAt(7))
-	old := natsBus(t, srv, nil) // its command bus publishes as an earlier sender did
+	natsBus(t, jetstreamtest.MustConnect(t, srv), answerAt(7))
+	old := natsBus(t, jetstreamtest.MustConnect(t, srv), nil) // its command bus publishes as an earlier sender did
 	nc := jetstreamtest.MustConnect(t, srv)
 	op := uuid.NewString()
 	replies, err := nc.SubscribeSync(ReplySubjectPrefix + op)
