@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ func TestServeRoles(t *testing.T) {
 	// The world: a HALO deployment in Battambang tasked to area A; area P in
 	// Pailin tasked to nobody.
 	areaA, areaP, dep := uuid.New(), uuid.New(), uuid.New()
+	var last uint64
 	register := func(id uuid.UUID, province string) map[string]any {
 		return cmdJSON("RegisterSuspectedArea", map[string]any{"area_id": id, "province": province, "hazard": "AP",
 			"size_m2": 100_000, "registered_on": "2024-01-10", "source": "BLS", "classification": "CHA"})
@@ -54,7 +56,15 @@ func TestServeRoles(t *testing.T) {
 	} {
 		code, body := admin.do("POST", "/api/v1/commands", c)
 		mustStatus(t, "setup "+c["command"].(string), code, body, http.StatusOK)
+		var ans commandAnswer
+		if err := json.Unmarshal(body, &ans); err != nil {
+			t.Fatal(err)
+		}
+		last = max(last, ans.Sequence)
 	}
+	// The read model follows the history: wait until it holds the set-up.
+	var state json.RawMessage
+	admin.getJSON(fmt.Sprintf("/api/v1/state?min_sequence=%d", last), &state)
 
 	t.Run("everyone reads, nobody without a token", func(t *testing.T) {
 		reads := []string{"/api/v1/whoami", "/api/v1/areas", "/api/v1/areas/" + areaA.String(), "/api/v1/state",
