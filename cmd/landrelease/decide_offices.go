@@ -59,7 +59,8 @@ func decideOffices(ctx context.Context, nc *nats.Conn, h *handling.Handler, coun
 }
 
 func decideOffice(ctx context.Context, nc *nats.Conn, h *handling.Handler, country string, o lrjs.Office, stderr io.Writer) {
-	js, err := jetstream.NewWithDomain(nc, o.Domain, jetstream.WithDefaultTimeout(5*time.Second))
+	js, err := jetstream.NewWithDomain(nc, o.Domain, jetstream.WithDefaultTimeout(5*time.Second),
+		jetstream.WithPublishAsyncTimeout(outcomeTimeout))
 	if err != nil {
 		fmt.Fprintf(stderr, "landrelease: office %s: %v\n", o.Domain, err)
 		return
@@ -84,22 +85,30 @@ func decideOffice(ctx context.Context, nc *nats.Conn, h *handling.Handler, count
 			}
 			reported, wait = false, 200*time.Millisecond
 		}
-		batch, err := cons.Fetch(50, jetstream.FetchMaxWait(2*time.Second))
+		batch, err := cons.Fetch(officeBatch, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			cons = nil // the link or the consumer went away: set up again
 			sleepCtx(ctx, wait)
 			continue
 		}
-		// Once an outcome cannot be stored (the office went away), the
-		// rest of the batch is handed back at once instead of each
-		// waiting for its own timeout.
-		away := false
-		for m := range batch.Messages() {
-			if away {
-				_ = m.NakWithDelay(time.Second)
-				continue
+		// Decide what has arrived as soon as it has: the first command of
+		// a fetch, then, while those are decided, the ones that arrived
+		// meanwhile, together.
+		ch := batch.Messages()
+		for m := range ch {
+			msgs := []jetstream.Msg{m}
+			for more := true; more && len(msgs) < officeBatch; {
+				select {
+				case m, ok := <-ch:
+					if ok {
+						msgs = append(msgs, m)
+					}
+					more = ok
+				default:
+					more = false
+				}
 			}
-			away = !decideOne(ctx, js, h, country, o, m, stderr)
+			decideBatch(ctx, js, h, country, o, msgs, stderr)
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
 			cons = nil
@@ -115,39 +124,97 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	}
 }
 
-// decideOne decides one outbox message and stores its outcome in the
-// office; a failure to decide (store unavailable) or to store the outcome
-// hands it back, to be delivered again. It returns false when the outcome
-// could not be stored in the office.
-func decideOne(ctx context.Context, js jetstream.JetStream, h *handling.Handler, country string, o lrjs.Office, m jetstream.Msg, stderr io.Writer) bool {
-	id := m.Subject()[strings.LastIndexByte(m.Subject(), '.')+1:]
-	env, err := officeCommand(m, o, country)
-	var res domain.Result
-	if err == nil {
-		res, err = h.Handle(ctx, env)
+// officeBatch is how many of an office's commands are fetched, and decided
+// together, at most.
+const officeBatch = 50
+
+// outcomeTimeout bounds how long the national engine waits for the office
+// to store a batch's outcomes before handing the batch back.
+const outcomeTimeout = 5 * time.Second
+
+// decideBatch decides a batch of outbox messages, in the order the office
+// queued them, as one handler batch (its events share one write to the
+// national history), then stores their outcomes in the office, all in
+// flight at once, and acknowledges each command whose outcome is stored.
+// A command that could not be decided (the national store unavailable, the
+// engine stopping) or whose outcome could not be stored (the office went
+// away) is handed back, to be delivered again: if it was applied, it then
+// meets its own command ID. Over a leaf link each round trip is the
+// line's latency, so nothing here waits for one command before the next.
+func decideBatch(ctx context.Context, js jetstream.JetStream, h *handling.Handler, country string, o lrjs.Office, msgs []jetstream.Msg, stderr io.Writer) {
+	envs := make([]domain.CommandEnvelope, len(msgs))
+	outs := make([]domain.Outcome, len(msgs))
+	var decide []int // messages that decode into a command of the office
+	for i, m := range msgs {
+		env, err := officeCommand(m, o, country)
+		envs[i], outs[i].Err = env, err
+		if err == nil {
+			decide = append(decide, i)
+		}
+	}
+	if len(decide) > 0 {
+		batch := make([]domain.CommandEnvelope, len(decide))
+		for k, i := range decide {
+			batch[k] = envs[i]
+		}
+		for k, out := range h.HandleBatch(ctx, batch, nil) {
+			outs[decide[k]] = out
+		}
+	}
+	acks := make([]jetstream.PubAckFuture, len(msgs))
+	for i, m := range msgs {
+		id := outboxID(m)
 		var de *domain.Error
-		if err != nil && !errors.As(err, &de) {
+		if err := outs[i].Err; err != nil && !errors.As(err, &de) {
 			// Not a decision: the national store is unavailable, or the
 			// engine is stopping. Decide it again later.
 			_ = m.NakWithDelay(time.Second)
-			return true
+			continue
+		}
+		rep := domain.Report(0, envs[i], outs[i])
+		if rep.CommandID == "" {
+			rep.CommandID = id
+		}
+		body, _ := json.Marshal(outcome{CommandReport: rep, Office: o.Domain, DecidedAt: time.Now().UTC()})
+		f, err := js.PublishAsync(lrjs.OutcomeSubject(o.Domain, id), body)
+		if err != nil {
+			_ = m.NakWithDelay(time.Second)
+			continue
+		}
+		acks[i] = f
+	}
+	// Acknowledge in order; the last stored one waits for the office's
+	// confirmation, which also covers the ones before it on this connection.
+	var last jetstream.Msg
+	for i, f := range acks {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.Ok():
+			if last != nil {
+				_ = last.Ack()
+			}
+			last = msgs[i]
+		case <-f.Err():
+			_ = msgs[i].NakWithDelay(time.Second) // the office is unreachable again: its outcome later
+		case <-ctx.Done():
+			return
 		}
 	}
-	rep := domain.Report(0, env, domain.Outcome{Result: res, Err: err})
-	if rep.CommandID == "" {
-		rep.CommandID = id
+	if last == nil {
+		return
 	}
-	body, _ := json.Marshal(outcome{CommandReport: rep, Office: o.Domain, DecidedAt: time.Now().UTC()})
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	actx, cancel := context.WithTimeout(ctx, outcomeTimeout)
 	defer cancel()
-	if _, err := js.Publish(pctx, lrjs.OutcomeSubject(o.Domain, id), body); err != nil {
-		_ = m.NakWithDelay(time.Second) // the office is unreachable again: its outcome later
-		return false
+	if err := last.DoubleAck(actx); err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "landrelease: office %s: commands decided, acknowledgement lost (%v): they come again and meet their command IDs\n", o.Domain, err)
 	}
-	if err := m.DoubleAck(pctx); err != nil && ctx.Err() == nil {
-		fmt.Fprintf(stderr, "landrelease: office %s: command %s decided, acknowledgement lost (%v): it comes again and meets its command ID\n", o.Domain, id, err)
-	}
-	return true
+}
+
+// outboxID is the command ID an outbox message's subject ends with.
+func outboxID(m jetstream.Msg) string {
+	return m.Subject()[strings.LastIndexByte(m.Subject(), '.')+1:]
 }
 
 // officeCommand decodes an outbox message into a command acting as the
@@ -158,7 +225,7 @@ func officeCommand(m jetstream.Msg, o lrjs.Office, country string) (domain.Comma
 	if err != nil {
 		return env, err
 	}
-	id := m.Subject()[strings.LastIndexByte(m.Subject(), '.')+1:]
+	id := outboxID(m)
 	if env.ID.String() != id {
 		return env, domain.Errorf(domain.ErrInvalid, "command_id", "the outbox message %s carries command_id %s: refused", m.Subject(), env.ID)
 	}

@@ -100,18 +100,29 @@ func (o *office) run(t testing.TB, stdin string, verb ...string) (int, string, s
 	return run(t, stdin, o.argv(verb...)...)
 }
 
-// syncWait runs 'sync wait --json' and returns the status.
+// syncWait runs 'sync wait --json' until the office has synced and returns
+// the status. A busy machine may decide the office's commands slowly: while
+// each round of 30 s shows progress (fewer commands pending, a smaller
+// mirror lag, the link coming up), it waits another round.
 func (o *office) syncWait(t *testing.T) syncStatus {
 	t.Helper()
-	code, out, errOut := o.run(t, "", "sync", "wait", "--json", "--timeout", "90s")
-	if code != exitOK {
-		t.Fatalf("%s: sync wait: exit %d\n%s\n%s", o.domain, code, out, errOut)
+	var prev *syncStatus
+	for {
+		code, out, errOut := o.run(t, "", "sync", "wait", "--json", "--timeout", "30s")
+		var st syncStatus
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
+			t.Fatalf("%s: sync wait: exit %d, output %q: %v\n%s", o.domain, code, out, err, errOut)
+		}
+		if code == exitOK {
+			return st
+		}
+		progressed := prev == nil || st.Pending < prev.Pending || st.MirrorLag < prev.MirrorLag || (st.LinkUp && !prev.LinkUp)
+		if code != exitRefused || !progressed {
+			t.Fatalf("%s: sync wait: exit %d, no progress since the last round\n%s\n%s", o.domain, code, out, errOut)
+		}
+		t.Logf("%s: not synced yet, still progressing: %d pending, mirror lag %d", o.domain, st.Pending, st.MirrorLag)
+		prev = &st
 	}
-	var st syncStatus
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		t.Fatalf("%s: sync wait output %q: %v", o.domain, out, err)
-	}
-	return st
 }
 
 // execLines runs exec --json on lines and returns the reports by command ID
