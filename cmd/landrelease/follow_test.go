@@ -47,7 +47,7 @@ func TestProjectionsFollowLive(t *testing.T) {
 		}
 		last = res.Sequence
 	}
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(time.Until(waitBound(t)))
 	for seen := uint64(0); seen < last; {
 		select {
 		case seen = <-commits:

@@ -45,7 +45,7 @@ func TestProjectionCatchUpSurvivesSIGKILL(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := waitBound(t)
 	var seen uint64
 	for time.Now().Before(deadline) {
 		if db, err := sqlstore.Open(context.Background(), dbPath); err == nil {

@@ -112,7 +112,7 @@ func TestProvincialOfficeSurvivesSIGKILL(t *testing.T) {
 	base := nationalMsgs(t, nat)
 	o.proxy.Restore()
 	killed(func() {
-		deadline := time.Now().Add(60 * time.Second)
+		deadline := waitBound(t)
 		for nationalMsgs(t, nat) == base && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}

@@ -108,10 +108,11 @@ type health struct {
 	Quarantined int    `json:"quarantined"`
 }
 
-// waitHealth polls the health route until ok says so (or 30 s pass).
+// waitHealth polls the health route until ok says so (or the test's
+// deadline nears: waitBound).
 func waitHealth(t *testing.T, c *client, ok func(health) bool) health {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := waitBound(t)
 	for {
 		var h health
 		c.getJSON("/api/v1/health", &h)
@@ -119,7 +120,7 @@ func waitHealth(t *testing.T, c *client, ok func(health) bool) health {
 			return h
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("health did not get there within 30 s: %+v", h)
+			t.Fatalf("health did not get there: %+v", h)
 		}
 		<-time.After(20 * time.Millisecond) // the next poll
 	}
