@@ -144,6 +144,7 @@ const outcomeTimeout = 5 * time.Second
 func decideBatch(ctx context.Context, js jetstream.JetStream, h *handling.Handler, country string, o lrjs.Office, msgs []jetstream.Msg, stderr io.Writer) {
 	envs := make([]domain.CommandEnvelope, len(msgs))
 	outs := make([]domain.Outcome, len(msgs))
+	handled := make([]bool, len(msgs)) // decided by the handler, not refused before it
 	var decide []int // messages that decode into a command of the office
 	for i, m := range msgs {
 		env, err := officeCommand(m, o, country)
@@ -158,16 +159,17 @@ func decideBatch(ctx context.Context, js jetstream.JetStream, h *handling.Handle
 			batch[k] = envs[i]
 		}
 		for k, out := range h.HandleBatch(ctx, batch, nil) {
-			outs[decide[k]] = out
+			outs[decide[k]], handled[decide[k]] = out, true
 		}
 	}
 	acks := make([]jetstream.PubAckFuture, len(msgs))
 	for i, m := range msgs {
 		id := outboxID(m)
 		var de *domain.Error
-		if err := outs[i].Err; err != nil && !errors.As(err, &de) {
+		if err := outs[i].Err; handled[i] && err != nil && !errors.As(err, &de) {
 			// Not a decision: the national store is unavailable, or the
-			// engine is stopping. Decide it again later.
+			// engine is stopping. Decide it again later. (A message that
+			// is not a command of the office is refused, below.)
 			_ = m.NakWithDelay(time.Second)
 			continue
 		}
