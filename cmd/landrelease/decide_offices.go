@@ -145,7 +145,7 @@ func decideBatch(ctx context.Context, js jetstream.JetStream, h *handling.Handle
 	envs := make([]domain.CommandEnvelope, len(msgs))
 	outs := make([]domain.Outcome, len(msgs))
 	handled := make([]bool, len(msgs)) // decided by the handler, not refused before it
-	var decide []int // messages that decode into a command of the office
+	var decide []int                   // messages that decode into a command of the office
 	for i, m := range msgs {
 		env, err := officeCommand(m, o, country)
 		envs[i], outs[i].Err = env, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -43,8 +44,8 @@ func openEngine(ctx context.Context, g globals, stderr io.Writer) (*engine, erro
 		if err := checkDataDir(g.dataDir, 4<<10); err != nil {
 			return nil, err
 		}
-		if st, err := os.Stat(g.dataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(stderr, "landrelease: data dir %s can be read by other users (mode %04o): run chmod 700 %s\n", g.dataDir, st.Mode().Perm(), g.dataDir)
+		if mode, open := dataDirOpen(g.dataDir); open {
+			fmt.Fprintf(stderr, "landrelease: data dir %s can be read by other users (mode %04o): run chmod 700 %s\n", g.dataDir, mode, g.dataDir)
 		}
 		if e.lock, err = lockDataDir(g.dataDir); err != nil {
 			return nil, err
@@ -229,6 +230,30 @@ func (e *engine) Close() {
 // only time out) and before anything is written; after failed appends a
 // larger probe tells a full disk, which the server reports only as a failed
 // batch. Tested in datadir_test.go.
+// dataDirOpen reports whether users other than the owner can enter dir:
+// its mode lets group or others in, and so does every directory above it
+// (one closed to group and others, as a home directory or a temporary
+// directory of 0700, keeps them out of everything beneath it). It returns
+// dir's permission bits.
+func dataDirOpen(dir string) (os.FileMode, bool) {
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return 0, false
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return st.Mode().Perm(), true
+	}
+	for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
+		if up, err := os.Stat(p); err == nil && up.Mode().Perm()&0o011 == 0 {
+			return st.Mode().Perm(), false
+		}
+		if p == filepath.Dir(p) {
+			return st.Mode().Perm(), true
+		}
+	}
+}
+
 func checkDataDir(dir string, size int) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil { // the history and the register: the owner's only
 		return fmt.Errorf("data dir %s: %w", dir, err)

@@ -271,6 +271,54 @@ func TestSecurityFilesAreOwnerOnly(t *testing.T) {
 	}
 }
 
+// An existing data dir that other users can enter draws a warning with
+// the command that closes it; one beneath a directory closed to them (a
+// home or temporary directory of 0700) does not, since they cannot reach
+// it.
+func TestSecurityWarnsOfAnOpenDataDir(t *testing.T) {
+	base := t.TempDir()
+	// Every directory above base lets others through, as /home/<user> of
+	// 0755 would: the test's own temporary root is 0700.
+	for p := base; p != filepath.Dir(p); p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o011 == 0 {
+			if err := os.Chmod(p, 0o755); err != nil {
+				t.Skipf("cannot open %s for the test: %v", p, err)
+			}
+		}
+	}
+	mkdir := func(path string, mode fs.FileMode) string {
+		t.Helper()
+		if err := os.MkdirAll(path, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const warning = "can be read by other users"
+	for _, c := range []struct {
+		name string
+		dir  string
+		warn bool
+	}{
+		{"open, beneath open directories", mkdir(filepath.Join(base, "open"), 0o755), true},
+		{"closed", mkdir(filepath.Join(base, "closed"), 0o700), false},
+		{"open, beneath a 0700 directory", mkdir(filepath.Join(mkdir(filepath.Join(base, "home"), 0o700), "data"), 0o755), false},
+	} {
+		code, _, errOut := run(t, "", "--data-dir", c.dir, "state")
+		if code != exitOK {
+			t.Fatalf("%s: state: exit %d\n%s", c.name, code, errOut)
+		}
+		if got := strings.Contains(errOut, warning); got != c.warn {
+			t.Errorf("%s (%s): warned %v, want %v:\n%s", c.name, c.dir, got, c.warn, errOut)
+		}
+		if c.warn && !strings.Contains(errOut, "chmod 700 "+c.dir) {
+			t.Errorf("%s: the warning does not say how to close it:\n%s", c.name, errOut)
+		}
+	}
+}
+
 // 5. Geometry is checked on every entry path: exec, the API and import
 // refuse a self-intersecting polygon, one outside Cambodia and one in a
 // projected CRS, naming the geometry and what to do.
