@@ -137,9 +137,9 @@ const outcomeTimeout = 5 * time.Second
 // national history), then stores their outcomes in the office, all in
 // flight at once, and acknowledges each command whose outcome is stored.
 // A command that could not be decided (the national store unavailable, the
-// engine stopping) or whose outcome could not be stored (the office went
-// away) is handed back, to be delivered again: if it was applied, it then
-// meets its own command ID. Over a leaf link each round trip is the
+// engine stopping), and every one after it, or one whose outcome could not
+// be stored (the office went away) is handed back, to be delivered again:
+// if it was applied, it then meets its own command ID. Over a leaf link each round trip is the
 // line's latency, so nothing here waits for one command before the next.
 func decideBatch(ctx context.Context, js jetstream.JetStream, h *handling.Handler, country string, o lrjs.Office, msgs []jetstream.Msg, stderr io.Writer) {
 	envs := make([]domain.CommandEnvelope, len(msgs))
@@ -163,14 +163,16 @@ func decideBatch(ctx context.Context, js jetstream.JetStream, h *handling.Handle
 		}
 	}
 	acks := make([]jetstream.PubAckFuture, len(msgs))
+	back := false // a command was handed back: so are the ones after it, to keep their order
 	for i, m := range msgs {
 		id := outboxID(m)
-		var de *domain.Error
-		if err := outs[i].Err; handled[i] && err != nil && !errors.As(err, &de) {
+		if k := domain.KindOf(outs[i].Err); back || handled[i] && outs[i].Err != nil && (k == domain.ErrUnavailable || k == domain.ErrInternal) {
 			// Not a decision: the national store is unavailable, or the
-			// engine is stopping. Decide it again later. (A message that
-			// is not a command of the office is refused, below.)
+			// engine is stopping. Decide it again later; one applied
+			// meanwhile meets its command ID then. (A message that is not
+			// a command of the office is refused, below.)
 			_ = m.NakWithDelay(time.Second)
+			back = true
 			continue
 		}
 		rep := domain.Report(0, envs[i], outs[i])
@@ -201,6 +203,9 @@ func decideBatch(ctx context.Context, js jetstream.JetStream, h *handling.Handle
 		case <-f.Err():
 			_ = msgs[i].NakWithDelay(time.Second) // the office is unreachable again: its outcome later
 		case <-ctx.Done():
+			if last != nil {
+				_ = last.Ack() // its outcome is stored
+			}
 			return
 		}
 	}

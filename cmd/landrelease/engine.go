@@ -230,30 +230,6 @@ func (e *engine) Close() {
 // only time out) and before anything is written; after failed appends a
 // larger probe tells a full disk, which the server reports only as a failed
 // batch. Tested in datadir_test.go.
-// dataDirOpen reports whether users other than the owner can enter dir:
-// its mode lets group or others in, and so does every directory above it
-// (one closed to group and others, as a home directory or a temporary
-// directory of 0700, keeps them out of everything beneath it). It returns
-// dir's permission bits.
-func dataDirOpen(dir string) (os.FileMode, bool) {
-	st, err := os.Stat(dir)
-	if err != nil || st.Mode().Perm()&0o077 == 0 {
-		return 0, false
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return st.Mode().Perm(), true
-	}
-	for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
-		if up, err := os.Stat(p); err == nil && up.Mode().Perm()&0o011 == 0 {
-			return st.Mode().Perm(), false
-		}
-		if p == filepath.Dir(p) {
-			return st.Mode().Perm(), true
-		}
-	}
-}
-
 func checkDataDir(dir string, size int) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil { // the history and the register: the owner's only
 		return fmt.Errorf("data dir %s: %w", dir, err)
@@ -276,4 +252,33 @@ func checkDataDir(dir string, size int) error {
 		return fmt.Errorf("data dir %s is not writable: %w", dir, err)
 	}
 	return nil
+}
+
+// dataDirOpen reports whether users other than the owner can enter dir:
+// its mode lets group or others in, and so does every directory above its
+// real path (one of ours closed to group and others, as a home or
+// temporary directory of 0700, keeps them out of everything beneath it;
+// one of another user's keeps out everyone but that user and us, so it
+// does not count). It returns dir's permission bits.
+func dataDirOpen(dir string) (os.FileMode, bool) {
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return 0, false
+	}
+	mode := st.Mode().Perm()
+	real, err := filepath.EvalSymlinks(dir)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
+	if err != nil {
+		return mode, true
+	}
+	for p := filepath.Dir(real); ; p = filepath.Dir(p) {
+		if up, err := os.Stat(p); err == nil && up.Mode().Perm()&0o011 == 0 && ownedByUs(up) {
+			return mode, false
+		}
+		if p == filepath.Dir(p) {
+			return mode, true
+		}
+	}
 }

@@ -274,7 +274,7 @@ func TestSecurityFilesAreOwnerOnly(t *testing.T) {
 // An existing data dir that other users can enter draws a warning with
 // the command that closes it; one beneath a directory closed to them (a
 // home or temporary directory of 0700) does not, since they cannot reach
-// it.
+// it, unless it is a link to a directory they can reach.
 func TestSecurityWarnsOfAnOpenDataDir(t *testing.T) {
 	base := t.TempDir()
 	// Every directory above base lets others through, as /home/<user> of
@@ -296,6 +296,11 @@ func TestSecurityWarnsOfAnOpenDataDir(t *testing.T) {
 		}
 		return path
 	}
+	home := mkdir(filepath.Join(base, "home"), 0o700)
+	link := filepath.Join(home, "link") // beneath a 0700 directory, to an open one
+	if err := os.Symlink(mkdir(filepath.Join(base, "shared"), 0o755), link); err != nil {
+		t.Fatal(err)
+	}
 	const warning = "can be read by other users"
 	for _, c := range []struct {
 		name string
@@ -304,7 +309,8 @@ func TestSecurityWarnsOfAnOpenDataDir(t *testing.T) {
 	}{
 		{"open, beneath open directories", mkdir(filepath.Join(base, "open"), 0o755), true},
 		{"closed", mkdir(filepath.Join(base, "closed"), 0o700), false},
-		{"open, beneath a 0700 directory", mkdir(filepath.Join(mkdir(filepath.Join(base, "home"), 0o700), "data"), 0o755), false},
+		{"open, beneath a 0700 directory", mkdir(filepath.Join(home, "data"), 0o755), false},
+		{"a link beneath a 0700 directory to an open one", link, true},
 	} {
 		code, _, errOut := run(t, "", "--data-dir", c.dir, "state")
 		if code != exitOK {
