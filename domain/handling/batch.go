@@ -17,9 +17,11 @@ import (
 // MaxBatchEvents are appended as one atomic batch, sharing one write to disk.
 // A refused command writes nothing and does not stop the others, nor does
 // one whose event is over the store's size limit (domain.ErrTooLarge). If a batch
-// meets a conflict (another writer touched one of its aggregates), its
-// commands are handled again one at a time, so each still applies exactly
-// once or gets its own error. progress, if not nil, is called after each
+// meets a conflict (another writer touched one of its aggregates), the
+// commands decided on its pending state are handled again one at a time,
+// the refused ones too (a refusal may rest on an event that was never
+// stored), so each still applies exactly once or gets its own error; if
+// the store fails, none of them is decided: each gets the store's error. progress, if not nil, is called after each
 // stored batch with the number of commands done.
 func (h *Handler) HandleBatch(ctx context.Context, envs []domain.CommandEnvelope, progress func(done int)) []domain.Outcome {
 	out := make([]domain.Outcome, len(envs))
@@ -34,11 +36,13 @@ func (h *Handler) HandleBatch(ctx context.Context, envs []domain.CommandEnvelope
 		b.stored = h.index.prefetch(ctx, ids)
 	}
 	for i := range envs {
+		b.cur = i
 		if err := ctx.Err(); err != nil {
 			out[i].Err = err
 			continue
 		}
 		b.decide(ctx, i)
+		b.cur = i + 1
 		if b.events >= h.cfg.MaxBatchEvents {
 			b.flush(ctx)
 			if progress != nil {
@@ -46,6 +50,7 @@ func (h *Handler) HandleBatch(ctx context.Context, envs []domain.CommandEnvelope
 			}
 		}
 	}
+	b.cur = len(envs)
 	b.flush(ctx)
 	if progress != nil {
 		progress(len(envs))
@@ -64,6 +69,10 @@ type batch struct {
 	events  int
 	claims  map[uuid.UUID]commandUse // command IDs claimed for the pending writes
 	stored  map[uuid.UUID]commandUse // stored uses of the batch's command IDs, read ahead (prefetch)
+	// Commands from..cur-1 were decided since the last flush, on the
+	// pending state: if the flush does not store it, each is decided
+	// again, the refused ones too (a refusal may rest on a pending event).
+	from, cur int
 }
 
 func (b *batch) decide(ctx context.Context, i int) {
@@ -151,6 +160,7 @@ func (b *batch) decideOn(ctx context.Context, i int, c domain.Context, ref event
 		b.flush(ctx)
 		res, err := h.Handle(ctx, *env)
 		*o = domain.Outcome{Result: res, Err: err}
+		b.from = i + 1 // decided on the store: final
 		return
 	}
 	if err != nil && refusal(err) && !fresh {
@@ -167,6 +177,7 @@ func (b *batch) decideOn(ctx context.Context, i int, c domain.Context, ref event
 			b.flush(ctx)
 			res, err := h.Handle(ctx, *env)
 			*o = domain.Outcome{Result: res, Err: err}
+			b.from = i + 1 // decided on the store: final
 			return
 		case stale:
 			b.decideOn(ctx, i, c, ref, true)
@@ -212,8 +223,10 @@ func (b *batch) decideOn(ctx context.Context, i int, c domain.Context, ref event
 }
 
 func (b *batch) flush(ctx context.Context) {
+	from, to := b.from, b.cur
+	b.from = b.cur
 	if len(b.writes) == 0 {
-		return
+		return // nothing pending: no decision rested on unstored state
 	}
 	h := b.h
 	writes, owners := b.writes, b.owners
@@ -245,25 +258,38 @@ func (b *batch) flush(ctx context.Context) {
 		// A conflict, a batch stored before whose sequences we do not
 		// know (or holding a command ID used elsewhere), or one event over
 		// the store's size limit (nothing stored): forget what we thought
-		// and handle each command alone; those already stored come back as
-		// duplicates, a reused ID as its own refusal, and only the command
-		// with the oversized event is refused as too large.
+		// and handle each command decided since the last flush alone, in
+		// order, the refused ones too (a refusal may rest on an event that
+		// was pending); those already stored come back as duplicates, a
+		// reused ID as its own refusal, and only the command with the
+		// oversized event is refused as too large.
 		for id, u := range claims {
 			h.index.release(id, u)
 		}
 		for _, w := range writes {
 			h.cache.evict(w.Aggregate)
 		}
-		for _, i := range owners {
+		for i := from; i < to; i++ {
 			res, err := h.Handle(ctx, b.envs[i])
 			b.out[i] = domain.Outcome{Result: res, Err: err}
 		}
 	default:
+		// The store failed: none of the commands decided since the last
+		// flush is decided (a refusal may rest on a pending event); each
+		// gets the store's error, to be sent again.
 		for id, u := range claims {
 			h.index.release(id, u)
 		}
-		for _, i := range owners {
-			b.out[i].Err = fmt.Errorf("%s: append: %w", b.out[i].Command, err)
+		for i := from; i < to; i++ {
+			o := &b.out[i]
+			if o.Err == nil && o.Duplicate && o.Sequence > 0 {
+				continue // applied before, stored: final
+			}
+			if o.Command == "" && b.envs[i].Command != nil {
+				o.Command = b.envs[i].Command.CommandName()
+			}
+			*o = domain.Outcome{Result: domain.Result{CommandID: o.CommandID, Command: o.Command, Aggregate: o.Aggregate},
+				Err: fmt.Errorf("%s: append: %w", o.Command, err)}
 		}
 	}
 }
