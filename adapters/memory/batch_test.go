@@ -18,8 +18,8 @@ import (
 // its write.
 type hookedStore struct {
 	*memory.Store // all its methods (Version, the scans), Append hooked
-	mu   sync.Mutex
-	hook func() error
+	mu            sync.Mutex
+	hook          func() error
 }
 
 func (s *hookedStore) Append(ctx context.Context, writes []domain.Write) (uint64, error) {
