@@ -32,6 +32,13 @@ type EventReader interface {
 
 var errFound = errors.New("found")
 
+// quarantineReplayer is implemented by event stores that can hold messages
+// that are not events (the JetStream store): Replay that also reports
+// each message it skips.
+type quarantineReplayer interface {
+	ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error
+}
+
 // eventAt reads the event at seq from the store.
 func (h *Handler) eventAt(ctx context.Context, seq uint64) (events.Envelope, bool, error) {
 	if r, ok := h.store.(EventReader); ok {
@@ -135,7 +142,7 @@ func (h *Handler) prefill(ctx context.Context, last uint64) {
 	// folded (an area compact: a 10× history's 55,000 areas in about 8 MB
 	// instead of 38), at the price of a decode and an encode per event.
 	states := make(map[events.Ref]cacheSlot)
-	err := h.store.Replay(ctx, 1, func(e events.Envelope) error {
+	apply := func(e events.Envelope) error {
 		if e.Sequence > last {
 			return errFound
 		}
@@ -148,7 +155,29 @@ func (h *Handler) prefill(ctx context.Context, last uint64) {
 		st.set(s)
 		states[e.Aggregate] = st
 		return nil
-	})
+	}
+	var err error
+	if q, ok := h.store.(quarantineReplayer); ok {
+		// A message on an aggregate's subject that is not an event (one
+		// written past the engine) is still its version: the next append
+		// expects it. An aggregate with no event before it is not
+		// prefilled; it loads on demand.
+		err = q.ReplayQuarantine(ctx, 1, apply, func(m events.Quarantined) error {
+			if m.Sequence > last {
+				return errFound
+			}
+			ref, perr := events.ParseSubject(m.Subject)
+			if st, ok := states[ref]; ok && perr == nil {
+				s := st.snapshot()
+				s.version = max(s.version, m.Sequence)
+				st.set(s)
+				states[ref] = st
+			}
+			return nil
+		})
+	} else {
+		err = h.store.Replay(ctx, 1, apply)
+	}
 	if err != nil && !errors.Is(err, errFound) {
 		clear(states)
 	}
@@ -205,9 +234,7 @@ func (h *Handler) scan(ctx context.Context, from, last uint64) ([]idEntry, error
 		return nil
 	}
 	var err error
-	if q, ok := h.store.(interface {
-		ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error
-	}); ok {
+	if q, ok := h.store.(quarantineReplayer); ok {
 		err = q.ReplayQuarantine(ctx, from, apply, func(m events.Quarantined) error {
 			if m.Sequence > last {
 				return errFound
