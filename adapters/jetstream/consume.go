@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/landrelease/landrelease/events"
@@ -113,4 +114,105 @@ func (s *Store) consumeOnce(ctx context.Context, from uint64, fn func(jetstream.
 			return delivered, err
 		}
 	}
+}
+
+// Replay reads the stream with an ordered consumer from sequence from up to
+// the last sequence at the time of the call. Messages that are not events
+// (see decode) are skipped; ReplayQuarantine reports them.
+func (s *Store) Replay(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
+	return s.ReplayQuarantine(ctx, from, fn, nil)
+}
+
+// ReplayQuarantine is Replay that calls skipped (if not nil), in stream
+// order between the events, for each message it skips because it is not an
+// event this build can read. An error from fn or skipped ends the replay
+// and is returned as is.
+func (s *Store) ReplayQuarantine(ctx context.Context, from uint64, fn func(events.Envelope) error, skipped func(events.Quarantined) error) error {
+	from = max(from, 1)
+	upTo, err := s.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	if parallelReplay && upTo >= from && upTo-from >= pipelineMin {
+		return s.replayParallel(ctx, from, upTo, fn, skipped)
+	}
+	return s.replay(ctx, from, upTo, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+		e, q := s.decodeMsg(msg, meta)
+		if q != nil {
+			if skipped == nil {
+				return nil
+			}
+			return skipped(*q)
+		}
+		return fn(e)
+	})
+}
+
+// decodeMsg decodes a message read by a consumer: an event, or the record
+// of why it is quarantined.
+func (s *Store) decodeMsg(msg jetstream.Msg, meta *jetstream.MsgMetadata) (events.Envelope, *events.Quarantined) {
+	return s.decodeRaw(msg.Subject(), meta.Sequence.Stream, meta.Timestamp, msg.Headers(), msg.Data())
+}
+
+// ReplayRaw is Replay without decoding: fn sees each message's subject,
+// sequence, headers and body. upTo 0 means the last sequence now.
+func (s *Store) ReplayRaw(ctx context.Context, from, upTo uint64, fn func(subject string, seq uint64, h nats.Header, data []byte) error) error {
+	return s.replay(ctx, from, upTo, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+		return fn(msg.Subject(), meta.Sequence.Stream, msg.Headers(), msg.Data())
+	})
+}
+
+func (s *Store) replay(ctx context.Context, from, upTo uint64, fn func(jetstream.Msg, *jetstream.MsgMetadata) error) error {
+	if from < 1 {
+		from = 1
+	}
+	if upTo == 0 {
+		last, err := s.LastSequence(ctx)
+		if err != nil {
+			return err
+		}
+		upTo = last
+	}
+	if from > upTo {
+		return nil
+	}
+	return s.consume(ctx, "replay", from, false, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
+		if err := fn(msg, meta); err != nil {
+			return false, err
+		}
+		return meta.Sequence.Stream >= upTo, nil
+	})
+}
+
+// Follow reads the stream with an ordered consumer from sequence from and
+// keeps waiting for new events until ctx ends (it then returns ctx.Err()).
+// pending is the number of messages the server holds after this one.
+// Follow rides out outages of any length: it recreates its consumer after a
+// lost heartbeat, a reconnect or a leader change and resumes after the last
+// message it delivered, so fn sees every event once, in order. Messages
+// that are not events (see decode) are skipped; FollowQuarantine reports
+// them. It returns early only when fn fails or the history cannot be read
+// (the stream deleted, the connection closed).
+func (s *Store) Follow(ctx context.Context, from uint64, fn func(e events.Envelope, pending uint64) error) error {
+	return s.FollowQuarantine(ctx, from, fn, nil)
+}
+
+// FollowQuarantine is Follow that calls skipped (if not nil), in stream
+// order between the events, for each message it skips because it is not an
+// event this build can read.
+func (s *Store) FollowQuarantine(ctx context.Context, from uint64, fn func(e events.Envelope, pending uint64) error,
+	skipped func(q events.Quarantined, pending uint64) error) error {
+	if from < 1 {
+		from = 1
+	}
+	return s.consume(ctx, "follow", from, true, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
+		e, q := s.decodeMsg(msg, meta)
+		if q != nil {
+			if skipped == nil {
+				return false, nil
+			}
+			return false, skipped(*q, meta.NumPending)
+		}
+		return false, fn(e, meta.NumPending)
+	})
 }
